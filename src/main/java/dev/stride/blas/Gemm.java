@@ -1,0 +1,34 @@
+package dev.stride.blas;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Single-precision matrix multiply on row-major matrices in off-heap segments:
+ * {@code C = alpha * op(A) * op(B) + beta * C}, where op(A) is m x k, op(B) is k x n and C is m x n.
+ *
+ * <p>This is Stride's one native seam: convolution, fully connected layers and their backward
+ * passes all reduce to it, and everything else is shared Java, so backends differ only here.
+ * Offsets and leading dimensions count floats. A leading dimension is the distance between rows of
+ * the matrix as stored (before the transpose is applied).
+ */
+public interface Gemm {
+
+    void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+               MemorySegment a, long aOffset, int lda,
+               MemorySegment b, long bOffset, int ldb,
+               float beta, MemorySegment c, long cOffset, int ldc);
+
+    /** {@link #sgemm(boolean, boolean, int, int, int, float, MemorySegment, long, int, MemorySegment, long, int, float, MemorySegment, long, int)}
+     *  with densely packed matrices: leading dimensions worked out from the shapes. */
+    default void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                       MemorySegment a, long aOffset, MemorySegment b, long bOffset,
+                       float beta, MemorySegment c, long cOffset) {
+        sgemm(transA, transB, m, n, k, alpha,
+                a, aOffset, transA ? m : k,
+                b, bOffset, transB ? k : n,
+                beta, c, cOffset, n);
+    }
+
+    /** A short name for logs and benchmark tables ("openblas", "java"). */
+    String name();
+}

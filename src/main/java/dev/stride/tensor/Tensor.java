@@ -1,0 +1,184 @@
+package dev.stride.tensor;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * A float32 tensor stored row-major in an off-heap {@link MemorySegment}.
+ *
+ * <p>A tensor never owns its memory: the segment belongs to an {@link Arena} that the caller
+ * controls, and every access after that arena closes throws {@link IllegalStateException}. Views
+ * ({@link #reshape}, {@link #sample}, {@link #batch}) share the memory of the tensor they come from.
+ *
+ * <p>Kernels read {@link #segment()} and {@link #offset()} (in floats) directly, so hot loops need
+ * no slices and no boxing.
+ */
+public final class Tensor {
+    /** Element layout: 4-byte floats, native byte order. */
+    public static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT;
+    /** Alignment of new tensors: a cache line, which also suits every SIMD width. */
+    public static final long ALIGNMENT = 64;
+
+    private final MemorySegment segment;
+    private final long offset;
+    private final Shape shape;
+
+    private Tensor(MemorySegment segment, long offset, Shape shape) {
+        long floats = segment.byteSize() / Float.BYTES;
+        if (offset < 0 || offset + shape.size() > floats) {
+            throw new IllegalArgumentException("a tensor of shape " + shape + " at offset " + offset
+                    + " does not fit in a segment of " + floats + " floats");
+        }
+        this.segment = segment;
+        this.offset = offset;
+        this.shape = shape;
+    }
+
+    /** A zero-filled tensor allocated from the arena (freed when the arena closes). */
+    public static Tensor zeros(Arena arena, Shape shape) {
+        return new Tensor(arena.allocate(shape.size() * Float.BYTES, ALIGNMENT), 0, shape);
+    }
+
+    public static Tensor zeros(Arena arena, int... dims) {
+        return zeros(arena, Shape.of(dims));
+    }
+
+    /** A tensor allocated from the arena and filled from {@code values} (row-major). */
+    public static Tensor of(Arena arena, float[] values, int... dims) {
+        Tensor t = zeros(arena, Shape.of(dims));
+        t.copyFrom(values);
+        return t;
+    }
+
+    /** A tensor over existing memory, starting {@code offset} floats into the segment. */
+    public static Tensor wrap(MemorySegment segment, long offset, Shape shape) {
+        return new Tensor(segment, offset, shape);
+    }
+
+    public MemorySegment segment() {
+        return segment;
+    }
+
+    /** Offset of element 0 in the segment, in floats. */
+    public long offset() {
+        return offset;
+    }
+
+    public Shape shape() {
+        return shape;
+    }
+
+    public int dim(int axis) {
+        return shape.dim(axis);
+    }
+
+    public int rank() {
+        return shape.rank();
+    }
+
+    public long size() {
+        return shape.size();
+    }
+
+    public float get(int... index) {
+        return segment.getAtIndex(FLOAT, offset + shape.offsetOf(index));
+    }
+
+    public void set(float value, int... index) {
+        segment.setAtIndex(FLOAT, offset + shape.offsetOf(index), value);
+    }
+
+    /** Element {@code i} in row-major order. */
+    public float getFlat(long i) {
+        checkFlat(i);
+        return segment.getAtIndex(FLOAT, offset + i);
+    }
+
+    public void setFlat(long i, float value) {
+        checkFlat(i);
+        segment.setAtIndex(FLOAT, offset + i, value);
+    }
+
+    private void checkFlat(long i) {
+        if (i < 0 || i >= shape.size()) {
+            throw new IndexOutOfBoundsException("flat index " + i + " out of bounds for shape " + shape);
+        }
+    }
+
+    /** A view with the same elements in another shape of the same size. */
+    public Tensor reshape(int... dims) {
+        return reshape(Shape.of(dims));
+    }
+
+    public Tensor reshape(Shape newShape) {
+        if (newShape.size() != shape.size()) {
+            throw new IllegalArgumentException("cannot reshape " + shape + " (" + shape.size()
+                    + " elements) to " + newShape + " (" + newShape.size() + " elements)");
+        }
+        return new Tensor(segment, offset, newShape);
+    }
+
+    /** Item {@code i} of the outermost dimension as a view with one dimension fewer. */
+    public Tensor sample(int i) {
+        checkBatchIndex(i, i + 1);
+        return new Tensor(segment, offset + i * shape.sampleSize(), shape.dropFirst());
+    }
+
+    /** Items {@code from} (inclusive) to {@code to} (exclusive) of the outermost dimension, as a view. */
+    public Tensor batch(int from, int to) {
+        checkBatchIndex(from, to);
+        return new Tensor(segment, offset + from * shape.sampleSize(), shape.withBatch(to - from));
+    }
+
+    /** The first {@code n} items of the outermost dimension: the view a smaller batch uses. */
+    public Tensor firstBatch(int n) {
+        return n == shape.dim(0) ? this : batch(0, n);
+    }
+
+    private void checkBatchIndex(int from, int to) {
+        if (from < 0 || to > shape.dim(0) || from >= to) {
+            throw new IndexOutOfBoundsException(
+                    "items [" + from + ", " + to + ") out of range for the outer dimension of " + shape);
+        }
+    }
+
+    public void copyFrom(float[] values) {
+        if (values.length != shape.size()) {
+            throw new IllegalArgumentException(
+                    "cannot copy " + values.length + " floats into a tensor of shape " + shape + " (" + shape.size() + " elements)");
+        }
+        MemorySegment.copy(values, 0, segment, FLOAT, offset * Float.BYTES, values.length);
+    }
+
+    public void copyFrom(Tensor other) {
+        if (other.size() != size()) {
+            throw new IllegalArgumentException("cannot copy a tensor of shape " + other.shape + " into one of shape " + shape);
+        }
+        MemorySegment.copy(other.segment, other.offset * Float.BYTES, segment, offset * Float.BYTES, size() * Float.BYTES);
+    }
+
+    public float[] toArray() {
+        float[] out = new float[Math.toIntExact(shape.size())];
+        MemorySegment.copy(segment, FLOAT, offset * Float.BYTES, out, 0, out.length);
+        return out;
+    }
+
+    public void fill(float value) {
+        segment.asSlice(offset * Float.BYTES, size() * Float.BYTES).fill((byte) 0);
+        if (value != 0f) {
+            for (long i = 0; i < size(); i++) {
+                segment.setAtIndex(FLOAT, offset + i, value);
+            }
+        }
+    }
+
+    public void zero() {
+        fill(0f);
+    }
+
+    @Override
+    public String toString() {
+        return "Tensor" + shape;
+    }
+}

@@ -1,0 +1,43 @@
+package dev.stride.tensor;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Scratch memory shared by the layers of one model: each layer {@link #reserve reserves} what its
+ * largest step needs while it is built, and all of them then use one segment sized to the largest
+ * reservation. Layers run one after another, so they never need their scratch at the same time.
+ *
+ * <p>The memory comes from the arena the workspace was made with and is freed when that arena
+ * closes. A reservation larger than the segment already handed out allocates a bigger one (this
+ * happens only while layers are built, never in a training step).
+ */
+public final class Workspace {
+    private final Arena arena;
+    private long reservedFloats;
+    private MemorySegment segment = MemorySegment.NULL;
+
+    public Workspace(Arena arena) {
+        this.arena = arena;
+    }
+
+    /** Makes sure {@link #segment()} holds at least {@code floats} floats. */
+    public void reserve(long floats) {
+        if (floats < 0) {
+            throw new IllegalArgumentException("cannot reserve " + floats + " floats");
+        }
+        reservedFloats = Math.max(reservedFloats, floats);
+    }
+
+    /** The scratch segment, at least as large as every reservation so far. */
+    public MemorySegment segment() {
+        if (segment.byteSize() < reservedFloats * Float.BYTES) {
+            segment = arena.allocate(reservedFloats * Float.BYTES, Tensor.ALIGNMENT);
+        }
+        return segment;
+    }
+
+    public long reservedFloats() {
+        return reservedFloats;
+    }
+}
