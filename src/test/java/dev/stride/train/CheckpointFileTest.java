@@ -35,6 +35,15 @@ class CheckpointFileTest {
                 new NamedTensor("optim.velocity.0", Tensor.of(arena, new float[]{Float.NaN, Float.NEGATIVE_INFINITY}, 2)));
     }
 
+    /** The test model saved under {@code name} in the temporary directory, with its arena already closed. */
+    private Path savedModel(String name) throws IOException {
+        Path file = dir.resolve(name);
+        try (Arena arena = Arena.ofConfined()) {
+            CheckpointFile.save(file, "lenet5", META, model(arena, 1f));
+        }
+        return file;
+    }
+
     @Test
     void roundTripKeepsEveryBitAndTheOrder() throws IOException {
         Path file = dir.resolve("model.ckpt");
@@ -83,10 +92,7 @@ class CheckpointFileTest {
 
     @Test
     void truncatedFilesNameTheFileAndOffset() throws IOException {
-        Path file = dir.resolve("full.ckpt");
-        try (Arena arena = Arena.ofConfined()) {
-            CheckpointFile.save(file, "lenet5", META, model(arena, 1f));
-        }
+        Path file = savedModel("full.ckpt");
         byte[] full = Files.readAllBytes(file);
         for (int cut : new int[]{0, 5, 8, 15, 19, 20, 40, full.length / 2, full.length - 4, full.length - 1}) {
             Path t = dir.resolve("cut" + cut + ".ckpt");
@@ -100,10 +106,7 @@ class CheckpointFileTest {
 
     @Test
     void aFlippedByteIsAChecksumError() throws IOException {
-        Path file = dir.resolve("flip.ckpt");
-        try (Arena arena = Arena.ofConfined()) {
-            CheckpointFile.save(file, "lenet5", META, model(arena, 1f));
-        }
+        Path file = savedModel("flip.ckpt");
         byte[] good = Files.readAllBytes(file);
         for (int at : new int[]{20, 24, 60, good.length / 2, good.length - 5, good.length - 1}) {
             byte[] bad = good.clone();
@@ -116,10 +119,7 @@ class CheckpointFileTest {
 
     @Test
     void newerVersionAndWrongMagicAreClearErrors() throws IOException {
-        Path file = dir.resolve("v.ckpt");
-        try (Arena arena = Arena.ofConfined()) {
-            CheckpointFile.save(file, "lenet5", META, model(arena, 1f));
-        }
+        Path file = savedModel("v.ckpt");
         byte[] bytes = Files.readAllBytes(file);
         ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(8, CheckpointFile.FORMAT_VERSION + 1);
         Files.write(file, bytes);
