@@ -1,0 +1,55 @@
+package dev.stride.optim;
+
+/**
+ * A learning rate as a function of time. Time {@code t} counts from 0 in whatever unit the caller
+ * steps it by (epochs or optimiser steps); the schedule does not care, but the periods it was
+ * built with must be in the same unit. The training loop calls {@link Optimizer#setLr} with
+ * {@code lr(t)} before the steps of time t.
+ */
+public interface LrSchedule {
+
+    /** The learning rate at time {@code t >= 0}. */
+    double lr(long t);
+
+    /** One line for logs and checkpoint metadata, e.g. {@code "cosine(0.1 -> 0.001 over 50)"}. */
+    String describe();
+
+    /** The same rate at every time. */
+    static LrSchedule constant(double lr) {
+        return new ConstantLr(lr);
+    }
+
+    /** {@code lr * gamma^floor(t / every)}: PyTorch's StepLR. */
+    static LrSchedule stepDecay(double lr, long every, double gamma) {
+        return new StepDecay(lr, every, gamma);
+    }
+
+    /** Half a cosine from {@code lr} at t = 0 down to {@code minLr} at t = period, then {@code minLr}. */
+    static LrSchedule cosine(double lr, double minLr, long period) {
+        return new CosineAnnealing(lr, minLr, period);
+    }
+
+    /** A linear ramp over the first {@code warmup} time units up to {@code after}, which then starts at its own t = 0. */
+    static LrSchedule warmup(long warmup, LrSchedule after) {
+        return new LinearWarmup(warmup, after);
+    }
+
+    /** Shared argument check, so every schedule words its errors the same way. */
+    static void checkRate(String schedule, String name, double v) {
+        if (!(v >= 0) || Double.isInfinite(v)) {
+            throw new IllegalArgumentException(schedule + ": " + name + " must be finite and non-negative, got " + v);
+        }
+    }
+
+    static void checkPeriod(String schedule, String name, long v) {
+        if (v < 1) {
+            throw new IllegalArgumentException(schedule + ": " + name + " must be at least 1, got " + v);
+        }
+    }
+
+    static void checkTime(long t) {
+        if (t < 0) {
+            throw new IllegalArgumentException("learning-rate schedules start at t = 0, asked for t = " + t);
+        }
+    }
+}

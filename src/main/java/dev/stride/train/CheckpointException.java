@@ -1,0 +1,12 @@
+package dev.stride.train;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** A checkpoint file that cannot be read: wrong magic, newer format, truncated, corrupt. The message names the file. */
+public class CheckpointException extends IOException {
+
+    public CheckpointException(Path file, String problem) {
+        super("checkpoint " + file + ": " + problem);
+    }
+}
