@@ -13,8 +13,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One reference case directory, read from its {@code case.txt} (format: /work/shared
- * reference-cases.md, mirrored in the script scripts/make-reference-cases). Loading checks every
+ * One reference case directory, read from its {@code case.txt} (the reference-case format of
+ * reference-cases.md, which scripts/make-reference-cases writes). Loading checks every
  * line and that every array file exists with exactly the size its shape implies, so a broken case
  * fails on load with the file and line to fix, not later inside an op with a bad index.
  */
@@ -42,23 +42,13 @@ public final class ReferenceCase {
         if (!Files.isRegularFile(caseFile)) {
             throw new IllegalArgumentException("reference case directory " + dir + " has no " + CASE_FILE);
         }
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(caseFile);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + caseFile, e);
-        }
         String name = null;
         String op = null;
         Map<String, String> params = new LinkedHashMap<>();
         Map<String, ReferenceArray> arrays = new LinkedHashMap<>();
-        for (int i = 0; i < lines.size(); i++) {
-            String line = lines.get(i).strip();
-            if (line.isEmpty() || line.startsWith("#")) {
-                continue;
-            }
-            String where = caseFile + " line " + (i + 1) + " ('" + line + "'): ";
-            String[] words = line.split("\\s+");
+        for (CaseLines l : CaseLines.read(caseFile)) {
+            String where = l.where();
+            String[] words = l.words();
             switch (words[0]) {
                 case "case" -> name = single(where, "case", name, words);
                 case "op" -> op = single(where, "op", op, words);
@@ -66,7 +56,7 @@ public final class ReferenceCase {
                     if (words.length < 3) {
                         throw new IllegalArgumentException(where + "expected 'param <key> <value...>'");
                     }
-                    String value = line.split("\\s+", 3)[2];
+                    String value = l.text().split("\\s+", 3)[2];
                     if (params.put(words[1], value) != null) {
                         throw new IllegalArgumentException(where + "param '" + words[1] + "' is given twice");
                     }
@@ -110,7 +100,7 @@ public final class ReferenceCase {
             throw new IllegalArgumentException(where + "dtype must be float32 or int32, got '" + dtype + "'");
         }
         String file = words[3];
-        if (file.contains("/") || file.contains("\\") || file.equals("..") || file.equals(".")) {
+        if (!CaseLines.plainName(file)) {
             throw new IllegalArgumentException(where + "the file must be a plain name inside the case directory, got '" + file + "'");
         }
         String role = words[4];

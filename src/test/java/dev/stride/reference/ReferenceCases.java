@@ -88,26 +88,16 @@ public final class ReferenceCases {
     }
 
     private static List<ReferenceCase> fromIndex(Path root, Path index) {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(index);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + index, e);
-        }
         List<ReferenceCase> out = new ArrayList<>();
         Set<String> seen = new HashSet<>();
-        for (int i = 0; i < lines.size(); i++) {
-            String line = lines.get(i).strip();
-            if (line.isEmpty() || line.startsWith("#")) {
-                continue;
-            }
-            String where = index + " line " + (i + 1) + " ('" + line + "'): ";
-            String[] words = line.split("\\s+");
+        for (CaseLines l : CaseLines.read(index)) {
+            String where = l.where();
+            String[] words = l.words();
             if (words.length != 2) {
                 throw new IllegalArgumentException(where + "expected '<case-name> <op>'");
             }
             String name = words[0];
-            if (name.contains("/") || name.contains("\\") || name.equals("..") || name.equals(".")) {
+            if (!CaseLines.plainName(name)) {
                 throw new IllegalArgumentException(where + "the case name must be a sub-directory's plain name");
             }
             if (!seen.add(name)) {
