@@ -6,6 +6,8 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -89,7 +91,8 @@ public final class VerifiedCache {
                         source.describe(), Files.size(dir.resolve(f.name())), (System.nanoTime() - start) / 1e9));
                 return true;
             } catch (IOException e) {
-                String why = f.name() + " from " + source.describe() + ": " + e;
+                String why = f.name() + " from " + source.describe() + ": " + e.getClass().getSimpleName()
+                        + (e.getMessage() == null ? " (no network or no route to it?)" : ": " + e.getMessage());
                 progress.accept(why);
                 failures.add(why);
                 broken.add(source);
@@ -101,6 +104,10 @@ public final class VerifiedCache {
     }
 
     private static void install(Path temp, Path target) throws IOException {
+        // Temporary files are created private (0600); a cached data file is ordinary readable data.
+        if (Files.getFileStore(temp).supportsFileAttributeView(PosixFileAttributeView.class)) {
+            Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-r--r--"));
+        }
         try {
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
