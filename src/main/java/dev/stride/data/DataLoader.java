@@ -45,7 +45,7 @@ public final class DataLoader {
             throw new IllegalArgumentException("normalisation has " + norm.channels() + " channels, the data set "
                     + data.channels() + "; use the statistics computed from a training set of the same kind");
         }
-        if (spec.maxShift() >= Math.max(data.height(), data.width())) {
+        if (spec.maxShift() >= Math.min(data.height(), data.width())) {
             throw new IllegalArgumentException("max shift " + spec.maxShift() + " would move " + data.height() + "x"
                     + data.width() + " images entirely out of view; use a smaller shift");
         }
@@ -105,8 +105,11 @@ public final class DataLoader {
         return true;
     }
 
-    /** Image {@code item} moved down by {@code dy} and right by {@code dx}, the uncovered border at the value of a 0 pixel. */
-    private void fillSample(int item, int dy, int dx) {
+    /**
+     * Image {@code item}, normalised and moved down by {@code dy} and right by {@code dx}, the
+     * uncovered border at the value of a 0 pixel; returns the loader's own (C*H*W) buffer.
+     */
+    float[] fillSample(int item, int dy, int dx) {
         int h = data.height();
         int w = data.width();
         long src = (long) item * sample.length;
@@ -122,6 +125,7 @@ public final class DataLoader {
                 }
             }
         }
+        return sample;
     }
 
     /** The current batch: (size(), C, H, W), a view of the one preallocated tensor. */
