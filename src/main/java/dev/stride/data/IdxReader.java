@@ -142,7 +142,8 @@ public final class IdxReader {
                 }
                 int r;
                 try {
-                    r = in.read(buf, got, buf.length - got);
+                    // Modest reads: a huge one makes the file channel allocate a direct buffer as large.
+                    r = in.read(buf, got, Math.min(buf.length - got, 1 << 20));
                 } catch (EOFException | ZipException e) {
                     throw error(start + got, what + " from offset " + start, "a corrupt or truncated gzip stream after "
                             + got + " bytes (" + e.getMessage() + ")");
