@@ -14,12 +14,14 @@ public final class AvgPool2d extends Pool2d {
     }
 
     @Override
-    void forward(int planes, Tensor x, Tensor y) {
+    void forward(Tensor x, Tensor y) {
+        int planes = x.dim(0) * x.dim(1);
         Pooling.avgForward(geometry, planes, x.segment(), x.offset(), y.segment(), y.offset());
     }
 
     @Override
-    void backward(int planes, Tensor dy, Tensor dx) {
+    void backward(Tensor x, Tensor y, Tensor dy, Tensor dx) {
+        int planes = dy.dim(0) * dy.dim(1);
         Pooling.avgBackward(geometry, planes, dy.segment(), dy.offset(), dx.segment(), dx.offset());
     }
 }

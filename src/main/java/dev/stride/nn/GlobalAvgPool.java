@@ -4,16 +4,9 @@ import dev.stride.ops.Pooling;
 import dev.stride.tensor.Shape;
 import dev.stride.tensor.ShapeException;
 import dev.stride.tensor.Tensor;
-import dev.stride.tensor.Workspace;
-
-import java.lang.foreign.Arena;
 
 /** The mean of each channel: [N, C, H, W] -> [N, C, 1, 1]. */
-public final class GlobalAvgPool extends Layer {
-    private Shape built;
-    private Tensor out; // (N, C, 1, 1)
-    private Tensor dx; // (N, C, H, W)
-    private Tensor lastOut;
+public final class GlobalAvgPool extends BufferedLayer {
 
     @Override
     public Shape outputShape(Shape input) {
@@ -24,37 +17,13 @@ public final class GlobalAvgPool extends Layer {
     }
 
     @Override
-    public void build(Shape input, Arena arena, Workspace workspace) {
-        out = Tensor.zeros(arena, outputShape(input));
-        dx = Tensor.zeros(arena, input);
-        built = input;
-    }
-
-    @Override
-    public Tensor forward(Tensor x) {
-        if (built == null) {
-            throw new IllegalStateException(label() + ": forward before build");
-        }
-        checkInput(x, built);
-        Tensor y = out.firstBatch(x.dim(0));
+    void forward(Tensor x, Tensor y) {
         Pooling.globalAvgForward(x.dim(0) * x.dim(1), x.dim(2) * x.dim(3), x.segment(), x.offset(), y.segment(), y.offset());
-        lastOut = y;
-        return y;
     }
 
     @Override
-    public Tensor backward(Tensor dy, boolean needInputGrad) {
-        if (lastOut == null) {
-            throw new IllegalStateException(label() + ": backward before forward");
-        }
-        checkGradient(dy, lastOut.shape());
-        if (!needInputGrad) {
-            return null;
-        }
-        Tensor d = dx.firstBatch(dy.dim(0));
-        Pooling.globalAvgBackward(dy.dim(0) * dy.dim(1), built.dim(2) * built.dim(3), dy.segment(), dy.offset(),
-                d.segment(), d.offset());
-        return d;
+    void backward(Tensor x, Tensor y, Tensor dy, Tensor dx) {
+        Pooling.globalAvgBackward(dx.dim(0) * dx.dim(1), dx.dim(2) * dx.dim(3), dy.segment(), dy.offset(), dx.segment(), dx.offset());
     }
 
     @Override

@@ -15,13 +15,9 @@ import java.lang.foreign.ValueLayout;
  * input channels j*k .. j*k+k-1, so C = k*Cout. Forward records which of the k won (the first on
  * ties) and backward sends dy there only.
  */
-public final class Maxout extends Layer {
+public final class Maxout extends BufferedLayer {
     private final int k;
-    private Shape built;
-    private Tensor out; // (N, C/k, ...)
-    private Tensor dx; // (N, C, ...)
     private MemorySegment argmax; // (N, C/k, ...) ints in [0, k)
-    private Tensor lastY;
 
     public Maxout(int k) {
         if (k < 1) {
@@ -47,39 +43,20 @@ public final class Maxout extends Layer {
 
     @Override
     public void build(Shape input, Arena arena, Workspace workspace) {
-        Shape o = outputShape(input);
-        out = Tensor.zeros(arena, o);
-        dx = Tensor.zeros(arena, input);
-        argmax = arena.allocate(ValueLayout.JAVA_INT, o.size());
-        built = input;
+        super.build(input, arena, workspace);
+        argmax = arena.allocate(ValueLayout.JAVA_INT, outputShape(input).size());
     }
 
     @Override
-    public Tensor forward(Tensor x) {
-        if (built == null) {
-            throw new IllegalStateException(label() + ": forward before build");
-        }
-        checkInput(x, built);
-        Tensor y = out.firstBatch(x.dim(0));
+    void forward(Tensor x, Tensor y) {
         Activations.maxoutForward(x.dim(0), y.dim(1), k, y.shape().sampleSize() / y.dim(1), x.segment(), x.offset(),
                 y.segment(), y.offset(), argmax);
-        lastY = y;
-        return y;
     }
 
     @Override
-    public Tensor backward(Tensor dy, boolean needInputGrad) {
-        if (lastY == null) {
-            throw new IllegalStateException(label() + ": backward before forward");
-        }
-        checkGradient(dy, lastY.shape());
-        if (!needInputGrad) {
-            return null;
-        }
-        Tensor d = dx.firstBatch(dy.dim(0));
+    void backward(Tensor x, Tensor y, Tensor dy, Tensor dx) {
         Activations.maxoutBackward(dy.dim(0), dy.dim(1), k, dy.shape().sampleSize() / dy.dim(1), dy.segment(), dy.offset(),
-                argmax, d.segment(), d.offset());
-        return d;
+                argmax, dx.segment(), dx.offset());
     }
 
     @Override

@@ -4,22 +4,17 @@ import dev.stride.ops.OutputSize;
 import dev.stride.ops.PoolGeometry;
 import dev.stride.tensor.Shape;
 import dev.stride.tensor.ShapeException;
-import dev.stride.tensor.Tensor;
 import dev.stride.tensor.Workspace;
 
 import java.lang.foreign.Arena;
 
 /**
- * What max and average pooling share: the window arithmetic, the shape checks and the output and
- * input-gradient buffers. Subclasses supply the kernels.
+ * What max and average pooling share: the window arithmetic, the shape checks and the summary
+ * lines. Subclasses supply the kernels; a kernel's planes are batch times channels.
  */
-abstract class Pool2d extends Layer {
+abstract class Pool2d extends BufferedLayer {
     protected final PoolSpec spec;
     protected PoolGeometry geometry;
-    private Shape built;
-    private Tensor out; // (N, C, outH, outW)
-    private Tensor dx; // (N, C, H, W)
-    private Tensor lastOut;
 
     Pool2d(PoolSpec spec) {
         this.spec = spec;
@@ -42,46 +37,11 @@ abstract class Pool2d extends Layer {
 
     @Override
     public void build(Shape input, Arena arena, Workspace workspace) {
+        super.build(input, arena, workspace);
         Shape o = outputShape(input);
         geometry = new PoolGeometry(input.dim(2), input.dim(3), spec.kernelH(), spec.kernelW(), spec.stride(),
                 spec.padding(), o.dim(2), o.dim(3));
-        built = input;
-        out = Tensor.zeros(arena, o);
-        dx = Tensor.zeros(arena, input);
     }
-
-    @Override
-    public final Tensor forward(Tensor x) {
-        if (built == null) {
-            throw new IllegalStateException(label() + ": forward before build");
-        }
-        checkInput(x, built);
-        int n = x.dim(0);
-        Tensor y = out.firstBatch(n);
-        forward(n * x.dim(1), x, y);
-        lastOut = y;
-        return y;
-    }
-
-    @Override
-    public final Tensor backward(Tensor dy, boolean needInputGrad) {
-        if (lastOut == null) {
-            throw new IllegalStateException(label() + ": backward before forward");
-        }
-        checkGradient(dy, lastOut.shape());
-        if (!needInputGrad) {
-            return null;
-        }
-        Tensor d = dx.firstBatch(dy.dim(0));
-        backward(dy.dim(0) * dy.dim(1), dy, d);
-        return d;
-    }
-
-    /** Overwrites y from x; {@code planes} is batch times channels. */
-    abstract void forward(int planes, Tensor x, Tensor y);
-
-    /** Overwrites dx from dy for the last forward. */
-    abstract void backward(int planes, Tensor dy, Tensor dx);
 
     @Override
     public String describe() {

@@ -11,19 +11,16 @@ import java.util.List;
 
 /**
  * Parametric ReLU with one learned slope per channel (dim 1; [N, C] or [N, C, H, W]): x for x > 0,
- * slope[c]*x otherwise. The slopes start at 0.25 (PyTorch's default). Backward accumulates
- * dSlope[c] += sum over n, h, w of dy*x where x < 0, and keeps the last input for it.
+ * slope[c]*x otherwise. The slopes start at 0.25 (PyTorch's default). Backward reads the last input
+ * and accumulates dSlope[c] += sum over n, h, w of dy*x where x < 0, even when no input gradient is
+ * wanted.
  */
-public final class Prelu extends Layer {
+public final class Prelu extends BufferedLayer {
     private static final float INITIAL_SLOPE = 0.25f;
 
     private final int channels;
-    private Shape built;
     private Parameter slope; // (C)
-    private Tensor out; // same shape as the input
-    private Tensor dx; // same shape as the input
-    private Tensor lastX;
-    private Tensor lastY;
+    private List<Parameter> parameters = List.of();
 
     public Prelu(int channels) {
         if (channels < 1) {
@@ -47,49 +44,38 @@ public final class Prelu extends Layer {
 
     @Override
     public void build(Shape input, Arena arena, Workspace workspace) {
-        outputShape(input);
+        super.build(input, arena, workspace);
         Tensor value = Tensor.zeros(arena, channels);
         value.fill(INITIAL_SLOPE);
         slope = new Parameter("slope", value, Tensor.zeros(arena, channels), 1, 1, Parameter.Kind.SLOPE);
-        out = Tensor.zeros(arena, input);
-        dx = Tensor.zeros(arena, input);
-        built = input;
+        parameters = List.of(slope);
     }
 
     @Override
-    public Tensor forward(Tensor x) {
-        if (built == null) {
-            throw new IllegalStateException(label() + ": forward before build");
-        }
-        checkInput(x, built);
-        Tensor y = out.firstBatch(x.dim(0));
+    void forward(Tensor x, Tensor y) {
         Tensor a = slope.value();
         Activations.preluForward(x.dim(0), channels, x.shape().sampleSize() / channels, a.segment(), a.offset(),
                 x.segment(), x.offset(), y.segment(), y.offset());
-        lastX = x;
-        lastY = y;
-        return y;
     }
 
     @Override
-    public Tensor backward(Tensor dy, boolean needInputGrad) {
-        if (lastY == null) {
-            throw new IllegalStateException(label() + ": backward before forward");
-        }
-        checkGradient(dy, lastY.shape());
-        Tensor d = needInputGrad ? dx.firstBatch(dy.dim(0)) : null;
+    void backward(Tensor x, Tensor y, Tensor dy, Tensor dx) {
         Tensor a = slope.value();
         Tensor da = slope.grad();
         Activations.preluBackward(dy.dim(0), channels, dy.shape().sampleSize() / channels, a.segment(), a.offset(),
-                lastX.segment(), lastX.offset(), dy.segment(), dy.offset(), da.segment(), da.offset(),
-                d == null ? null : d.segment(), d == null ? 0 : d.offset());
-        return d;
+                x.segment(), x.offset(), dy.segment(), dy.offset(), da.segment(), da.offset(),
+                dx == null ? null : dx.segment(), dx == null ? 0 : dx.offset());
+    }
+
+    @Override
+    boolean hasParameters() {
+        return true;
     }
 
     /** The slope parameter once built; empty before. */
     @Override
     public List<Parameter> parameters() {
-        return slope == null ? List.of() : List.of(slope);
+        return parameters;
     }
 
     @Override
