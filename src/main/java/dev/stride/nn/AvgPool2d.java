@@ -1,0 +1,27 @@
+package dev.stride.nn;
+
+import dev.stride.ops.Pooling;
+import dev.stride.tensor.Tensor;
+
+/**
+ * Average pooling: each output is its window's sum divided by kernelH*kernelW, padded zeros
+ * included (PyTorch's count_include_pad), so backward spreads dy/(kernelH*kernelW) evenly.
+ */
+public final class AvgPool2d extends Pool2d {
+
+    public AvgPool2d(PoolSpec spec) {
+        super(spec);
+    }
+
+    @Override
+    void forward(Tensor x, Tensor y) {
+        int planes = x.dim(0) * x.dim(1);
+        Pooling.avgForward(geometry, planes, x.segment(), x.offset(), y.segment(), y.offset());
+    }
+
+    @Override
+    void backward(Tensor x, Tensor y, Tensor dy, Tensor dx) {
+        int planes = dy.dim(0) * dy.dim(1);
+        Pooling.avgBackward(geometry, planes, dy.segment(), dy.offset(), dx.segment(), dx.offset());
+    }
+}

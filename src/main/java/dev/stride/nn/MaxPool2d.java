@@ -1,0 +1,41 @@
+package dev.stride.nn;
+
+import dev.stride.ops.Pooling;
+import dev.stride.tensor.Shape;
+import dev.stride.tensor.Tensor;
+import dev.stride.tensor.Workspace;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Max pooling. Forward records where each window's first maximum (row-major, strict '>') lies, so
+ * backward is a scatter of dy into those places; overlapping windows add up. Padding acts as
+ * -infinity: it never wins.
+ */
+public final class MaxPool2d extends Pool2d {
+    private MemorySegment argmax; // (N, C, outH, outW) ints: in-plane index ih*W + iw
+
+    public MaxPool2d(PoolSpec spec) {
+        super(spec);
+    }
+
+    @Override
+    public void build(Shape input, Arena arena, Workspace workspace) {
+        super.build(input, arena, workspace);
+        argmax = arena.allocate(ValueLayout.JAVA_INT, outputShape(input).size());
+    }
+
+    @Override
+    void forward(Tensor x, Tensor y) {
+        int planes = x.dim(0) * x.dim(1);
+        Pooling.maxForward(geometry, planes, x.segment(), x.offset(), y.segment(), y.offset(), argmax);
+    }
+
+    @Override
+    void backward(Tensor x, Tensor y, Tensor dy, Tensor dx) {
+        int planes = dy.dim(0) * dy.dim(1);
+        Pooling.maxBackward(geometry, planes, dy.segment(), dy.offset(), argmax, dx.segment(), dx.offset());
+    }
+}

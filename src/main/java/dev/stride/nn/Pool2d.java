@@ -1,0 +1,59 @@
+package dev.stride.nn;
+
+import dev.stride.ops.OutputSize;
+import dev.stride.ops.PoolGeometry;
+import dev.stride.tensor.Shape;
+import dev.stride.tensor.ShapeException;
+import dev.stride.tensor.Workspace;
+
+import java.lang.foreign.Arena;
+
+/**
+ * What max and average pooling share: the window arithmetic, the shape checks and the summary
+ * lines. Subclasses supply the kernels; a kernel's planes are batch times channels.
+ */
+abstract class Pool2d extends BufferedLayer {
+    protected final PoolSpec spec;
+    protected PoolGeometry geometry;
+
+    Pool2d(PoolSpec spec) {
+        this.spec = spec;
+    }
+
+    public final PoolSpec spec() {
+        return spec;
+    }
+
+    @Override
+    public final Shape outputShape(Shape input) {
+        if (input.rank() != 4) {
+            throw new ShapeException(label() + ": expects input [N, C, H, W], got " + input
+                    + "; pooling runs on the output of a convolution, before Flatten");
+        }
+        int outH = OutputSize.of(label(), "height", input.dim(2), spec.kernelH(), spec.stride(), spec.padding(), spec.floor());
+        int outW = OutputSize.of(label(), "width", input.dim(3), spec.kernelW(), spec.stride(), spec.padding(), spec.floor());
+        return Shape.of(input.dim(0), input.dim(1), outH, outW);
+    }
+
+    @Override
+    public void build(Shape input, Arena arena, Workspace workspace) {
+        super.build(input, arena, workspace);
+        Shape o = outputShape(input);
+        geometry = new PoolGeometry(input.dim(2), input.dim(3), spec.kernelH(), spec.kernelW(), spec.stride(),
+                spec.padding(), o.dim(2), o.dim(3));
+    }
+
+    @Override
+    public String describe() {
+        return getClass().getSimpleName() + "(" + spec + ")";
+    }
+
+    @Override
+    public String explain(Shape input) {
+        Shape o = outputShape(input);
+        return describe() + ": " + input + " -> " + o
+                + "; height " + OutputSize.explain(input.dim(2), spec.kernelH(), spec.stride(), spec.padding())
+                + ", width " + OutputSize.explain(input.dim(3), spec.kernelW(), spec.stride(), spec.padding())
+                + "; 0 parameters";
+    }
+}

@@ -1,0 +1,42 @@
+package dev.stride.nn;
+
+/**
+ * Hyperparameters of a 2-D pooling window: its height and width, one stride for both axes, zero
+ * padding on all four sides and whether a window that does not tile its input is floored (PyTorch's
+ * silent behaviour) instead of rejected (the lecture's rule, the default).
+ *
+ * <p>Padding is at most half the smaller kernel side, as in PyTorch, so every window covers at least
+ * one real input element and max pooling always has a maximum to route the gradient to.
+ */
+public record PoolSpec(int kernelH, int kernelW, int stride, int padding, boolean floor) {
+
+    public PoolSpec {
+        if (kernelH < 1 || kernelW < 1 || stride < 1 || padding < 0) {
+            throw new IllegalArgumentException("pooling needs a kernel and stride of at least 1 and padding of at least 0, got kernel "
+                    + kernelH + "x" + kernelW + ", stride " + stride + ", padding " + padding);
+        }
+        if (2 * padding > Math.min(kernelH, kernelW)) {
+            throw new IllegalArgumentException("pooling padding " + padding + " is more than half the " + kernelH + "x" + kernelW
+                    + " kernel: some windows would hold only padding; use padding <= " + Math.min(kernelH, kernelW) / 2);
+        }
+    }
+
+    /** A square {@code kernel} x {@code kernel} window, no padding, strict fit. */
+    public static PoolSpec of(int kernel, int stride) {
+        return new PoolSpec(kernel, kernel, stride, 0, false);
+    }
+
+    public PoolSpec withPadding(int padding) {
+        return new PoolSpec(kernelH, kernelW, stride, padding, floor);
+    }
+
+    public PoolSpec withFloor(boolean floor) {
+        return new PoolSpec(kernelH, kernelW, stride, padding, floor);
+    }
+
+    /** E.g. "2x2, stride 2" or "3x3, stride 2, pad 1, floor". */
+    @Override
+    public String toString() {
+        return kernelH + "x" + kernelW + ", stride " + stride + (padding > 0 ? ", pad " + padding : "") + (floor ? ", floor" : "");
+    }
+}

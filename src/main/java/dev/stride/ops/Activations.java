@@ -1,0 +1,217 @@
+package dev.stride.ops;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+import static dev.stride.tensor.Tensor.FLOAT;
+
+/**
+ * Element-wise activations and their derivatives, forward and backward side by side. Offsets and
+ * counts are in floats; every function overwrites its output. The loops are plain counted loops
+ * over segment indices with no calls the JIT cannot inline, so C2 can vectorise the ones without
+ * {@code exp}. Where the saved output gives the derivative exactly (ReLU, sigmoid, tanh) backward
+ * takes y instead of x.
+ */
+public final class Activations {
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
+
+    private Activations() {
+    }
+
+    public static void reluForward(MemorySegment x, long xOff, MemorySegment y, long yOff, long count) {
+        for (long i = 0; i < count; i++) {
+            y.setAtIndex(FLOAT, yOff + i, Math.max(x.getAtIndex(FLOAT, xOff + i), 0f));
+        }
+    }
+
+    /** dx = dy where y > 0, else 0 (the subgradient at 0 is 0, as in PyTorch). */
+    public static void reluBackward(MemorySegment y, long yOff, MemorySegment dy, long dyOff, MemorySegment dx, long dxOff, long count) {
+        for (long i = 0; i < count; i++) {
+            float g = dy.getAtIndex(FLOAT, dyOff + i);
+            dx.setAtIndex(FLOAT, dxOff + i, y.getAtIndex(FLOAT, yOff + i) > 0f ? g : 0f);
+        }
+    }
+
+    /** y = x for x > 0, slope*x otherwise (leaky ReLU). */
+    public static void leakyReluForward(float slope, MemorySegment x, long xOff, MemorySegment y, long yOff, long count) {
+        for (long i = 0; i < count; i++) {
+            float v = x.getAtIndex(FLOAT, xOff + i);
+            y.setAtIndex(FLOAT, yOff + i, v > 0f ? v : slope * v);
+        }
+    }
+
+    public static void leakyReluBackward(float slope, MemorySegment x, long xOff, MemorySegment dy, long dyOff,
+                                         MemorySegment dx, long dxOff, long count) {
+        for (long i = 0; i < count; i++) {
+            float g = dy.getAtIndex(FLOAT, dyOff + i);
+            dx.setAtIndex(FLOAT, dxOff + i, x.getAtIndex(FLOAT, xOff + i) > 0f ? g : slope * g);
+        }
+    }
+
+    /** y = x for x > 0, alpha*(exp(x) - 1) otherwise. */
+    public static void eluForward(float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff, long count) {
+        for (long i = 0; i < count; i++) {
+            float v = x.getAtIndex(FLOAT, xOff + i);
+            y.setAtIndex(FLOAT, yOff + i, v > 0f ? v : alpha * (float) Math.expm1(v));
+        }
+    }
+
+    /** For x <= 0 the derivative alpha*exp(x) equals y + alpha, so no exp is recomputed. */
+    public static void eluBackward(float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff, MemorySegment dy, long dyOff,
+                                   MemorySegment dx, long dxOff, long count) {
+        for (long i = 0; i < count; i++) {
+            float g = dy.getAtIndex(FLOAT, dyOff + i);
+            float slope = x.getAtIndex(FLOAT, xOff + i) > 0f ? 1f : y.getAtIndex(FLOAT, yOff + i) + alpha;
+            dx.setAtIndex(FLOAT, dxOff + i, g * slope);
+        }
+    }
+
+    public static void sigmoidForward(MemorySegment x, long xOff, MemorySegment y, long yOff, long count) {
+        for (long i = 0; i < count; i++) {
+            y.setAtIndex(FLOAT, yOff + i, sigmoid(x.getAtIndex(FLOAT, xOff + i)));
+        }
+    }
+
+    /** dx = dy * y * (1 - y). */
+    public static void sigmoidBackward(MemorySegment y, long yOff, MemorySegment dy, long dyOff, MemorySegment dx, long dxOff, long count) {
+        for (long i = 0; i < count; i++) {
+            float s = y.getAtIndex(FLOAT, yOff + i);
+            dx.setAtIndex(FLOAT, dxOff + i, dy.getAtIndex(FLOAT, dyOff + i) * s * (1f - s));
+        }
+    }
+
+    public static void tanhForward(MemorySegment x, long xOff, MemorySegment y, long yOff, long count) {
+        for (long i = 0; i < count; i++) {
+            y.setAtIndex(FLOAT, yOff + i, (float) Math.tanh(x.getAtIndex(FLOAT, xOff + i)));
+        }
+    }
+
+    /** dx = dy * (1 - y^2). */
+    public static void tanhBackward(MemorySegment y, long yOff, MemorySegment dy, long dyOff, MemorySegment dx, long dxOff, long count) {
+        for (long i = 0; i < count; i++) {
+            float t = y.getAtIndex(FLOAT, yOff + i);
+            dx.setAtIndex(FLOAT, dxOff + i, dy.getAtIndex(FLOAT, dyOff + i) * (1f - t * t));
+        }
+    }
+
+    /** SiLU (Swish): y = x * sigmoid(x). */
+    public static void siluForward(MemorySegment x, long xOff, MemorySegment y, long yOff, long count) {
+        for (long i = 0; i < count; i++) {
+            float v = x.getAtIndex(FLOAT, xOff + i);
+            y.setAtIndex(FLOAT, yOff + i, v * sigmoid(v));
+        }
+    }
+
+    /** dy/dx = s + y*(1 - s) with s = sigmoid(x), recomputed rather than stored. */
+    public static void siluBackward(MemorySegment x, long xOff, MemorySegment y, long yOff, MemorySegment dy, long dyOff,
+                                    MemorySegment dx, long dxOff, long count) {
+        for (long i = 0; i < count; i++) {
+            float s = sigmoid(x.getAtIndex(FLOAT, xOff + i));
+            float slope = s + y.getAtIndex(FLOAT, yOff + i) * (1f - s);
+            dx.setAtIndex(FLOAT, dxOff + i, dy.getAtIndex(FLOAT, dyOff + i) * slope);
+        }
+    }
+
+    /** out = a * b element-wise (dropout applies its mask with this, forward and backward). */
+    public static void multiply(MemorySegment a, long aOff, MemorySegment b, long bOff, MemorySegment out, long outOff, long count) {
+        for (long i = 0; i < count; i++) {
+            out.setAtIndex(FLOAT, outOff + i, a.getAtIndex(FLOAT, aOff + i) * b.getAtIndex(FLOAT, bOff + i));
+        }
+    }
+
+    /**
+     * PReLU over x (n, channels, inner): y = x for x > 0, slope[c]*x otherwise, with slope[c] at
+     * {@code slopeOff + c}.
+     */
+    public static void preluForward(int n, int channels, long inner, MemorySegment slope, long slopeOff,
+                                    MemorySegment x, long xOff, MemorySegment y, long yOff) {
+        for (int b = 0; b < n; b++) {
+            for (int c = 0; c < channels; c++) {
+                float a = slope.getAtIndex(FLOAT, slopeOff + c);
+                long base = ((long) b * channels + c) * inner;
+                leakyReluForward(a, x, xOff + base, y, yOff + base, inner);
+            }
+        }
+    }
+
+    /**
+     * PReLU backward: accumulates dSlope[c] += sum over n and the inner positions of dy*x where
+     * x < 0, and, when dx is not null, overwrites dx = dy for x > 0 and slope[c]*dy otherwise.
+     */
+    public static void preluBackward(int n, int channels, long inner, MemorySegment slope, long slopeOff,
+                                     MemorySegment x, long xOff, MemorySegment dy, long dyOff,
+                                     MemorySegment dSlope, long dSlopeOff, MemorySegment dx, long dxOff) {
+        for (int c = 0; c < channels; c++) {
+            double sum = 0;
+            for (int b = 0; b < n; b++) {
+                long base = ((long) b * channels + c) * inner;
+                for (long i = 0; i < inner; i++) {
+                    float v = x.getAtIndex(FLOAT, xOff + base + i);
+                    sum += v < 0f ? v * dy.getAtIndex(FLOAT, dyOff + base + i) : 0f;
+                }
+                if (dx != null) {
+                    leakyReluBackward(slope.getAtIndex(FLOAT, slopeOff + c), x, xOff + base, dy, dyOff + base, dx, dxOff + base, inner);
+                }
+            }
+            long at = dSlopeOff + c;
+            dSlope.setAtIndex(FLOAT, at, dSlope.getAtIndex(FLOAT, at) + (float) sum);
+        }
+    }
+
+    /**
+     * Maxout over x (n, outChannels*k, inner): y[b, j, s] is the max over input channels j*k ..
+     * j*k+k-1 (the first on ties), and argmax (n, outChannels, inner; ints from element 0) holds
+     * which of the k won. The scan runs channel by channel over whole rows so the inner loop is a
+     * counted loop of compares and selects.
+     */
+    public static void maxoutForward(int n, int outChannels, int k, long inner, MemorySegment x, long xOff,
+                                     MemorySegment y, long yOff, MemorySegment argmax) {
+        for (int b = 0; b < n; b++) {
+            for (int j = 0; j < outChannels; j++) {
+                long out = ((long) b * outChannels + j) * inner;
+                long in = ((long) b * outChannels + j) * k * inner;
+                for (long s = 0; s < inner; s++) {
+                    y.setAtIndex(FLOAT, yOff + out + s, x.getAtIndex(FLOAT, xOff + in + s));
+                    argmax.setAtIndex(INT, out + s, 0);
+                }
+                for (int t = 1; t < k; t++) {
+                    long row = xOff + in + t * inner;
+                    for (long s = 0; s < inner; s++) {
+                        float v = x.getAtIndex(FLOAT, row + s);
+                        float best = y.getAtIndex(FLOAT, yOff + out + s);
+                        boolean wins = v > best;
+                        y.setAtIndex(FLOAT, yOff + out + s, wins ? v : best);
+                        argmax.setAtIndex(INT, out + s, wins ? t : argmax.getAtIndex(INT, out + s));
+                    }
+                }
+            }
+        }
+    }
+
+    /** Overwrites dx (n, outChannels*k, inner): dy at each argmax, zero at the channels that lost. */
+    public static void maxoutBackward(int n, int outChannels, int k, long inner, MemorySegment dy, long dyOff,
+                                      MemorySegment argmax, MemorySegment dx, long dxOff) {
+        for (int b = 0; b < n; b++) {
+            for (int j = 0; j < outChannels; j++) {
+                long out = ((long) b * outChannels + j) * inner;
+                long in = ((long) b * outChannels + j) * k * inner;
+                for (int t = 0; t < k; t++) {
+                    long row = dxOff + in + t * inner;
+                    for (long s = 0; s < inner; s++) {
+                        float g = dy.getAtIndex(FLOAT, dyOff + out + s);
+                        dx.setAtIndex(FLOAT, row + s, argmax.getAtIndex(INT, out + s) == t ? g : 0f);
+                    }
+                }
+            }
+        }
+    }
+
+    private static float sigmoid(float v) {
+        // exp of a positive argument only, so large |v| saturates to 0 or 1 instead of overflowing.
+        if (v >= 0f) {
+            return 1f / (1f + (float) Math.exp(-v));
+        }
+        float e = (float) Math.exp(v);
+        return e / (1f + e);
+    }
+}

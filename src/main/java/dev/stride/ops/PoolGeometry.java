@@ -1,0 +1,17 @@
+package dev.stride.ops;
+
+/**
+ * The geometry of one pooling plane: input size, window, stride, padding and the output size that
+ * {@link OutputSize} worked out. The number of planes (batch times channels) is passed to the
+ * kernels separately so a smaller batch needs no new geometry.
+ */
+public record PoolGeometry(int height, int width, int kernelH, int kernelW, int stride, int pad, int outH, int outW) {
+
+    public int inPlane() {
+        return height * width;
+    }
+
+    public int outPlane() {
+        return outH * outW;
+    }
+}

@@ -1,0 +1,154 @@
+package dev.stride.ops;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+import static dev.stride.tensor.Tensor.FLOAT;
+
+/**
+ * Max, average and global average pooling over NCHW planes, forward and backward side by side.
+ * Offsets are in floats; {@code planes} is batch times channels. Windows are clipped to the real
+ * input, which is exactly "padding is -infinity" for max and "padded zeros add nothing to the sum"
+ * for average.
+ */
+public final class Pooling {
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
+
+    private Pooling() {
+    }
+
+    /**
+     * Overwrites y (planes, outH, outW) with the window maxima of x (planes, H, W) and argmax
+     * (planes, outH, outW; ints from element 0) with the in-plane index ih*W + iw of the first
+     * maximum in row-major order. A NaN wins so that it reaches the loss.
+     */
+    public static void maxForward(PoolGeometry g, int planes, MemorySegment x, long xOff, MemorySegment y, long yOff,
+                                  MemorySegment argmax) {
+        int w = g.width();
+        for (int p = 0; p < planes; p++) {
+            long xBase = xOff + (long) p * g.inPlane();
+            long oBase = (long) p * g.outPlane();
+            for (int oh = 0; oh < g.outH(); oh++) {
+                int h0 = oh * g.stride() - g.pad();
+                int hStart = Math.max(h0, 0);
+                int hEnd = Math.min(h0 + g.kernelH(), g.height());
+                for (int ow = 0; ow < g.outW(); ow++) {
+                    int w0 = ow * g.stride() - g.pad();
+                    int wStart = Math.max(w0, 0);
+                    int wEnd = Math.min(w0 + g.kernelW(), w);
+                    int best = hStart * w + wStart;
+                    float max = x.getAtIndex(FLOAT, xBase + best);
+                    for (int ih = hStart; ih < hEnd; ih++) {
+                        for (int iw = wStart; iw < wEnd; iw++) {
+                            float v = x.getAtIndex(FLOAT, xBase + ih * w + iw);
+                            // Strict '>' keeps the first of equal maxima.
+                            if (v > max || (v != v && max == max)) {
+                                max = v;
+                                best = ih * w + iw;
+                            }
+                        }
+                    }
+                    long o = oBase + (long) oh * g.outW() + ow;
+                    y.setAtIndex(FLOAT, yOff + o, max);
+                    argmax.setAtIndex(INT, o, best);
+                }
+            }
+        }
+    }
+
+    /**
+     * Overwrites dx (planes, H, W): zero, then each dy is added at its window's argmax, so
+     * overlapping windows that share a maximum add up.
+     */
+    public static void maxBackward(PoolGeometry g, int planes, MemorySegment dy, long dyOff, MemorySegment argmax,
+                                   MemorySegment dx, long dxOff) {
+        dx.asSlice(dxOff * Float.BYTES, (long) planes * g.inPlane() * Float.BYTES).fill((byte) 0);
+        int outPlane = g.outPlane();
+        for (int p = 0; p < planes; p++) {
+            long dxBase = dxOff + (long) p * g.inPlane();
+            long oBase = (long) p * outPlane;
+            for (int o = 0; o < outPlane; o++) {
+                long at = dxBase + argmax.getAtIndex(INT, oBase + o);
+                dx.setAtIndex(FLOAT, at, dx.getAtIndex(FLOAT, at) + dy.getAtIndex(FLOAT, dyOff + oBase + o));
+            }
+        }
+    }
+
+    /**
+     * Overwrites y with window sums divided by kernelH*kernelW: padded positions count as zeros
+     * (PyTorch's count_include_pad).
+     */
+    public static void avgForward(PoolGeometry g, int planes, MemorySegment x, long xOff, MemorySegment y, long yOff) {
+        int w = g.width();
+        float scale = 1f / (g.kernelH() * g.kernelW());
+        for (int p = 0; p < planes; p++) {
+            long xBase = xOff + (long) p * g.inPlane();
+            long yBase = yOff + (long) p * g.outPlane();
+            for (int oh = 0; oh < g.outH(); oh++) {
+                int h0 = oh * g.stride() - g.pad();
+                int hEnd = Math.min(h0 + g.kernelH(), g.height());
+                for (int ow = 0; ow < g.outW(); ow++) {
+                    int w0 = ow * g.stride() - g.pad();
+                    int wEnd = Math.min(w0 + g.kernelW(), w);
+                    float sum = 0f;
+                    for (int ih = Math.max(h0, 0); ih < hEnd; ih++) {
+                        for (int iw = Math.max(w0, 0); iw < wEnd; iw++) {
+                            sum += x.getAtIndex(FLOAT, xBase + ih * w + iw);
+                        }
+                    }
+                    y.setAtIndex(FLOAT, yBase + oh * g.outW() + ow, sum * scale);
+                }
+            }
+        }
+    }
+
+    /** Overwrites dx: each dy/(kernelH*kernelW) is spread over the real elements of its window. */
+    public static void avgBackward(PoolGeometry g, int planes, MemorySegment dy, long dyOff, MemorySegment dx, long dxOff) {
+        dx.asSlice(dxOff * Float.BYTES, (long) planes * g.inPlane() * Float.BYTES).fill((byte) 0);
+        int w = g.width();
+        float scale = 1f / (g.kernelH() * g.kernelW());
+        for (int p = 0; p < planes; p++) {
+            long dxBase = dxOff + (long) p * g.inPlane();
+            long dyBase = dyOff + (long) p * g.outPlane();
+            for (int oh = 0; oh < g.outH(); oh++) {
+                int h0 = oh * g.stride() - g.pad();
+                int hEnd = Math.min(h0 + g.kernelH(), g.height());
+                for (int ow = 0; ow < g.outW(); ow++) {
+                    int w0 = ow * g.stride() - g.pad();
+                    int wEnd = Math.min(w0 + g.kernelW(), w);
+                    float share = dy.getAtIndex(FLOAT, dyBase + oh * g.outW() + ow) * scale;
+                    for (int ih = Math.max(h0, 0); ih < hEnd; ih++) {
+                        for (int iw = Math.max(w0, 0); iw < wEnd; iw++) {
+                            long at = dxBase + ih * w + iw;
+                            dx.setAtIndex(FLOAT, at, dx.getAtIndex(FLOAT, at) + share);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Overwrites y (planes) with the mean of each plane of x (planes, planeSize). */
+    public static void globalAvgForward(int planes, int planeSize, MemorySegment x, long xOff, MemorySegment y, long yOff) {
+        for (int p = 0; p < planes; p++) {
+            long base = xOff + (long) p * planeSize;
+            // Summed in double: a large plane of float adds loses digits the mean should keep.
+            double sum = 0;
+            for (int i = 0; i < planeSize; i++) {
+                sum += x.getAtIndex(FLOAT, base + i);
+            }
+            y.setAtIndex(FLOAT, yOff + p, (float) (sum / planeSize));
+        }
+    }
+
+    /** Overwrites dx (planes, planeSize) with dy[p]/planeSize everywhere in plane p. */
+    public static void globalAvgBackward(int planes, int planeSize, MemorySegment dy, long dyOff, MemorySegment dx, long dxOff) {
+        for (int p = 0; p < planes; p++) {
+            float share = dy.getAtIndex(FLOAT, dyOff + p) / planeSize;
+            long base = dxOff + (long) p * planeSize;
+            for (int i = 0; i < planeSize; i++) {
+                dx.setAtIndex(FLOAT, base + i, share);
+            }
+        }
+    }
+}
