@@ -82,10 +82,20 @@ public final class OpenBlasGemm implements Gemm {
         openblas_h.openblas_set_num_threads(threads);
     }
 
+    /**
+     * The downcall would also refuse a closed or foreign-thread segment, but the generated bindings
+     * wrap that refusal in an AssertionError, so it is turned into the usual exceptions here.
+     */
     private static void requireNative(String name, MemorySegment s) {
         if (!s.isNative()) {
             throw new IllegalArgumentException("sgemm: " + name + " is a heap segment but OpenBLAS needs native"
                     + " memory: allocate it from an Arena (Tensor.zeros/of) instead of MemorySegment.ofArray");
+        }
+        if (!s.scope().isAlive()) {
+            throw new IllegalStateException("sgemm: " + name + " belongs to an arena that is already closed");
+        }
+        if (!s.isAccessibleBy(Thread.currentThread())) {
+            throw new WrongThreadException("sgemm: " + name + " belongs to a confined arena of another thread");
         }
     }
 
