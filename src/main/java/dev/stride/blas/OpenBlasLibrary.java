@@ -76,9 +76,14 @@ public final class OpenBlasLibrary {
      * @throws OpenBlasUnavailableException naming every place tried and how to fix it
      */
     public static OpenBlasLibrary load() {
+        return load(Search.fromEnvironment());
+    }
+
+    /** {@link #load()} with the places given; the first successful call decides for the whole JVM. */
+    static OpenBlasLibrary load(Search search) {
         synchronized (LOCK) {
             if (loaded == null) {
-                OpenBlasLibrary found = locate(Search.fromEnvironment());
+                OpenBlasLibrary found = locate(search);
                 found.activate();
                 loaded = found;
             }

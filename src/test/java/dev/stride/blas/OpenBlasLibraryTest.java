@@ -1,14 +1,17 @@
 package dev.stride.blas;
 
+import dev.stride.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -196,6 +199,37 @@ class OpenBlasLibraryTest {
         Path lib = Path.of(outputs.get(0));
         assertTrue(BundledOpenBlas.verified(lib.getParent()));
         assertNoLeftovers(lib.getParent().getParent());
+    }
+
+    @Test
+    void bundledBuildRunsSgemmThroughTheBindings() throws Exception {
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                BundledSgemmMain.class.getName(), tmp.toString())
+                .redirectError(tmp.resolve("stderr.txt").toFile()).start();
+        String out = new String(p.getInputStream().readAllBytes()).trim();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "child JVM did not finish");
+        assertEquals(0, p.exitValue(), out + Files.readString(tmp.resolve("stderr.txt")));
+        assertEquals("bundled true 19.0 22.0 43.0 50.0", out);
+    }
+
+    /** Child JVM: loads the bundled build with no system search, then multiplies two 2x2 matrices. */
+    static final class BundledSgemmMain {
+        public static void main(String[] args) throws Exception {
+            OpenBlasLibrary lib = OpenBlasLibrary.load(new OpenBlasLibrary.Search(
+                    null, null, List.of(), Path.of(args[0]), BundledSgemmMain.class.getClassLoader()));
+            OpenBlasGemm gemm = new OpenBlasGemm();
+            boolean mapped = Files.readString(Path.of("/proc/self/maps")).contains(lib.path().toString());
+            try (Arena arena = Arena.ofConfined()) {
+                var t = Tensor.FLOAT;
+                var a = arena.allocateFrom(t, 1, 2, 3, 4);
+                var b = arena.allocateFrom(t, 5, 6, 7, 8);
+                var c = arena.allocate(t, 4);
+                gemm.sgemm(false, false, 2, 2, 2, 1f, a, 0, b, 0, 0f, c, 0);
+                System.out.println(lib.source().name().toLowerCase(Locale.ROOT) + " " + mapped + " "
+                        + c.getAtIndex(t, 0) + " " + c.getAtIndex(t, 1) + " " + c.getAtIndex(t, 2) + " " + c.getAtIndex(t, 3));
+            }
+        }
     }
 
     /** Child JVM entry point for the two-process test: unpacks into args[0], prints the library path. */
