@@ -33,6 +33,8 @@ import java.util.stream.Stream;
  * place only when complete. A manifest with each file's size and SHA-256 is written last; a cache
  * whose files do not match it (truncated, edited, half deleted) is detected and rebuilt.
  */
+// Opening native libraries is this class's job; the JVM is started with native access enabled.
+@SuppressWarnings("restricted")
 final class BundledOpenBlas {
     /** Runtime libraries in load order (each needs only those before it), then OpenBLAS itself. */
     private static final List<String> RUNTIME = List.of("libgcc_s.so.1", "libquadmath.so.0", "libgfortran.so.5");
@@ -136,11 +138,15 @@ final class BundledOpenBlas {
         Files.createDirectories(parent);
         synchronized (BundledOpenBlas.class) {
             try (FileChannel lockFile = FileChannel.open(parent.resolve("." + dir.getFileName() + ".lock"),
-                    StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                 FileLock ignored = lockFile.lock()) {
-                // Another JVM may have finished the job while this one waited for the lock.
-                if (!verified(dir)) {
-                    rebuild(resources, resourceDir, dir);
+                    StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                FileLock lock = lockFile.lock();
+                try {
+                    // Another JVM may have finished the job while this one waited for the lock.
+                    if (!verified(dir)) {
+                        rebuild(resources, resourceDir, dir);
+                    }
+                } finally {
+                    lock.release();
                 }
             }
         }

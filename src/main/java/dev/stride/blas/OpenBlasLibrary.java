@@ -25,6 +25,8 @@ import java.util.Locale;
  * A candidate is usable when it can be opened and exports {@code cblas_sgemm} and
  * {@code openblas_get_config}, so a reference BLAS or a broken file is skipped with a reason.
  */
+// Opening native libraries is this class's job; the JVM is started with native access enabled.
+@SuppressWarnings("restricted")
 public final class OpenBlasLibrary {
     public static final String PATH_PROPERTY = "stride.openblas";
     public static final String PATH_ENV = "STRIDE_OPENBLAS";
