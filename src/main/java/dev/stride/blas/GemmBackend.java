@@ -2,16 +2,25 @@ package dev.stride.blas;
 
 /**
  * Chooses the {@link Gemm} that layers use by default, once, from the system property
- * {@code stride.backend}: {@code openblas} (the default) or {@code java}.
+ * {@code stride.backend}:
+ * <ul>
+ *   <li>{@code openblas} (the default): OpenBLAS, and an {@link OpenBlasUnavailableException} naming
+ *       every place searched when it cannot be loaded;</li>
+ *   <li>{@code java}: the pure-Java GEMM; native code is never touched;</li>
+ *   <li>{@code auto}: OpenBLAS when it loads, else the Java GEMM with one log line saying why.</li>
+ * </ul>
  */
 public final class GemmBackend {
     public static final String PROPERTY = "stride.backend";
 
+    private static final System.Logger LOG = System.getLogger(GemmBackend.class.getName());
+
     private GemmBackend() {
     }
 
+    // A holder class, so the property is read and a backend created only on first use.
     private static final class Default {
-        static final Gemm GEMM = select(System.getProperty(PROPERTY, "java"));
+        static final Gemm GEMM = select(System.getProperty(PROPERTY, "openblas"));
     }
 
     /** The backend named by {@code stride.backend}, created on first use. */
@@ -24,11 +33,33 @@ public final class GemmBackend {
         return new JavaGemm();
     }
 
-    static Gemm select(String name) {
+    /**
+     * The OpenBLAS backend.
+     *
+     * @throws OpenBlasUnavailableException when no OpenBLAS library can be loaded
+     */
+    public static Gemm openBlas() {
+        return new OpenBlasGemm();
+    }
+
+    /** The backend for a {@code stride.backend} value: {@code openblas}, {@code java} or {@code auto}. */
+    public static Gemm select(String name) {
         return switch (name) {
+            case "openblas" -> openBlas();
             case "java" -> java();
+            case "auto" -> openBlasOrJava();
             default -> throw new IllegalArgumentException(
-                    "-D" + PROPERTY + "=" + name + " is not a backend: use openblas or java");
+                    "-D" + PROPERTY + "=" + name + " is not a backend: use openblas, java or auto");
         };
+    }
+
+    private static Gemm openBlasOrJava() {
+        try {
+            return openBlas();
+        } catch (OpenBlasUnavailableException e) {
+            LOG.log(System.Logger.Level.WARNING, "-D" + PROPERTY + "=auto: using the Java GEMM because "
+                    + e.summary() + " (run with -D" + PROPERTY + "=openblas to see where it looked)");
+            return java();
+        }
     }
 }
