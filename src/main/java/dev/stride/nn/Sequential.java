@@ -159,20 +159,21 @@ public final class Sequential extends Layer {
                 width[c] = Math.max(width[c], row[c].length());
             }
         }
-        String format = "%-" + width[0] + "s  %-" + width[1] + "s  %" + width[2] + "s%n";
-        String rule = "-".repeat(width[0] + width[1] + width[2] + 4) + System.lineSeparator();
+        String format = "%-" + width[0] + "s  %-" + width[1] + "s  %" + width[2] + "s";
+        String n = System.lineSeparator();
+        String rule = "-".repeat(width[0] + width[1] + width[2] + 4) + n;
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(format, (Object[]) rows.get(0))).append(rule);
-        sb.append(String.format(format, (Object[]) rows.get(1)));
+        sb.append(String.format(format, (Object[]) rows.get(0)).stripTrailing()).append(n).append(rule);
+        sb.append(String.format(format, (Object[]) rows.get(1)).stripTrailing()).append(n);
         for (int i = 0; i < layers.size(); i++) {
-            sb.append(String.format(format, (Object[]) rows.get(i + 2)));
+            sb.append(String.format(format, (Object[]) rows.get(i + 2))).append(n);
             if (explain) {
-                sb.append("    ").append(layers.get(i).explain(shapes[i])).append(System.lineSeparator());
+                sb.append("    ").append(layers.get(i).explain(shapes[i])).append(n);
             }
         }
         sb.append(rule);
-        sb.append("total parameters: ").append(parameterCount()).append(System.lineSeparator());
-        sb.append("output: ").append(shapes[shapes.length - 1]).append(System.lineSeparator());
+        sb.append("total parameters: ").append(parameterCount()).append(n);
+        sb.append("output: ").append(shapes[shapes.length - 1]).append(n);
         return sb.toString();
     }
 
