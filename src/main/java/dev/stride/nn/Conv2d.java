@@ -122,14 +122,10 @@ public final class Conv2d extends Layer {
         Shape out = outputShape(in);
         int k = spec.outChannels();
         if (weight == null) {
-            int fanIn = spec.filterSize();
-            int fanOut = k * spec.kernelH() * spec.kernelW();
-            Shape w = Shape.of(k, spec.inChannels(), spec.kernelH(), spec.kernelW());
-            weight = new Parameter("weight", Tensor.zeros(arena, w), Tensor.zeros(arena, w), fanIn, fanOut, Parameter.Kind.WEIGHT);
-            bias = spec.bias()
-                    ? new Parameter("bias", Tensor.zeros(arena, k), Tensor.zeros(arena, k), fanIn, fanOut, Parameter.Kind.BIAS)
-                    : null;
-            parameters = bias == null ? List.of(weight) : List.of(weight, bias);
+            parameters = WeightAndBias.create(arena, Shape.of(k, spec.inChannels(), spec.kernelH(), spec.kernelW()),
+                    k, spec.bias(), spec.filterSize(), k * spec.kernelH() * spec.kernelW());
+            weight = parameters.get(0);
+            bias = spec.bias() ? parameters.get(1) : null;
         }
         im2col = new Im2col(in.dim(1), in.dim(2), in.dim(3), spec.kernelH(), spec.kernelW(),
                 spec.stride(), spec.padding(), out.dim(2), out.dim(3));
@@ -167,7 +163,7 @@ public final class Conv2d extends Layer {
             int samples = Math.min(samplesPerGemm, n - first);
             int cols = samples * perSample;
             MemorySegment colSeg = columns(x, first, samples, ws);
-            long colOff = im2col.isIdentity() ? x.offset() + first * im2col.inputSampleSize() : 0;
+            long colOff = columnsOffset(x, first);
             long outOff = output.offset() + (long) first * k * perSample;
             if (samples == 1) {
                 gemm.sgemm(false, false, k, cols, rows, 1f, weight.value().segment(), weight.value().offset(),
@@ -211,7 +207,7 @@ public final class Conv2d extends Layer {
             int samples = Math.min(samplesPerGemm, n - first);
             int cols = samples * perSample;
             MemorySegment colSeg = columns(x, first, samples, ws);
-            long colOff = im2col.isIdentity() ? x.offset() + first * im2col.inputSampleSize() : 0;
+            long colOff = columnsOffset(x, first);
             // dZ as a K x cols matrix: a single sample's dy already is one; a group is gathered.
             MemorySegment dzSeg = dy.segment();
             long dzOff = dy.offset() + (long) first * k * perSample;
@@ -246,6 +242,11 @@ public final class Conv2d extends Layer {
         }
         im2col.im2col(x.segment(), x.offset() + first * im2col.inputSampleSize(), samples, ws, 0);
         return ws;
+    }
+
+    /** Where {@link #columns} put the group's column matrix. */
+    private long columnsOffset(Tensor x, int first) {
+        return im2col.isIdentity() ? x.offset() + first * im2col.inputSampleSize() : 0;
     }
 
     /** Adds each filter's bias to its (outH*outW) plane of one sample's output. */

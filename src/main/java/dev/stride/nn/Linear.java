@@ -86,12 +86,9 @@ public final class Linear extends Layer {
     public void build(Shape x, Arena arena, Workspace workspace) {
         Shape y = outputShape(x);
         if (weight == null) {
-            Shape w = Shape.of(out, in);
-            weight = new Parameter("weight", Tensor.zeros(arena, w), Tensor.zeros(arena, w), in, out, Parameter.Kind.WEIGHT);
-            bias = hasBias
-                    ? new Parameter("bias", Tensor.zeros(arena, out), Tensor.zeros(arena, out), in, out, Parameter.Kind.BIAS)
-                    : null;
-            parameters = bias == null ? List.of(weight) : List.of(weight, bias);
+            parameters = WeightAndBias.create(arena, Shape.of(out, in), out, hasBias, in, out);
+            weight = parameters.get(0);
+            bias = hasBias ? parameters.get(1) : null;
         }
         input = x;
         output = Tensor.zeros(arena, y);
