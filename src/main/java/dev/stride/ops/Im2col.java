@@ -1,0 +1,181 @@
+package dev.stride.ops;
+
+import java.lang.foreign.MemorySegment;
+
+import static dev.stride.tensor.Tensor.FLOAT;
+
+/**
+ * Lowers convolution onto matrix multiply: {@link #im2col} unrolls every receptive field of an
+ * NCHW input into a column, and {@link #col2im} scatters columns back, adding where windows
+ * overlap (the adjoint of im2col, used for the input gradient).
+ *
+ * <p>Layout for a run of {@code s} consecutive samples: a row-major matrix of
+ * {@code rows() = C*kH*kW} rows (channel, then kernel row, then kernel column: the order of the
+ * weight tensor [K, C, kH, kW]) and {@code s*outH*outW} columns, sample-major. With the weights as a
+ * K x rows() matrix, one GEMM convolves the whole run and yields a (K, s, outH, outW) product; for
+ * one sample that is already the NCHW output.
+ *
+ * <p>Instances hold only the geometry and are immutable; the kernels take segments and offsets in
+ * floats so hot loops create no slices.
+ */
+public final class Im2col {
+    private final int channels;
+    private final int height;
+    private final int width;
+    private final int kernelH;
+    private final int kernelW;
+    private final int stride;
+    private final int padding;
+    private final int outH;
+    private final int outW;
+
+    /** {@code outH} and {@code outW} come from {@link OutputSize} (flooring already decided there). */
+    public Im2col(int channels, int height, int width, int kernelH, int kernelW,
+                  int stride, int padding, int outH, int outW) {
+        if (channels < 1 || height < 1 || width < 1 || kernelH < 1 || kernelW < 1 || stride < 1 || padding < 0
+                || outH < 1 || outW < 1
+                || (long) (outH - 1) * stride + kernelH > height + 2L * padding
+                || (long) (outW - 1) * stride + kernelW > width + 2L * padding) {
+            throw new IllegalArgumentException("im2col: " + outH + "x" + outW + " windows of " + kernelH + "x" + kernelW
+                    + " at stride " + stride + " do not fit a " + channels + "x" + height + "x" + width
+                    + " input with padding " + padding);
+        }
+        this.channels = channels;
+        this.height = height;
+        this.width = width;
+        this.kernelH = kernelH;
+        this.kernelW = kernelW;
+        this.stride = stride;
+        this.padding = padding;
+        this.outH = outH;
+        this.outW = outW;
+    }
+
+    /** Rows of the column matrix: {@code C*kH*kW}. */
+    public int rows() {
+        return channels * kernelH * kernelW;
+    }
+
+    /** Columns one sample contributes: {@code outH*outW}. */
+    public int columnsPerSample() {
+        return outH * outW;
+    }
+
+    /** Floats in one input sample: {@code C*H*W}. */
+    public long inputSampleSize() {
+        return (long) channels * height * width;
+    }
+
+    /**
+     * True for a 1x1 kernel at stride 1 without padding: a sample's input (C, H*W) already is its
+     * column matrix, so callers can hand it to GEMM without copying.
+     */
+    public boolean isIdentity() {
+        return kernelH == 1 && kernelW == 1 && stride == 1 && padding == 0;
+    }
+
+    /**
+     * Overwrites the {@code rows() x samples*outH*outW} column matrix at {@code colOffset} with the
+     * receptive fields of {@code samples} consecutive NCHW samples starting at {@code xOffset};
+     * positions in the padding read as zero.
+     */
+    public void im2col(MemorySegment x, long xOffset, int samples, MemorySegment col, long colOffset) {
+        checkFits("input", x, xOffset, samples * inputSampleSize());
+        long ld = (long) samples * columnsPerSample();
+        checkFits("column matrix", col, colOffset, rows() * ld);
+        for (int c = 0; c < channels; c++) {
+            for (int ki = 0; ki < kernelH; ki++) {
+                for (int kj = 0; kj < kernelW; kj++) {
+                    long rowStart = colOffset + ((long) (c * kernelH + ki) * kernelW + kj) * ld;
+                    int owLo = firstInside(kj);
+                    int owHi = Math.max(owLo, endInside(kj));
+                    for (int s = 0; s < samples; s++) {
+                        long plane = xOffset + ((long) s * channels + c) * height * width;
+                        long dstSample = rowStart + (long) s * columnsPerSample();
+                        for (int oh = 0; oh < outH; oh++) {
+                            int ih = oh * stride - padding + ki;
+                            long dst = dstSample + (long) oh * outW;
+                            if (ih < 0 || ih >= height) {
+                                zero(col, dst, outW);
+                                continue;
+                            }
+                            zero(col, dst, owLo);
+                            long src = plane + (long) ih * width - padding + kj;
+                            if (stride == 1) {
+                                MemorySegment.copy(x, (src + owLo) * Float.BYTES, col, (dst + owLo) * Float.BYTES,
+                                        (long) (owHi - owLo) * Float.BYTES);
+                            } else {
+                                for (int ow = owLo; ow < owHi; ow++) {
+                                    col.setAtIndex(FLOAT, dst + ow, x.getAtIndex(FLOAT, src + (long) ow * stride));
+                                }
+                            }
+                            zero(col, dst + owHi, outW - owHi);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Adds the {@code rows() x samples*outH*outW} column matrix at {@code colOffset} back into the
+     * {@code samples} NCHW samples at {@code dxOffset}: every column entry goes to the input position
+     * it was read from, and entries from the padding are dropped. Accumulates: zero {@code dx}
+     * first for a plain input gradient. Positions no window reaches (a floored geometry) get nothing.
+     */
+    public void col2im(MemorySegment col, long colOffset, int samples, MemorySegment dx, long dxOffset) {
+        checkFits("input gradient", dx, dxOffset, samples * inputSampleSize());
+        long ld = (long) samples * columnsPerSample();
+        checkFits("column matrix", col, colOffset, rows() * ld);
+        for (int c = 0; c < channels; c++) {
+            for (int ki = 0; ki < kernelH; ki++) {
+                for (int kj = 0; kj < kernelW; kj++) {
+                    long rowStart = colOffset + ((long) (c * kernelH + ki) * kernelW + kj) * ld;
+                    int owLo = firstInside(kj);
+                    int owHi = endInside(kj);
+                    for (int s = 0; s < samples; s++) {
+                        long plane = dxOffset + ((long) s * channels + c) * height * width;
+                        long srcSample = rowStart + (long) s * columnsPerSample();
+                        for (int oh = 0; oh < outH; oh++) {
+                            int ih = oh * stride - padding + ki;
+                            if (ih < 0 || ih >= height) {
+                                continue;
+                            }
+                            long src = srcSample + (long) oh * outW;
+                            long dst = plane + (long) ih * width - padding + kj;
+                            for (int ow = owLo; ow < owHi; ow++) {
+                                long d = dst + (long) ow * stride;
+                                dx.setAtIndex(FLOAT, d, dx.getAtIndex(FLOAT, d) + col.getAtIndex(FLOAT, src + ow));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** The first output column whose window column {@code kj} lands inside the input (not padding). */
+    private int firstInside(int kj) {
+        int need = padding - kj; // ow * stride >= padding - kj
+        return need <= 0 ? 0 : Math.min(outW, (need + stride - 1) / stride);
+    }
+
+    /** One past the last output column whose window column {@code kj} lands inside the input. */
+    private int endInside(int kj) {
+        int last = width - 1 + padding - kj; // ow * stride <= width - 1 + padding - kj
+        return last < 0 ? 0 : Math.min(outW, last / stride + 1);
+    }
+
+    private static void zero(MemorySegment s, long offset, int count) {
+        for (int i = 0; i < count; i++) {
+            s.setAtIndex(FLOAT, offset + i, 0f);
+        }
+    }
+
+    private static void checkFits(String what, MemorySegment s, long offset, long floats) {
+        if (offset < 0 || offset + floats > s.byteSize() / Float.BYTES) {
+            throw new IndexOutOfBoundsException("im2col: the " + what + " needs " + floats + " floats at offset " + offset
+                    + " but its segment holds " + s.byteSize() / Float.BYTES);
+        }
+    }
+}

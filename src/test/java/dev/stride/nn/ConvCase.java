@@ -1,0 +1,61 @@
+package dev.stride.nn;
+
+import dev.stride.ops.OutputSize;
+import dev.stride.testing.DirectConv;
+
+/** One convolution geometry for the parameterised tests; {@code toString} names it in reports. */
+record ConvCase(String name, int n, int c, int h, int w, int k, int kH, int kW, int stride, int pad,
+                boolean bias, boolean floor) {
+
+    static ConvCase of(String name, int n, int c, int h, int w, int k, int kH, int kW, int stride, int pad) {
+        return new ConvCase(name, n, c, h, w, k, kH, kW, stride, pad, true, false);
+    }
+
+    ConvCase noBias() {
+        return new ConvCase(name, n, c, h, w, k, kH, kW, stride, pad, false, floor);
+    }
+
+    ConvCase floored() {
+        return new ConvCase(name, n, c, h, w, k, kH, kW, stride, pad, bias, true);
+    }
+
+    Conv2dSpec spec() {
+        return new Conv2dSpec(c, k, kH, kW, stride, pad, bias, floor);
+    }
+
+    int outH() {
+        return OutputSize.of(name, "height", h, kH, stride, pad, floor);
+    }
+
+    int outW() {
+        return OutputSize.of(name, "width", w, kW, stride, pad, floor);
+    }
+
+    DirectConv oracle(int batch) {
+        return new DirectConv(batch, c, h, w, k, kH, kW, stride, pad, outH(), outW());
+    }
+
+    /** The awkward geometries every convolution test runs over. */
+    static ConvCase[] all() {
+        return new ConvCase[] {
+                of("1x1 identity", 2, 3, 5, 4, 4, 1, 1, 1, 0),
+                of("1x1 stride 2", 2, 3, 5, 5, 2, 1, 1, 2, 0),
+                of("stride larger than kernel", 2, 2, 8, 8, 3, 2, 2, 3, 0),
+                of("padding", 2, 3, 6, 6, 4, 3, 3, 1, 1),
+                of("odd sizes", 3, 5, 9, 7, 7, 3, 3, 1, 0),
+                of("stride 2 with padding", 2, 3, 9, 9, 5, 3, 3, 2, 1),
+                of("stride 3 with padding", 2, 2, 8, 8, 3, 3, 3, 3, 2),
+                of("batch 1, 5x5 pad 2", 1, 3, 8, 8, 6, 5, 5, 1, 2),
+                of("channels not multiples of 8", 2, 11, 5, 5, 13, 3, 3, 1, 1),
+                of("rectangular kernel", 2, 3, 7, 6, 4, 3, 2, 1, 1),
+                of("padding wider than the kernel", 1, 2, 4, 4, 2, 2, 2, 2, 2),
+                of("no bias", 2, 3, 6, 6, 4, 3, 3, 1, 1).noBias(),
+                of("floored 7x7 3x3 stride 3", 2, 2, 7, 7, 3, 3, 3, 3, 0).floored(),
+        };
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}
