@@ -11,6 +11,6 @@ public final class Backends {
     }
 
     public static List<Gemm> all() {
-        return List.of(GemmBackend.java());
+        return List.of(GemmBackend.openBlas(), GemmBackend.java());
     }
 }

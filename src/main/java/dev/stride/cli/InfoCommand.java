@@ -1,0 +1,31 @@
+package dev.stride.cli;
+
+import dev.stride.blas.Gemm;
+import dev.stride.blas.GemmBackend;
+import dev.stride.blas.OpenBlasGemm;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+import java.util.concurrent.Callable;
+
+/** {@code stride info}: which GEMM backend and which OpenBLAS this machine runs, and how. */
+@Command(name = "info", mixinStandardHelpOptions = true, description = "Show the GEMM backend, the OpenBLAS library and its threads.")
+final class InfoCommand implements Callable<Integer> {
+    @Mixin
+    BackendOptions backend;
+
+    @Override
+    public Integer call() {
+        backend.apply();
+        System.out.println("java      " + System.getProperty("java.vm.name") + " " + Runtime.version()
+                + ", " + Runtime.getRuntime().availableProcessors() + " processors");
+        Gemm gemm = GemmBackend.defaultGemm();
+        System.out.println("backend   " + gemm.name());
+        if (gemm instanceof OpenBlasGemm openBlas) {
+            System.out.println("openblas  " + openBlas.library());
+            System.out.println("config    " + openBlas.config());
+            System.out.println("threads   " + openBlas.threads());
+        }
+        return 0;
+    }
+}

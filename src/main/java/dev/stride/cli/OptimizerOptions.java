@@ -1,0 +1,71 @@
+package dev.stride.cli;
+
+import dev.stride.nn.Parameter;
+import dev.stride.optim.Adam;
+import dev.stride.optim.AdamSpec;
+import dev.stride.optim.LrSchedule;
+import dev.stride.optim.Optimizer;
+import dev.stride.optim.Sgd;
+import dev.stride.optim.SgdSpec;
+import picocli.CommandLine.Option;
+
+import java.lang.foreign.Arena;
+import java.util.List;
+
+/** The optimiser and learning-rate schedule options of {@code stride train}. */
+final class OptimizerOptions {
+    enum Kind { sgd, momentum, nesterov, adam }
+
+    enum Schedule { constant, step, cosine }
+
+    @Option(names = "--optimizer", defaultValue = "momentum",
+            description = "sgd, momentum, nesterov or adam (default ${DEFAULT-VALUE}).")
+    Kind kind;
+
+    @Option(names = "--lr", description = "Peak learning rate (default 0.05 for SGD variants, 0.001 for Adam).")
+    Double lr;
+
+    @Option(names = "--momentum", defaultValue = "0.9", description = "Momentum for momentum/nesterov (default ${DEFAULT-VALUE}).")
+    double momentum;
+
+    @Option(names = "--weight-decay", defaultValue = "0", description = "L2 weight decay (default ${DEFAULT-VALUE}).")
+    double weightDecay;
+
+    @Option(names = "--schedule", defaultValue = "cosine", description = "constant, step or cosine (default ${DEFAULT-VALUE}).")
+    Schedule schedule;
+
+    @Option(names = "--step-epochs", defaultValue = "2", description = "With --schedule step: epochs between decays (default ${DEFAULT-VALUE}).")
+    int stepEpochs;
+
+    @Option(names = "--gamma", defaultValue = "0.1", description = "With --schedule step: decay factor (default ${DEFAULT-VALUE}).")
+    double gamma;
+
+    @Option(names = "--warmup-epochs", defaultValue = "0", description = "Linear warm-up length in epochs, may be fractional (default ${DEFAULT-VALUE}).")
+    double warmupEpochs;
+
+    double peakLr() {
+        return lr != null ? lr : kind == Kind.adam ? 1e-3 : 0.05;
+    }
+
+    Optimizer create(List<Parameter> parameters, Arena arena) {
+        return switch (kind) {
+            case sgd -> new Sgd(parameters, arena, SgdSpec.of(peakLr()).withWeightDecay(weightDecay));
+            case momentum -> new Sgd(parameters, arena, SgdSpec.of(peakLr()).withMomentum(momentum).withWeightDecay(weightDecay));
+            case nesterov -> new Sgd(parameters, arena,
+                    SgdSpec.of(peakLr()).withMomentum(momentum).withNesterov(true).withWeightDecay(weightDecay));
+            case adam -> new Adam(parameters, arena, AdamSpec.of(peakLr()).withWeightDecay(weightDecay));
+        };
+    }
+
+    /** The schedule over optimiser steps, for a run of {@code totalSteps}. */
+    LrSchedule schedule(long totalSteps, int stepsPerEpoch) {
+        long warmup = Math.round(warmupEpochs * stepsPerEpoch);
+        long rest = Math.max(1, totalSteps - warmup);
+        LrSchedule main = switch (schedule) {
+            case constant -> LrSchedule.constant(peakLr());
+            case step -> LrSchedule.stepDecay(peakLr(), (long) stepEpochs * stepsPerEpoch, gamma);
+            case cosine -> LrSchedule.cosine(peakLr(), 0, rest);
+        };
+        return warmup > 0 ? LrSchedule.warmup(warmup, main) : main;
+    }
+}
