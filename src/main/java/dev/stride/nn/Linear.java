@@ -54,6 +54,11 @@ public final class Linear extends Layer {
         return out;
     }
 
+    /** Whether the layer adds a bias (known before it is built). */
+    public boolean hasBias() {
+        return hasBias;
+    }
+
     /** The weights, shape [out, in]; allocated by the first {@link #build}. */
     public Parameter weight() {
         checkBuilt();

@@ -53,7 +53,7 @@ public final class Architecture {
                 yield String.format(Locale.ROOT, "Conv2d in=%d out=%d kh=%d kw=%d stride=%d pad=%d bias=%b floor=%b",
                         s.inChannels(), s.outChannels(), s.kernelH(), s.kernelW(), s.stride(), s.padding(), s.bias(), s.floor());
             }
-            case Linear l -> String.format(Locale.ROOT, "Linear in=%d out=%d bias=%b", l.inFeatures(), l.outFeatures(), l.bias() != null);
+            case Linear l -> String.format(Locale.ROOT, "Linear in=%d out=%d bias=%b", l.inFeatures(), l.outFeatures(), l.hasBias());
             case MaxPool2d p -> pool("MaxPool2d", p.spec());
             case AvgPool2d p -> pool("AvgPool2d", p.spec());
             case LeakyRelu l -> "LeakyRelu slope=" + l.slope();

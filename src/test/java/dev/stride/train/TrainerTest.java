@@ -1,0 +1,147 @@
+package dev.stride.train;
+
+import dev.stride.blas.Gemm;
+import dev.stride.blas.GemmBackend;
+import dev.stride.data.DataLoader;
+import dev.stride.data.Dataset;
+import dev.stride.data.LoaderSpec;
+import dev.stride.data.Normalization;
+import dev.stride.nn.Init;
+import dev.stride.nn.Parameter;
+import dev.stride.nn.Sequential;
+import dev.stride.nn.SoftmaxCrossEntropy;
+import dev.stride.optim.LrSchedule;
+import dev.stride.optim.Optimizer;
+import dev.stride.optim.Sgd;
+import dev.stride.optim.SgdSpec;
+import dev.stride.tensor.Shape;
+import dev.stride.testing.Backends;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TrainerTest {
+    static final int BATCH = 32;
+    static final Dataset TRAIN = TinyImages.make(600, 1);
+    static final Dataset TEST = TinyImages.make(200, 2);
+
+    /** One training set-up: model, optimiser, trainer and loaders, all in the caller's arena. */
+    record Run(Sequential model, Optimizer optimizer, Trainer trainer, DataLoader train, DataLoader test) {
+        static Run fresh(Arena arena, Gemm gemm, long seed) {
+            Sequential model = TinyImages.model(gemm);
+            model.build(Shape.of(BATCH, 1, TinyImages.SIZE, TinyImages.SIZE), arena);
+            new Init(Init.Scheme.HE_UNIFORM, Init.BiasScheme.ZERO, seed).apply(model.parameters());
+            return around(model, arena, seed);
+        }
+
+        static Run around(Sequential model, Arena arena, long seed) {
+            Normalization norm = Normalization.of(TRAIN);
+            Optimizer opt = new Sgd(model.parameters(), arena, SgdSpec.of(0.05).withMomentum(0.9));
+            SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();
+            loss.build(model.outputShape(), arena);
+            int steps = (TRAIN.count() + BATCH - 1) / BATCH;
+            Trainer trainer = new Trainer(model, loss, opt, LrSchedule.cosine(0.05, 0, 3L * steps));
+            return new Run(model, opt, trainer, new DataLoader(TRAIN, norm, LoaderSpec.training(BATCH, seed, 1), arena),
+                    new DataLoader(TEST, norm, LoaderSpec.evaluation(BATCH), arena));
+        }
+
+        EpochResult epoch(int epoch) {
+            return trainer.epoch(epoch, train, test, TrainingListener.NONE);
+        }
+    }
+
+    static List<Gemm> backends() {
+        return Backends.all();
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void learnsTheTinyTask(Gemm gemm) {
+        try (Arena arena = Arena.ofConfined()) {
+            Run run = Run.fresh(arena, gemm, 42);
+            List<String> batches = new ArrayList<>();
+            EpochResult first = run.trainer().epoch(0, run.train(), run.test(), new TrainingListener() {
+                @Override
+                public void onBatch(int epoch, int batch, int of, double loss, double acc, double ips) {
+                    batches.add(batch + "/" + of);
+                }
+            });
+            EpochResult last = first;
+            for (int e = 1; e < 3; e++) {
+                last = run.epoch(e);
+            }
+            assertEquals(List.of("1/19", "19/19"), List.of(batches.get(0), batches.get(batches.size() - 1)));
+            assertTrue(last.trainLoss() < first.trainLoss(), first + " -> " + last);
+            assertTrue(last.testAccuracy() > 0.95, "test accuracy " + last.testAccuracy());
+            Evaluation eval = run.trainer().evaluate(run.test());
+            assertEquals(TEST.count(), eval.confusion().total());
+            assertEquals(last.testAccuracy(), eval.accuracy(), 1e-12);
+        }
+    }
+
+    @Test
+    void theSameSeedGivesTheSameWeightsBitForBit() {
+        for (Gemm gemm : Backends.all()) {
+            assertArrayEquals(trainedWeights(gemm, 5), trainedWeights(gemm, 5), gemm.name());
+        }
+    }
+
+    private static float[] trainedWeights(Gemm gemm, long seed) {
+        try (Arena arena = Arena.ofConfined()) {
+            Run run = Run.fresh(arena, gemm, seed);
+            run.epoch(0);
+            run.epoch(1);
+            return allValues(run.model());
+        }
+    }
+
+    static float[] allValues(Sequential model) {
+        List<Float> out = new ArrayList<>();
+        for (Parameter p : model.parameters()) {
+            for (float v : p.value().toArray()) {
+                out.add(v);
+            }
+        }
+        float[] a = new float[out.size()];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = out.get(i);
+        }
+        return a;
+    }
+
+    @Test
+    void aNaNLossStopsTrainingBeforeTheStepAndLeavesTheCheckpoint(@TempDir Path dir) throws Exception {
+        try (Arena arena = Arena.ofConfined()) {
+            Run run = Run.fresh(arena, GemmBackend.java(), 3);
+            run.epoch(0);
+            Path ckpt = dir.resolve("last.stride");
+            ModelCheckpoint.save(ckpt, run.model(), Normalization.of(TRAIN), run.optimizer(),
+                    new ModelCheckpoint.Progress(1, run.trainer().globalStep(), 3), Map.of());
+            byte[] saved = Files.readAllBytes(ckpt);
+
+            Parameter head = run.model().parameters().get(run.model().parameters().size() - 1);
+            head.value().setFlat(0, Float.NaN);
+            float[] convBefore = run.model().parameters().get(0).value().toArray();
+            TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> run.epoch(1));
+            assertEquals(1, e.epoch());
+            assertEquals(1, e.step());
+            assertTrue(e.getMessage().contains("NaN at epoch 1, step 1"), e.getMessage());
+            assertArrayEquals(convBefore, run.model().parameters().get(0).value().toArray(), "the optimiser stepped");
+            assertArrayEquals(saved, Files.readAllBytes(ckpt));
+            ModelCheckpoint.load(ckpt, GemmBackend.java(), arena, BATCH);
+        }
+    }
+}
