@@ -17,7 +17,8 @@ import java.util.concurrent.ForkJoinTask;
  * segment access out of the inner loops, where C2 can then vectorise. The panels live in per-thread
  * scratch that is allocated once, so steady-state calls allocate nothing.
  *
- * <p>With more than one thread the rows of C are split into contiguous ranges, one task each. Every C
+ * <p>With more than one thread the rows of C are split into contiguous ranges, one task each (for
+ * segments that other threads may read: not those of a confined arena). Every C
  * element still sees the same sequence of operations (its k blocks in order, four products at a time
  * in order), so the result is bitwise identical for any thread count.
  */
@@ -32,6 +33,8 @@ public final class JavaGemm implements Gemm {
     private static final long PARALLEL_MIN_WORK = 1L << 21;
 
     private static final boolean HARDWARE_FMA = hardwareFma();
+    /** A thread that owns no arena: a segment it may access is one every thread may access. */
+    private static final Thread NOT_AN_OWNER = Thread.ofVirtual().unstarted(() -> { });
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private final int threads;
@@ -76,7 +79,8 @@ public final class JavaGemm implements Gemm {
             return;
         }
         long work = (long) m * n * k;
-        int tasks = pool == null || work < PARALLEL_MIN_WORK ? 1 : Math.min(threads, Math.ceilDiv(m, GemmKernel.K_STEP));
+        int tasks = pool == null || work < PARALLEL_MIN_WORK || !shareable(a, b, c)
+                ? 1 : Math.min(threads, Math.ceilDiv(m, 4));
         if (tasks == 1) {
             multiplyRows(0, m, transA, transB, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
             return;
@@ -96,6 +100,14 @@ public final class JavaGemm implements Gemm {
         for (int t = 0; t < count; t++) {
             forked[t].join();
         }
+    }
+
+    /**
+     * Whether pool threads may read these segments. Those of a confined arena belong to the caller's
+     * thread alone, so a product over them is computed on that thread, whatever {@code threads} says.
+     */
+    private static boolean shareable(MemorySegment a, MemorySegment b, MemorySegment c) {
+        return a.isAccessibleBy(NOT_AN_OWNER) && b.isAccessibleBy(NOT_AN_OWNER) && c.isAccessibleBy(NOT_AN_OWNER);
     }
 
     /** Rows {@code [rowFrom, rowTo)} of C, computed entirely on the current thread. */

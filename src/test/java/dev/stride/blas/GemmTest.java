@@ -1,5 +1,6 @@
 package dev.stride.blas;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -92,7 +93,8 @@ class GemmTest {
         int bRows = t.transB ? t.n : t.k, bCols = t.transB ? t.k : t.n;
         int lda = Math.max(1, aCols + t.pad), ldb = Math.max(1, bCols + t.pad), ldc = Math.max(1, t.n + t.pad);
         SplittableRandom random = new SplittableRandom(t.toString().hashCode());
-        try (Arena arena = Arena.ofConfined()) {
+        // Shared, so that a threaded backend really hands rows to other threads.
+        try (Arena arena = Arena.ofShared()) {
             MemorySegment a = randomMatrix(arena, t.offset, aRows, lda, random);
             MemorySegment b = randomMatrix(arena, t.offset, bRows, ldb, random);
             MemorySegment c = randomMatrix(arena, t.offset, t.m, ldc, random);
@@ -141,7 +143,7 @@ class GemmTest {
             assertThrows(IndexOutOfBoundsException.class, () -> gemm.sgemm(false, true, 4, 4, 4, 1f, full, 0, full, 0, 0f, small, 0));
             // Fits without its offset, not with it; a leading dimension that walks off the end.
             assertThrows(IndexOutOfBoundsException.class, () -> gemm.sgemm(false, false, 16, 16, 16, 1f, full, 1, full, 0, 0f, full, 0));
-            assertThrows(IndexOutOfBoundsException.class, () -> gemm.sgemm(false, false, 4, 4, 4, 1f, full, 0, full, 0, 1, full, 0, 4, 0f, full, 0, 80));
+            assertThrows(IndexOutOfBoundsException.class, () -> gemm.sgemm(false, false, 4, 4, 4, 1f, full, 0, 4, full, 0, 4, 0f, full, 0, 85));
             // Leading dimension shorter than a row, negative sizes and offsets.
             assertThrows(IllegalArgumentException.class, () -> gemm.sgemm(false, false, 4, 4, 4, 1f, full, 0, 3, full, 0, 4, 0f, full, 0, 4));
             assertThrows(IllegalArgumentException.class, () -> gemm.sgemm(true, false, 4, 4, 2, 1f, full, 0, 3, full, 0, 4, 0f, full, 0, 4));
@@ -156,7 +158,7 @@ class GemmTest {
     void javaResultDoesNotDependOnTheThreadCount(boolean fma) {
         // 203 rows over four threads: ranges of 52 rows, the last ending in three single-row kernels.
         int m = 203, n = 301, k = 290;
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) {
             SplittableRandom random = new SplittableRandom(7);
             MemorySegment a = randomMatrix(arena, 0, m, k, random);
             MemorySegment b = randomMatrix(arena, 0, k, n, random);
@@ -170,6 +172,21 @@ class GemmTest {
                     fail("C(" + e / n + ", " + e % n + ") is " + single[e] + " on one thread but " + split[e] + " on four");
                 }
             }
+        }
+    }
+
+    @Test
+    void threadedJavaGemmComputesConfinedSegmentsOnTheCallingThread() {
+        int m = 200, n = 200, k = 200;
+        try (Arena arena = Arena.ofConfined()) {
+            SplittableRandom random = new SplittableRandom(3);
+            MemorySegment a = randomMatrix(arena, 0, m, k, random);
+            MemorySegment b = randomMatrix(arena, 0, k, n, random);
+            MemorySegment c1 = arena.allocate(FLOAT, (long) m * n);
+            MemorySegment c4 = arena.allocate(FLOAT, (long) m * n);
+            new JavaGemm(1).sgemm(false, false, m, n, k, 1f, a, 0, b, 0, 0f, c1, 0);
+            new JavaGemm(4).sgemm(false, false, m, n, k, 1f, a, 0, b, 0, 0f, c4, 0);
+            assertArrayEquals(c1.toArray(FLOAT), c4.toArray(FLOAT));
         }
     }
 
