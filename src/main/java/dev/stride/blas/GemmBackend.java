@@ -24,7 +24,7 @@ public final class GemmBackend {
         return new JavaGemm();
     }
 
-    static Gemm select(String name) {
+    public static Gemm select(String name) {
         return switch (name) {
             case "java" -> java();
             default -> throw new IllegalArgumentException(
