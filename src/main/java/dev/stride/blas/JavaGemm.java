@@ -162,11 +162,6 @@ public final class JavaGemm implements Gemm {
         }
     }
 
-    /** Which kernel this instance runs, for benchmark tables: "fma" or "mul-add". */
-    String kernel() {
-        return fma ? "fma" : "mul-add";
-    }
-
     @Override
     public String name() {
         return "java";
