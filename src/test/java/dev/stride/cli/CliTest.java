@@ -1,0 +1,101 @@
+package dev.stride.cli;
+
+import dev.stride.blas.GemmBackend;
+import dev.stride.data.Normalization;
+import dev.stride.nn.Init;
+import dev.stride.nn.Models;
+import dev.stride.nn.Sequential;
+import dev.stride.tensor.Shape;
+import dev.stride.train.ModelCheckpoint;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import javax.imageio.ImageIO;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CliTest {
+
+    /** Runs the command line, returning exit code and everything it printed. */
+    private record Result(int code, String out, String err) {
+    }
+
+    private static Result run(String... args) {
+        CommandLine cmd = Main.commandLine();
+        StringWriter err = new StringWriter();
+        cmd.setErr(new PrintWriter(err, true));
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream old = System.out;
+        int code;
+        System.setOut(new java.io.PrintStream(bytes, true));
+        try {
+            code = cmd.execute(args);
+        } finally {
+            System.setOut(old);
+        }
+        return new Result(code, bytes.toString(), err.toString());
+    }
+
+    @Test
+    void summaryExplainsTheArithmetic() {
+        Result r = run("summary", "--model", "lenet5", "--explain");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("(28 - 5 + 2*2)/1 + 1 = 28"), r.out());
+        assertTrue(r.out().contains("(5*5*1)*6 + 6 = 156"), r.out());
+        assertTrue(r.out().contains("61706"), r.out());
+    }
+
+    @Test
+    void predictAndFiltersUseACheckpoint(@TempDir Path dir) throws Exception {
+        Path ckpt = dir.resolve("lenet.stride");
+        try (Arena arena = Arena.ofConfined()) {
+            Sequential net = Models.lenet5(GemmBackend.java());
+            net.build(Shape.of(1, 1, 28, 28), arena);
+            Init.he(3).apply(net.parameters());
+            ModelCheckpoint.save(ckpt, net, new Normalization(new float[] {0.1307f}, new float[] {0.3081f}), null,
+                    new ModelCheckpoint.Progress(0, 0, 3), Map.of());
+        }
+        Path png = dir.resolve("seven.png");
+        BufferedImage img = new BufferedImage(90, 120, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, 90, 120);
+        g.setColor(Color.BLACK);
+        g.fillRect(10, 10, 70, 12);
+        g.fillRect(60, 10, 12, 100);
+        g.dispose();
+        ImageIO.write(img, "png", png.toFile());
+
+        Result r = run("predict", "--backend", "java", "--checkpoint", ckpt.toString(), png.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().matches("(?s).*seven\\.png: class \\d \\(p=0\\.\\d{3}\\) \\| 0:0\\.\\d{3}.* 9:0\\.\\d{3}\\s*"), r.out());
+
+        Path grid = dir.resolve("filters.png");
+        r = run("filters", "--checkpoint", ckpt.toString(), "--out", grid.toString());
+        assertEquals(0, r.code(), r.err());
+        BufferedImage filters = ImageIO.read(grid.toFile());
+        assertEquals(4 + 1 * (5 * 16 + 4), filters.getWidth());
+        assertEquals(4 + 6 * (5 * 16 + 4), filters.getHeight());
+    }
+
+    @Test
+    void errorsAreOneClearLine(@TempDir Path dir) throws Exception {
+        Path bogus = dir.resolve("bogus.stride");
+        Files.writeString(bogus, "not a checkpoint");
+        Result r = run("predict", "--checkpoint", bogus.toString(), dir.resolve("x.png").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().startsWith("stride predict: ") && r.err().contains(bogus.toString()), r.err());
+        assertTrue(!r.err().contains("\tat "), "no stack trace without --debug: " + r.err());
+    }
+}
