@@ -45,9 +45,10 @@ class QuickStartTest {
 
             SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();
             loss.build(net.outputShape(), arena);
-            Optimizer sgd = new Sgd(net.parameters(), arena, SgdSpec.of(0.02).withMomentum(0.9));
-            Trainer trainer = new Trainer(net, loss, sgd, LrSchedule.cosine(0.02, 0, 2 * 4));
-            DataLoader trainData = new DataLoader(train, norm, LoaderSpec.training(64, 42, 2), arena);
+            Optimizer sgd = new Sgd(net.parameters(), arena, SgdSpec.of(0.05).withMomentum(0.9).withWeightDecay(5e-4));
+            LrSchedule lr = LrSchedule.warmup(2, LrSchedule.cosine(0.05, 0, 2 * 4 - 2));
+            Trainer trainer = new Trainer(net, loss, sgd, lr);
+            DataLoader trainData = new DataLoader(train, norm, LoaderSpec.training(64, 42, 1), arena);
             DataLoader testData = new DataLoader(test, norm, LoaderSpec.evaluation(64), arena);
             EpochResult first = trainer.epoch(0, trainData, testData, TrainingListener.NONE);
             EpochResult second = trainer.epoch(1, trainData, testData, TrainingListener.NONE);

@@ -28,7 +28,7 @@ final class OptimizerOptions {
     @Option(names = "--momentum", defaultValue = "0.9", description = "Momentum for momentum/nesterov (default ${DEFAULT-VALUE}).")
     double momentum;
 
-    @Option(names = "--weight-decay", defaultValue = "0", description = "L2 weight decay (default ${DEFAULT-VALUE}).")
+    @Option(names = "--weight-decay", defaultValue = "5e-4", description = "L2 weight decay (default ${DEFAULT-VALUE}).")
     double weightDecay;
 
     @Option(names = "--schedule", defaultValue = "cosine", description = "constant, step or cosine (default ${DEFAULT-VALUE}).")
@@ -40,7 +40,7 @@ final class OptimizerOptions {
     @Option(names = "--gamma", defaultValue = "0.1", description = "With --schedule step: decay factor (default ${DEFAULT-VALUE}).")
     double gamma;
 
-    @Option(names = "--warmup-epochs", defaultValue = "0", description = "Linear warm-up length in epochs, may be fractional (default ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup-epochs", defaultValue = "0.5", description = "Linear warm-up length in epochs, may be fractional (default ${DEFAULT-VALUE}).")
     double warmupEpochs;
 
     double peakLr() {

@@ -48,7 +48,7 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     OptimizerOptions optimizer;
 
-    @Option(names = "--shift", defaultValue = "0", description = "Random-shift augmentation in pixels (default ${DEFAULT-VALUE}).")
+    @Option(names = "--shift", defaultValue = "1", description = "Random-shift augmentation in pixels (default ${DEFAULT-VALUE}).")
     int shift;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed for initialisation and shuffling (default ${DEFAULT-VALUE}).")
@@ -76,6 +76,12 @@ final class TrainCommand implements Callable<Integer> {
         MnistDownloader.ensure(dir, msg -> System.err.println("data: " + msg));
         Dataset train = Dataset.mnistTrain(dir);
         Dataset test = Dataset.mnistTest(dir);
+        int[] expected = Models.inputShape(model);
+        if (expected[0] != train.channels() || expected[1] != train.height() || expected[2] != train.width()) {
+            throw new IllegalArgumentException(model + " takes " + expected[0] + "x" + expected[1] + "x" + expected[2]
+                    + " images but MNIST's are " + train.channels() + "x" + train.height() + "x" + train.width()
+                    + "; train lenet5 on MNIST");
+        }
         Files.createDirectories(out);
         Path checkpoint = out.resolve("checkpoint.stride");
         Path csv = out.resolve("metrics.csv");
