@@ -5,6 +5,7 @@ import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 import java.io.IOException;
@@ -31,10 +32,11 @@ final class Plots {
             trainAcc[i] = 100 * r.trainAccuracy();
             testAcc[i] = 100 * r.testAccuracy();
         }
-        XYChart loss = chart("Loss", "loss");
+        XYChart loss = chart("Loss", "loss", Styler.LegendPosition.InsideNE);
         series(loss, "train", epochs, trainLoss);
         series(loss, "test", epochs, testLoss);
-        XYChart accuracy = chart("Accuracy", "accuracy (%)");
+        // Accuracy climbs towards the top right, so its legend goes bottom right, out of the way.
+        XYChart accuracy = chart("Accuracy", "accuracy (%)", Styler.LegendPosition.InsideSE);
         series(accuracy, "train", epochs, trainAcc);
         series(accuracy, "test", epochs, testAcc);
         String name = file.toString();
@@ -42,9 +44,9 @@ final class Plots {
         BitmapEncoder.saveBitmap(List.of(loss, accuracy), 1, 2, base, BitmapEncoder.BitmapFormat.PNG);
     }
 
-    private static XYChart chart(String title, String yTitle) {
+    private static XYChart chart(String title, String yTitle, Styler.LegendPosition legend) {
         XYChart chart = new XYChartBuilder().width(560).height(400).title(title).xAxisTitle("epoch").yAxisTitle(yTitle).build();
-        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
+        chart.getStyler().setLegendPosition(legend);
         chart.getStyler().setXAxisDecimalPattern("0");
         return chart;
     }
