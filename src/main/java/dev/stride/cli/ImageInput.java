@@ -9,15 +9,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Turns a PNG or JPEG of any size into the grey pixel bytes a model trained on MNIST expects:
- * the image is fitted into a 20x20 box keeping its aspect ratio and centred on a 28x28 canvas, as
- * MNIST digits are, and inverted when it is dark-on-light (MNIST digits are light on dark).
+ * Turns a PNG or JPEG of any size into the grey pixels a model trained on MNIST expects, prepared
+ * the way MNIST's digits were: light ink on black (a dark-on-light image is inverted), the ink's
+ * bounding box scaled to fit 20x20 with its aspect ratio kept, and centred on a 28x28 canvas.
  */
 final class ImageInput {
+    /** A pixel counts as ink above this grey level (of 255) when the bounding box is found. */
+    private static final int INK = 40;
+
     private ImageInput() {
     }
 
-    static byte[] mnistPixels(Path file, int size) throws IOException {
+    /** Pixel values 0..255, row-major, {@code size} x {@code size}. */
+    static int[] mnistPixels(Path file, int size) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new IOException(file + ": no such image file");
         }
@@ -25,41 +29,67 @@ final class ImageInput {
         if (src == null) {
             throw new IOException(file + ": not an image this Java can read (use PNG or JPEG)");
         }
-        int box = Math.round(size * 20f / 28f);
-        double scale = (double) box / Math.max(src.getWidth(), src.getHeight());
-        int w = Math.max(1, (int) Math.round(src.getWidth() * scale));
-        int h = Math.max(1, (int) Math.round(src.getHeight() * scale));
+        BufferedImage ink = inkImage(src);
+        int[] box = inkBox(ink);
+        BufferedImage cropped = ink.getSubimage(box[0], box[1], box[2] - box[0], box[3] - box[1]);
 
-        BufferedImage grey = new BufferedImage(size, size, BufferedImage.TYPE_BYTE_GRAY);
-        Graphics2D g = grey.createGraphics();
+        int fit = Math.round(size * 20f / 28f);
+        double scale = (double) fit / Math.max(cropped.getWidth(), cropped.getHeight());
+        int w = Math.max(1, (int) Math.round(cropped.getWidth() * scale));
+        int h = Math.max(1, (int) Math.round(cropped.getHeight() * scale));
+        BufferedImage canvas = new BufferedImage(size, size, BufferedImage.TYPE_BYTE_GRAY);
+        Graphics2D g = canvas.createGraphics();
         try {
-            boolean darkOnLight = meanLuminance(src) > 127;
-            g.setColor(darkOnLight ? java.awt.Color.WHITE : java.awt.Color.BLACK);
-            g.fillRect(0, 0, size, size);
             g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BICUBIC);
             g.setRenderingHint(RenderingHints.KEY_RENDERING, RenderingHints.VALUE_RENDER_QUALITY);
-            g.drawImage(src, (size - w) / 2, (size - h) / 2, w, h, null);
-            byte[] out = new byte[size * size];
-            for (int y = 0; y < size; y++) {
-                for (int x = 0; x < size; x++) {
-                    int v = grey.getRaster().getSample(x, y, 0);
-                    out[y * size + x] = (byte) (darkOnLight ? 255 - v : v);
-                }
-            }
-            return out;
+            g.drawImage(cropped, (size - w) / 2, (size - h) / 2, w, h, null);
         } finally {
             g.dispose();
         }
+        int[] out = new int[size * size];
+        canvas.getRaster().getPixels(0, 0, size, size, out);
+        return out;
     }
 
-    private static double meanLuminance(BufferedImage img) {
-        double sum = 0;
-        for (int y = 0; y < img.getHeight(); y++) {
-            for (int x = 0; x < img.getWidth(); x++) {
-                int rgb = img.getRGB(x, y);
-                sum += 0.299 * ((rgb >> 16) & 0xff) + 0.587 * ((rgb >> 8) & 0xff) + 0.114 * (rgb & 0xff);
+    /** The image as grey ink on black: luminance, inverted when the picture is mostly light. */
+    private static BufferedImage inkImage(BufferedImage src) {
+        int width = src.getWidth();
+        int height = src.getHeight();
+        int[] grey = new int[width * height];
+        long sum = 0;
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                int rgb = src.getRGB(x, y);
+                int v = (int) Math.round(0.299 * ((rgb >> 16) & 0xff) + 0.587 * ((rgb >> 8) & 0xff) + 0.114 * (rgb & 0xff));
+                grey[y * width + x] = v;
+                sum += v;
             }
         }
-        return sum / ((double) img.getWidth() * img.getHeight());
+        boolean darkOnLight = sum > 127L * width * height;
+        BufferedImage ink = new BufferedImage(width, height, BufferedImage.TYPE_BYTE_GRAY);
+        for (int i = 0; i < grey.length; i++) {
+            grey[i] = darkOnLight ? 255 - grey[i] : grey[i];
+        }
+        ink.getRaster().setPixels(0, 0, width, height, grey);
+        return ink;
+    }
+
+    /** {x0, y0, x1, y1} (exclusive) around the ink; the whole image when there is none. */
+    private static int[] inkBox(BufferedImage ink) {
+        int x0 = ink.getWidth();
+        int y0 = ink.getHeight();
+        int x1 = 0;
+        int y1 = 0;
+        for (int y = 0; y < ink.getHeight(); y++) {
+            for (int x = 0; x < ink.getWidth(); x++) {
+                if (ink.getRaster().getSample(x, y, 0) > INK) {
+                    x0 = Math.min(x0, x);
+                    y0 = Math.min(y0, y);
+                    x1 = Math.max(x1, x + 1);
+                    y1 = Math.max(y1, y + 1);
+                }
+            }
+        }
+        return x1 > x0 ? new int[] {x0, y0, x1, y1} : new int[] {0, 0, ink.getWidth(), ink.getHeight()};
     }
 }

@@ -40,7 +40,7 @@ final class PredictCommand implements Callable<Integer> {
             int size = net.inputShape().dim(2);
             Tensor input = Tensor.zeros(arena, net.inputShape());
             for (Path image : images) {
-                byte[] pixels = ImageInput.mnistPixels(image, size);
+                int[] pixels = ImageInput.mnistPixels(image, size);
                 float[] x = new float[pixels.length];
                 for (int i = 0; i < x.length; i++) {
                     x[i] = norm.apply(0, pixels[i]);
