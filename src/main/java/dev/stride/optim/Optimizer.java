@@ -129,7 +129,7 @@ public abstract class Optimizer {
     }
 
     /** Sets the learning rate for the next steps (what an {@link LrSchedule} drives). */
-    public void setLr(double lr) {
+    public final void setLr(double lr) {
         if (!(lr >= 0) || Double.isInfinite(lr)) {
             throw new IllegalArgumentException(getClass().getSimpleName() + ": learning rate must be finite and non-negative, got " + lr);
         }
