@@ -257,16 +257,16 @@ public final class Conv2d extends Layer {
             if (bias != null) {
                 dbSeg = biasGradParts.segment();
                 dbOff = biasGradParts.offset() + (long) part * k;
-                dbSeg.asSlice(dbOff * Float.BYTES, (long) k * Float.BYTES).fill((byte) 0);
+                Tensor.fill(dbSeg, dbOff, k, 0f);
             }
             if (from == to) {
-                dwSeg.asSlice(dwOff * Float.BYTES, dw.size() * Float.BYTES).fill((byte) 0);
+                Tensor.fill(dwSeg, dwOff, dw.size(), 0f);
             }
         }
         if (pendingInputGrad && !im2col.isIdentity() && from < to) {
             long sampleSize = im2col.inputSampleSize();
-            inputGrad.segment().asSlice((inputGrad.offset() + from * sampleSize) * Float.BYTES,
-                    (to - from) * sampleSize * Float.BYTES).fill((byte) 0); // col2im accumulates
+            // col2im accumulates
+            Tensor.fill(inputGrad.segment(), inputGrad.offset() + from * sampleSize, (to - from) * sampleSize, 0f);
         }
         for (int first = from; first < to; first += samplesPerGemm) {
             int samples = Math.min(samplesPerGemm, to - first);

@@ -3,6 +3,8 @@ package dev.stride.ops;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
+import dev.stride.tensor.Tensor;
+
 import static dev.stride.tensor.Tensor.FLOAT;
 
 /**
@@ -19,11 +21,11 @@ public final class Pooling {
 
     /**
      * Overwrites y (planes, outH, outW) with the window maxima of x (planes, H, W) and argmax
-     * (planes, outH, outW; ints from element 0) with the in-plane index ih*W + iw of the first
-     * maximum in row-major order. A NaN wins so that it reaches the loss.
+     * (planes, outH, outW; ints from element {@code argOff}) with the in-plane index ih*W + iw of
+     * the first maximum in row-major order. A NaN wins so that it reaches the loss.
      */
     public static void maxForward(PoolGeometry g, int planes, MemorySegment x, long xOff, MemorySegment y, long yOff,
-                                  MemorySegment argmax) {
+                                  MemorySegment argmax, long argOff) {
         int w = g.width();
         for (int p = 0; p < planes; p++) {
             long xBase = xOff + (long) p * g.inPlane();
@@ -50,7 +52,7 @@ public final class Pooling {
                     }
                     long o = oBase + (long) oh * g.outW() + ow;
                     y.setAtIndex(FLOAT, yOff + o, max);
-                    argmax.setAtIndex(INT, o, best);
+                    argmax.setAtIndex(INT, argOff + o, best);
                 }
             }
         }
@@ -61,14 +63,14 @@ public final class Pooling {
      * overlapping windows that share a maximum add up.
      */
     public static void maxBackward(PoolGeometry g, int planes, MemorySegment dy, long dyOff, MemorySegment argmax,
-                                   MemorySegment dx, long dxOff) {
-        dx.asSlice(dxOff * Float.BYTES, (long) planes * g.inPlane() * Float.BYTES).fill((byte) 0);
+                                   long argOff, MemorySegment dx, long dxOff) {
+        Tensor.fill(dx, dxOff, (long) planes * g.inPlane(), 0f);
         int outPlane = g.outPlane();
         for (int p = 0; p < planes; p++) {
             long dxBase = dxOff + (long) p * g.inPlane();
             long oBase = (long) p * outPlane;
             for (int o = 0; o < outPlane; o++) {
-                long at = dxBase + argmax.getAtIndex(INT, oBase + o);
+                long at = dxBase + argmax.getAtIndex(INT, argOff + oBase + o);
                 dx.setAtIndex(FLOAT, at, dx.getAtIndex(FLOAT, at) + dy.getAtIndex(FLOAT, dyOff + oBase + o));
             }
         }
@@ -104,7 +106,7 @@ public final class Pooling {
 
     /** Overwrites dx: each dy/(kernelH*kernelW) is spread over the real elements of its window. */
     public static void avgBackward(PoolGeometry g, int planes, MemorySegment dy, long dyOff, MemorySegment dx, long dxOff) {
-        dx.asSlice(dxOff * Float.BYTES, (long) planes * g.inPlane() * Float.BYTES).fill((byte) 0);
+        Tensor.fill(dx, dxOff, (long) planes * g.inPlane(), 0f);
         int w = g.width();
         float scale = 1f / (g.kernelH() * g.kernelW());
         for (int p = 0; p < planes; p++) {
