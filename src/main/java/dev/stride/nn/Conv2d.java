@@ -60,8 +60,8 @@ public final class Conv2d extends Layer {
     private Parallel parallel;
     private Tensor output;         // (N, K, outH, outW)
     private Tensor inputGrad;      // (N, C, H, W)
-    private Tensor weightGradParts; // (parts, K*C*kH*kW): each part's dW, summed in part order; null for one part
-    private Tensor biasGradParts;  // (parts, K), likewise; null for one part or without bias
+    private PartGradients weightGradParts; // (parts, K*C*kH*kW): each part's dW; null for one part
+    private PartGradients biasGradParts;   // (parts, K): each part's dB; null for one part or without bias
 
     private Tensor lastInput;      // (n, C, H, W) of the last forward
     private Tensor outputView;     // the first n samples of output
@@ -72,7 +72,6 @@ public final class Conv2d extends Layer {
     // Made once so that a parallel call allocates nothing.
     private final Parallel.Body forwardParts = this::forwardPart;
     private final Parallel.Body backwardParts = this::backwardPart;
-    private final Parallel.Body sumWeightGrads = this::sumWeightGrads;
 
     public Conv2d(Conv2dSpec spec) {
         this(spec, GemmBackend.defaultGemm());
@@ -156,8 +155,8 @@ public final class Conv2d extends Layer {
         this.input = in;
         output = Tensor.zeros(arena, out);
         inputGrad = Tensor.zeros(arena, in);
-        weightGradParts = parts > 1 ? Tensor.zeros(arena, parts, (int) weight.value().size()) : null;
-        biasGradParts = parts > 1 && bias != null ? Tensor.zeros(arena, parts, k) : null;
+        weightGradParts = parts > 1 ? new PartGradients(arena, parts, weight.grad()) : null;
+        biasGradParts = parts > 1 && bias != null ? new PartGradients(arena, parts, bias.grad()) : null;
         outputView = output;
         inputGradView = inputGrad;
         lastInput = null;
@@ -228,9 +227,9 @@ public final class Conv2d extends Layer {
             pendingGrad = null;
         }
         if (weightGradParts != null) {
-            parallel.forEach((int) weight.grad().size(), sumWeightGrads);
-            if (bias != null) {
-                sumParts(biasGradParts, 0, spec.outChannels(), bias.grad());
+            weightGradParts.addTo(parallel);
+            if (biasGradParts != null) {
+                biasGradParts.addTo(Parallel.of(1)); // K floats: not worth a hand-off
             }
         }
         return needInputGrad ? inputGradView : null;
@@ -253,14 +252,14 @@ public final class Conv2d extends Layer {
         long dbOff = bias == null ? 0 : bias.grad().offset();
         if (weightGradParts != null) {
             dwSeg = weightGradParts.segment();
-            dwOff = weightGradParts.offset() + part * dw.size();
-            if (bias != null) {
+            dwOff = weightGradParts.offset(part);
+            if (biasGradParts != null) {
                 dbSeg = biasGradParts.segment();
-                dbOff = biasGradParts.offset() + (long) part * k;
-                Tensor.fill(dbSeg, dbOff, k, 0f);
+                dbOff = biasGradParts.offset(part);
+                biasGradParts.zero(part);
             }
             if (from == to) {
-                Tensor.fill(dwSeg, dwOff, dw.size(), 0f);
+                weightGradParts.zero(part);
             }
         }
         if (pendingInputGrad && !im2col.isIdentity() && from < to) {
@@ -298,25 +297,6 @@ public final class Conv2d extends Layer {
                     im2col.col2im(ws, base, samples, inputGrad.segment(), dxOff);
                 }
             }
-        }
-    }
-
-    /** dW[i] += the parts' dW[i] in part order, for i in [from, to). */
-    private void sumWeightGrads(int from, int to, int part) {
-        sumParts(weightGradParts, from, to, weight.grad());
-    }
-
-    /** target[i] += parts[0][i] + parts[1][i] + ... in that order, for i in [from, to). */
-    private static void sumParts(Tensor parts, int from, int to, Tensor target) {
-        MemorySegment p = parts.segment();
-        MemorySegment t = target.segment();
-        long stride = parts.dim(1);
-        for (int i = from; i < to; i++) {
-            float sum = t.getAtIndex(FLOAT, target.offset() + i);
-            for (int q = 0; q < parts.dim(0); q++) {
-                sum += p.getAtIndex(FLOAT, parts.offset() + q * stride + i);
-            }
-            t.setAtIndex(FLOAT, target.offset() + i, sum);
         }
     }
 

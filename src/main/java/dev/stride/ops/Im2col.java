@@ -102,8 +102,11 @@ public final class Im2col {
                             zero(col, dst, owLo);
                             long src = plane + (long) ih * width - padding + kj;
                             if (stride == 1) {
-                                MemorySegment.copy(x, (src + owLo) * Float.BYTES, col, (dst + owLo) * Float.BYTES,
-                                        (long) (owHi - owLo) * Float.BYTES);
+                                // A counted loop, not MemorySegment.copy: rows are a few dozen floats,
+                                // where the copy's fixed cost outweighs the copying, and C2 vectorises this.
+                                for (int ow = owLo; ow < owHi; ow++) {
+                                    col.setAtIndex(FLOAT, dst + ow, x.getAtIndex(FLOAT, src + ow));
+                                }
                             } else {
                                 for (int ow = owLo; ow < owHi; ow++) {
                                     col.setAtIndex(FLOAT, dst + ow, x.getAtIndex(FLOAT, src + (long) ow * stride));
@@ -143,9 +146,16 @@ public final class Im2col {
                             }
                             long src = srcSample + (long) oh * outW;
                             long dst = plane + (long) ih * width - padding + kj;
-                            for (int ow = owLo; ow < owHi; ow++) {
-                                long d = dst + (long) ow * stride;
-                                dx.setAtIndex(FLOAT, d, dx.getAtIndex(FLOAT, d) + col.getAtIndex(FLOAT, src + ow));
+                            if (stride == 1) {
+                                // Unit stride on both sides: the loop C2 vectorises (the general one does not).
+                                for (int ow = owLo; ow < owHi; ow++) {
+                                    dx.setAtIndex(FLOAT, dst + ow, dx.getAtIndex(FLOAT, dst + ow) + col.getAtIndex(FLOAT, src + ow));
+                                }
+                            } else {
+                                for (int ow = owLo; ow < owHi; ow++) {
+                                    long d = dst + (long) ow * stride;
+                                    dx.setAtIndex(FLOAT, d, dx.getAtIndex(FLOAT, d) + col.getAtIndex(FLOAT, src + ow));
+                                }
                             }
                         }
                     }

@@ -26,6 +26,10 @@ public final class Pooling {
      */
     public static void maxForward(PoolGeometry g, int planes, MemorySegment x, long xOff, MemorySegment y, long yOff,
                                   MemorySegment argmax, long argOff) {
+        if (g.kernelH() == 2 && g.kernelW() == 2 && g.stride() == 2 && g.pad() == 0) {
+            maxForward2x2(g, planes, x, xOff, y, yOff, argmax, argOff);
+            return;
+        }
         int w = g.width();
         for (int p = 0; p < planes; p++) {
             long xBase = xOff + (long) p * g.inPlane();
@@ -53,6 +57,50 @@ public final class Pooling {
                     long o = oBase + (long) oh * g.outW() + ow;
                     y.setAtIndex(FLOAT, yOff + o, max);
                     argmax.setAtIndex(INT, argOff + o, best);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #maxForward} for the common 2x2 window at stride 2 without padding (every window lies
+     * inside the input): the four candidates are read straight from two input rows, without the
+     * general loop's clipping, and compared in the same order with the same rule.
+     */
+    private static void maxForward2x2(PoolGeometry g, int planes, MemorySegment x, long xOff, MemorySegment y, long yOff,
+                                      MemorySegment argmax, long argOff) {
+        int w = g.width();
+        int outH = g.outH();
+        int outW = g.outW();
+        for (int p = 0; p < planes; p++) {
+            long xBase = xOff + (long) p * g.inPlane();
+            long oBase = (long) p * g.outPlane();
+            for (int oh = 0; oh < outH; oh++) {
+                int top = 2 * oh * w;
+                long row0 = xBase + top;
+                long row1 = row0 + w;
+                long o = oBase + (long) oh * outW;
+                for (int ow = 0; ow < outW; ow++) {
+                    int i = 2 * ow;
+                    float max = x.getAtIndex(FLOAT, row0 + i);
+                    int best = top + i;
+                    float v = x.getAtIndex(FLOAT, row0 + i + 1);
+                    if (v > max || (v != v && max == max)) {
+                        max = v;
+                        best = top + i + 1;
+                    }
+                    v = x.getAtIndex(FLOAT, row1 + i);
+                    if (v > max || (v != v && max == max)) {
+                        max = v;
+                        best = top + w + i;
+                    }
+                    v = x.getAtIndex(FLOAT, row1 + i + 1);
+                    if (v > max || (v != v && max == max)) {
+                        max = v;
+                        best = top + w + i + 1;
+                    }
+                    y.setAtIndex(FLOAT, yOff + o + ow, max);
+                    argmax.setAtIndex(INT, argOff + o + ow, best);
                 }
             }
         }
