@@ -1,5 +1,6 @@
 package dev.stride.ops;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 import static dev.stride.tensor.Tensor.FLOAT;
@@ -19,6 +20,11 @@ import static dev.stride.tensor.Tensor.FLOAT;
  * floats so hot loops create no slices.
  */
 public final class Im2col {
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+    private static final int ZEROS_FLOATS = 1024;
+    private static final int ZERO_COPY_MIN = 16;
+    private static final MemorySegment ZEROS = Arena.global().allocate((long) ZEROS_FLOATS * Float.BYTES);
+
     private final int channels;
     private final int height;
     private final int width;
@@ -102,11 +108,8 @@ public final class Im2col {
                             zero(col, dst, owLo);
                             long src = plane + (long) ih * width - padding + kj;
                             if (stride == 1) {
-                                // A counted loop, not MemorySegment.copy: rows are a few dozen floats,
-                                // where the copy's fixed cost outweighs the copying, and C2 vectorises this.
-                                for (int ow = owLo; ow < owHi; ow++) {
-                                    col.setAtIndex(FLOAT, dst + ow, x.getAtIndex(FLOAT, src + ow));
-                                }
+                                MemorySegment.copy(x, (src + owLo) * Float.BYTES, col, (dst + owLo) * Float.BYTES,
+                                        (long) (owHi - owLo) * Float.BYTES);
                             } else {
                                 for (int ow = owLo; ow < owHi; ow++) {
                                     col.setAtIndex(FLOAT, dst + ow, x.getAtIndex(FLOAT, src + (long) ow * stride));
@@ -130,33 +133,51 @@ public final class Im2col {
         checkFits("input gradient", dx, dxOffset, samples * inputSampleSize());
         long ld = (long) samples * columnsPerSample();
         checkFits("column matrix", col, colOffset, rows() * ld);
-        for (int c = 0; c < channels; c++) {
-            for (int ki = 0; ki < kernelH; ki++) {
-                for (int kj = 0; kj < kernelW; kj++) {
-                    long rowStart = colOffset + ((long) (c * kernelH + ki) * kernelW + kj) * ld;
-                    int owLo = firstInside(kj);
-                    int owHi = endInside(kj);
-                    for (int s = 0; s < samples; s++) {
-                        long plane = dxOffset + ((long) s * channels + c) * height * width;
-                        long srcSample = rowStart + (long) s * columnsPerSample();
-                        for (int oh = 0; oh < outH; oh++) {
-                            int ih = oh * stride - padding + ki;
-                            if (ih < 0 || ih >= height) {
-                                continue;
-                            }
-                            long src = srcSample + (long) oh * outW;
-                            long dst = plane + (long) ih * width - padding + kj;
-                            if (stride == 1) {
-                                // Unit stride on both sides: the loop C2 vectorises (the general one does not).
-                                for (int ow = owLo; ow < owHi; ow++) {
-                                    dx.setAtIndex(FLOAT, dst + ow, dx.getAtIndex(FLOAT, dst + ow) + col.getAtIndex(FLOAT, src + ow));
-                                }
-                            } else {
-                                for (int ow = owLo; ow < owHi; ow++) {
-                                    long d = dst + (long) ow * stride;
-                                    dx.setAtIndex(FLOAT, d, dx.getAtIndex(FLOAT, d) + col.getAtIndex(FLOAT, src + ow));
-                                }
-                            }
+        int plane = height * width;
+        int windows = kernelH * kernelW;
+        int perSample = columnsPerSample();
+        Scratch scratch = SCRATCH.get().ensure(windows * perSample, plane);
+        float[] cols = scratch.cols;   // (kH*kW, outH*outW): one channel's rows for one sample
+        float[] grad = scratch.plane;  // (H, W): that channel's input gradient
+        for (int s = 0; s < samples; s++) {
+            for (int c = 0; c < channels; c++) {
+                // Whole rows and planes move in bulk, and the scatter-add runs on heap arrays, where C2
+                // vectorises the unit-stride case; adding into segments element by element measured
+                // as the largest cost outside GEMM in a VGG backward pass.
+                for (int r = 0; r < windows; r++) {
+                    long row = colOffset + (long) (c * windows + r) * ld + (long) s * perSample;
+                    MemorySegment.copy(col, FLOAT, row * Float.BYTES, cols, r * perSample, perSample);
+                }
+                long planeAt = dxOffset + ((long) s * channels + c) * plane;
+                MemorySegment.copy(dx, FLOAT, planeAt * Float.BYTES, grad, 0, plane);
+                addWindows(cols, grad);
+                MemorySegment.copy(grad, 0, dx, FLOAT, planeAt * Float.BYTES, plane);
+            }
+        }
+    }
+
+    /** grad (H, W) += every window row of cols (kH*kW, outH*outW) at the input positions it was read from. */
+    private void addWindows(float[] cols, float[] grad) {
+        int perSample = columnsPerSample();
+        for (int ki = 0; ki < kernelH; ki++) {
+            for (int kj = 0; kj < kernelW; kj++) {
+                int rowStart = (ki * kernelW + kj) * perSample;
+                int owLo = firstInside(kj);
+                int owHi = endInside(kj);
+                for (int oh = 0; oh < outH; oh++) {
+                    int ih = oh * stride - padding + ki;
+                    if (ih < 0 || ih >= height) {
+                        continue;
+                    }
+                    int src = rowStart + oh * outW;
+                    int dst = ih * width - padding + kj;
+                    if (stride == 1) {
+                        for (int ow = owLo; ow < owHi; ow++) {
+                            grad[dst + ow] += cols[src + ow];
+                        }
+                    } else {
+                        for (int ow = owLo; ow < owHi; ow++) {
+                            grad[dst + ow * stride] += cols[src + ow];
                         }
                     }
                 }
@@ -177,8 +198,32 @@ public final class Im2col {
     }
 
     private static void zero(MemorySegment s, long offset, int count) {
+        if (count >= ZERO_COPY_MIN) {
+            // Whole padded rows: a bulk copy from a block of zeros beats a per-element loop.
+            for (int done = 0; done < count; done += ZEROS_FLOATS) {
+                int n = Math.min(ZEROS_FLOATS, count - done);
+                MemorySegment.copy(ZEROS, 0, s, (offset + done) * Float.BYTES, (long) n * Float.BYTES);
+            }
+            return;
+        }
         for (int i = 0; i < count; i++) {
             s.setAtIndex(FLOAT, offset + i, 0f);
+        }
+    }
+
+    /** One thread's heap scratch for col2im, grown to the largest geometry it has seen and then reused. */
+    private static final class Scratch {
+        float[] cols = new float[0];
+        float[] plane = new float[0];
+
+        Scratch ensure(int colFloats, int planeFloats) {
+            if (cols.length < colFloats) {
+                cols = new float[colFloats];
+            }
+            if (plane.length < planeFloats) {
+                plane = new float[planeFloats];
+            }
+            return this;
         }
     }
 
