@@ -1,7 +1,7 @@
 package dev.stride.ops;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 import static dev.stride.tensor.Tensor.FLOAT;
 
@@ -21,9 +21,6 @@ import static dev.stride.tensor.Tensor.FLOAT;
  */
 public final class Im2col {
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
-    private static final int ZEROS_FLOATS = 1024;
-    private static final int ZERO_COPY_MIN = 16;
-    private static final MemorySegment ZEROS = Arena.global().allocate((long) ZEROS_FLOATS * Float.BYTES);
 
     private final int channels;
     private final int height;
@@ -89,35 +86,52 @@ public final class Im2col {
         checkFits("input", x, xOffset, samples * inputSampleSize());
         long ld = (long) samples * columnsPerSample();
         checkFits("column matrix", col, colOffset, rows() * ld);
-        for (int c = 0; c < channels; c++) {
-            for (int ki = 0; ki < kernelH; ki++) {
-                for (int kj = 0; kj < kernelW; kj++) {
-                    long rowStart = colOffset + ((long) (c * kernelH + ki) * kernelW + kj) * ld;
-                    int owLo = firstInside(kj);
-                    int owHi = Math.max(owLo, endInside(kj));
-                    for (int s = 0; s < samples; s++) {
-                        long plane = xOffset + ((long) s * channels + c) * height * width;
-                        long dstSample = rowStart + (long) s * columnsPerSample();
-                        for (int oh = 0; oh < outH; oh++) {
-                            int ih = oh * stride - padding + ki;
-                            long dst = dstSample + (long) oh * outW;
-                            if (ih < 0 || ih >= height) {
-                                zero(col, dst, outW);
-                                continue;
-                            }
-                            zero(col, dst, owLo);
-                            long src = plane + (long) ih * width - padding + kj;
-                            if (stride == 1) {
-                                MemorySegment.copy(x, (src + owLo) * Float.BYTES, col, (dst + owLo) * Float.BYTES,
-                                        (long) (owHi - owLo) * Float.BYTES);
-                            } else {
-                                for (int ow = owLo; ow < owHi; ow++) {
-                                    col.setAtIndex(FLOAT, dst + ow, x.getAtIndex(FLOAT, src + (long) ow * stride));
-                                }
-                            }
-                            zero(col, dst + owHi, outW - owHi);
+        int plane = height * width;
+        int windows = kernelH * kernelW;
+        int perSample = columnsPerSample();
+        Scratch scratch = SCRATCH.get().ensure(windows * perSample, plane);
+        float[] cols = scratch.cols;   // (kH*kW, outH*outW): one channel's rows for one sample
+        float[] in = scratch.plane;    // (H, W): that channel of the input
+        for (int s = 0; s < samples; s++) {
+            for (int c = 0; c < channels; c++) {
+                // As in col2im: bulk copies in and out, the window gathering on heap arrays. Copying
+                // each output row straight between segments measured slower: rows are short.
+                long planeAt = xOffset + ((long) s * channels + c) * plane;
+                MemorySegment.copy(x, FLOAT, planeAt * Float.BYTES, in, 0, plane);
+                gatherWindows(in, cols);
+                for (int r = 0; r < windows; r++) {
+                    long row = colOffset + (long) (c * windows + r) * ld + (long) s * perSample;
+                    MemorySegment.copy(cols, r * perSample, col, FLOAT, row * Float.BYTES, perSample);
+                }
+            }
+        }
+    }
+
+    /** Fills cols (kH*kW, outH*outW) with the windows of one input plane (H, W); padding reads as zero. */
+    private void gatherWindows(float[] in, float[] cols) {
+        int perSample = columnsPerSample();
+        for (int ki = 0; ki < kernelH; ki++) {
+            for (int kj = 0; kj < kernelW; kj++) {
+                int rowStart = (ki * kernelW + kj) * perSample;
+                int owLo = firstInside(kj);
+                int owHi = Math.max(owLo, endInside(kj));
+                for (int oh = 0; oh < outH; oh++) {
+                    int ih = oh * stride - padding + ki;
+                    int dst = rowStart + oh * outW;
+                    if (ih < 0 || ih >= height) {
+                        Arrays.fill(cols, dst, dst + outW, 0f);
+                        continue;
+                    }
+                    Arrays.fill(cols, dst, dst + owLo, 0f);
+                    int src = ih * width - padding + kj;
+                    if (stride == 1) {
+                        System.arraycopy(in, src + owLo, cols, dst + owLo, owHi - owLo);
+                    } else {
+                        for (int ow = owLo; ow < owHi; ow++) {
+                            cols[dst + ow] = in[src + ow * stride];
                         }
                     }
+                    Arrays.fill(cols, dst + owHi, dst + outW, 0f);
                 }
             }
         }
@@ -197,21 +211,7 @@ public final class Im2col {
         return last < 0 ? 0 : Math.min(outW, last / stride + 1);
     }
 
-    private static void zero(MemorySegment s, long offset, int count) {
-        if (count >= ZERO_COPY_MIN) {
-            // Whole padded rows: a bulk copy from a block of zeros beats a per-element loop.
-            for (int done = 0; done < count; done += ZEROS_FLOATS) {
-                int n = Math.min(ZEROS_FLOATS, count - done);
-                MemorySegment.copy(ZEROS, 0, s, (offset + done) * Float.BYTES, (long) n * Float.BYTES);
-            }
-            return;
-        }
-        for (int i = 0; i < count; i++) {
-            s.setAtIndex(FLOAT, offset + i, 0f);
-        }
-    }
-
-    /** One thread's heap scratch for col2im, grown to the largest geometry it has seen and then reused. */
+    /** One thread's heap scratch for im2col and col2im, grown to the largest geometry it has seen and then reused. */
     private static final class Scratch {
         float[] cols = new float[0];
         float[] plane = new float[0];
