@@ -1,6 +1,5 @@
 package dev.stride.bench;
 
-import dev.stride.blas.Gemm;
 import dev.stride.nn.AvgPool2d;
 import dev.stride.nn.Conv2d;
 import dev.stride.nn.Conv2dSpec;
@@ -26,6 +25,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 
 import java.lang.foreign.Arena;
 import java.util.SplittableRandom;
@@ -35,6 +35,8 @@ import java.util.concurrent.TimeUnit;
  * One layer's forward ({@code fwd}) and forward plus backward including the input gradient
  * ({@code fwdbwd}), in milliseconds per call, for the shapes of the performance issue. The names
  * match scripts/peer/bench_pytorch.py so scripts/compare-pytorch can put the two side by side.
+ * Each iteration also prints the share of the layer's time spent in GEMM ("GEMM share"), summed
+ * over threads and divided by threads times the wall time.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -55,13 +57,15 @@ public class LayerBenchmark {
     public int threads;
 
     private Arena arena;
+    private TimedGemm gemm;
+    private long iterationStart;
     private Layer layer;
     private Tensor x;
     private Tensor dy;
 
     @Setup(Level.Trial)
     public void setUp() {
-        Gemm gemm = BenchBackends.gemm(backend);
+        gemm = new TimedGemm(BenchBackends.gemm(backend));
         Shape in = switch (name) {
             case "lenet_conv1" -> Shape.of(64, 1, 28, 28);
             case "lenet_conv2" -> Shape.of(64, 6, 14, 14);
@@ -95,6 +99,21 @@ public class LayerBenchmark {
         dy = random(arena, layer.outputShape(in), random);
         for (var p : layer.parameters()) {
             fill(p.value(), random);
+        }
+    }
+
+    @Setup(Level.Iteration)
+    public void startIteration() {
+        gemm.reset();
+        iterationStart = System.nanoTime();
+    }
+
+    @TearDown(Level.Iteration)
+    public void endIteration(BenchmarkParams params) {
+        if (layer instanceof Conv2d) {
+            double share = gemm.nanos() / ((double) threads * (System.nanoTime() - iterationStart));
+            String method = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
+            System.out.printf("GEMM share %s %s %s %d: %.1f%%%n", method, name, backend, threads, 100 * share);
         }
     }
 

@@ -110,6 +110,21 @@ public final class Im2col {
     /** Fills cols (kH*kW, outH*outW) with the windows of one input plane (H, W); padding reads as zero. */
     private void gatherWindows(float[] in, float[] cols) {
         int perSample = columnsPerSample();
+        if (isShift()) {
+            for (int ki = 0; ki < kernelH; ki++) {
+                for (int kj = 0; kj < kernelW; kj++) {
+                    int rowStart = (ki * kernelW + kj) * perSample;
+                    int shift = shift(ki, kj);
+                    int lo = shiftedFrom(ki, shift);
+                    int hi = Math.max(lo, shiftedTo(ki, shift));
+                    Arrays.fill(cols, rowStart, rowStart + lo, 0f);
+                    System.arraycopy(in, lo + shift, cols, rowStart + lo, hi - lo);
+                    Arrays.fill(cols, rowStart + hi, rowStart + perSample, 0f);
+                    zeroEdgeColumns(cols, rowStart, kj);
+                }
+            }
+            return;
+        }
         for (int ki = 0; ki < kernelH; ki++) {
             for (int kj = 0; kj < kernelW; kj++) {
                 int rowStart = (ki * kernelW + kj) * perSample;
@@ -173,6 +188,23 @@ public final class Im2col {
     /** grad (H, W) += every window row of cols (kH*kW, outH*outW) at the input positions it was read from. */
     private void addWindows(float[] cols, float[] grad) {
         int perSample = columnsPerSample();
+        if (isShift()) {
+            for (int ki = 0; ki < kernelH; ki++) {
+                for (int kj = 0; kj < kernelW; kj++) {
+                    int rowStart = (ki * kernelW + kj) * perSample;
+                    int shift = shift(ki, kj);
+                    int lo = shiftedFrom(ki, shift);
+                    int hi = shiftedTo(ki, shift);
+                    // Entries read from the left and right padding would land on the neighbouring
+                    // row's far edge in the one long loop below, so they are cleared first.
+                    zeroEdgeColumns(cols, rowStart, kj);
+                    for (int i = lo; i < hi; i++) {
+                        grad[i + shift] += cols[rowStart + i];
+                    }
+                }
+            }
+            return;
+        }
         for (int ki = 0; ki < kernelH; ki++) {
             for (int kj = 0; kj < kernelW; kj++) {
                 int rowStart = (ki * kernelW + kj) * perSample;
@@ -195,6 +227,49 @@ public final class Im2col {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * True for unit stride with the output as wide as the input ("same" padding): then window row
+     * (ki, kj) is the input plane shifted by one constant, so im2col and col2im move a window row
+     * in one long run instead of one short run per output row, and fix up the edge columns after.
+     */
+    private boolean isShift() {
+        return stride == 1 && outW == width;
+    }
+
+    /** Input index minus output index for window position (ki, kj) in the {@link #isShift} case. */
+    private int shift(int ki, int kj) {
+        return (ki - padding) * width + (kj - padding);
+    }
+
+    /** The first output index of window row (ki, ...) whose input row is real and whose input index is not negative. */
+    private int shiftedFrom(int ki, int shift) {
+        return Math.max(Math.max(0, padding - ki) * outW, -shift);
+    }
+
+    /** One past the last output index of window row (ki, ...) whose input row is real and inside the plane. */
+    private int shiftedTo(int ki, int shift) {
+        return Math.min(Math.min(outH, height + padding - ki) * outW, height * width - shift);
+    }
+
+    /** Zeroes the output columns of window column kj that read the left or right padding, in every output row. */
+    private void zeroEdgeColumns(float[] cols, int rowStart, int kj) {
+        int owLo = firstInside(kj);
+        int owHi = Math.max(owLo, endInside(kj));
+        if (owLo == 0 && owHi == outW) {
+            return;
+        }
+        // Plain loops: the runs are a column or two wide, too short for Arrays.fill's call to pay.
+        for (int oh = 0; oh < outH; oh++) {
+            int row = rowStart + oh * outW;
+            for (int ow = 0; ow < owLo; ow++) {
+                cols[row + ow] = 0f;
+            }
+            for (int ow = owHi; ow < outW; ow++) {
+                cols[row + ow] = 0f;
             }
         }
     }
