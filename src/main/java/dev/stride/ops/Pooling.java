@@ -15,6 +15,7 @@ import static dev.stride.tensor.Tensor.FLOAT;
  */
 public final class Pooling {
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private Pooling() {
     }
@@ -72,37 +73,60 @@ public final class Pooling {
         int w = g.width();
         int outH = g.outH();
         int outW = g.outW();
+        int outPlane = g.outPlane();
+        Scratch scratch = SCRATCH.get().ensure(g.inPlane(), outPlane);
+        float[] in = scratch.in;
+        float[] max = scratch.out;
+        int[] best = scratch.index;
         for (int p = 0; p < planes; p++) {
-            long xBase = xOff + (long) p * g.inPlane();
-            long oBase = (long) p * g.outPlane();
+            // The plane moves in and out in bulk, so the window loop reads and writes heap arrays only.
+            MemorySegment.copy(x, FLOAT, (xOff + (long) p * g.inPlane()) * Float.BYTES, in, 0, g.inPlane());
             for (int oh = 0; oh < outH; oh++) {
                 int top = 2 * oh * w;
-                long row0 = xBase + top;
-                long row1 = row0 + w;
-                long o = oBase + (long) oh * outW;
+                int o = oh * outW;
                 for (int ow = 0; ow < outW; ow++) {
-                    int i = 2 * ow;
-                    float max = x.getAtIndex(FLOAT, row0 + i);
-                    int best = top + i;
-                    float v = x.getAtIndex(FLOAT, row0 + i + 1);
-                    if (v > max || (v != v && max == max)) {
-                        max = v;
-                        best = top + i + 1;
-                    }
-                    v = x.getAtIndex(FLOAT, row1 + i);
-                    if (v > max || (v != v && max == max)) {
-                        max = v;
-                        best = top + w + i;
-                    }
-                    v = x.getAtIndex(FLOAT, row1 + i + 1);
-                    if (v > max || (v != v && max == max)) {
-                        max = v;
-                        best = top + w + i + 1;
-                    }
-                    y.setAtIndex(FLOAT, yOff + o + ow, max);
-                    argmax.setAtIndex(INT, argOff + o + ow, best);
+                    int i = top + 2 * ow;
+                    // Non-short-circuit conditions feeding selects, so C2 may use conditional moves:
+                    // which candidate wins is hard to predict.
+                    float m = in[i];
+                    int at = i;
+                    float v = in[i + 1];
+                    boolean wins = v > m | (v != v & m == m);
+                    m = wins ? v : m;
+                    at = wins ? i + 1 : at;
+                    v = in[i + w];
+                    wins = v > m | (v != v & m == m);
+                    m = wins ? v : m;
+                    at = wins ? i + w : at;
+                    v = in[i + w + 1];
+                    wins = v > m | (v != v & m == m);
+                    m = wins ? v : m;
+                    at = wins ? i + w + 1 : at;
+                    max[o + ow] = m;
+                    best[o + ow] = at;
                 }
             }
+            long o = (long) p * outPlane;
+            MemorySegment.copy(max, 0, y, FLOAT, (yOff + o) * Float.BYTES, outPlane);
+            MemorySegment.copy(best, 0, argmax, INT, (argOff + o) * Integer.BYTES, outPlane);
+        }
+    }
+
+    /** One thread's heap copy of a plane and its pooled output, grown to the largest plane seen. */
+    private static final class Scratch {
+        float[] in = new float[0];
+        float[] out = new float[0];
+        int[] index = new int[0];
+
+        Scratch ensure(int inFloats, int outFloats) {
+            if (in.length < inFloats) {
+                in = new float[inFloats];
+            }
+            if (out.length < outFloats) {
+                out = new float[outFloats];
+                index = new int[outFloats];
+            }
+            return this;
         }
     }
 

@@ -34,6 +34,13 @@ public final class Parallel {
         void run(int from, int to, int part);
     }
 
+    /**
+     * How long an idle worker (or the caller awaiting the workers) spins before it parks. Layers
+     * call one after another with gaps of well under a millisecond (a small Linear, the loss), and
+     * waking a parked thread took tens of microseconds each time, a visible share of a LeNet step
+     * on two threads; half a millisecond of spinning per pause costs little next to that.
+     */
+    private static final long SPIN_NANOS = 500_000;
     private static final Map<Integer, Parallel> SHARED = new ConcurrentHashMap<>();
     private static final Parallel SERIAL = new Parallel(1);
     private static final ThreadLocal<Boolean> INSIDE = ThreadLocal.withInitial(() -> Boolean.FALSE);
@@ -128,12 +135,12 @@ public final class Parallel {
     }
 
     private void awaitWorkers() {
-        // Parts are milliseconds long, so a short spin catches the common case without a park round trip.
-        for (int spins = 0; pending.get() != 0; spins++) {
-            if (spins < 2_000) {
+        long start = System.nanoTime();
+        while (pending.get() != 0) {
+            if (System.nanoTime() - start < SPIN_NANOS) {
                 Thread.onSpinWait();
             } else {
-                LockSupport.parkNanos(this, 50_000);
+                LockSupport.parkNanos(this, 20_000);
             }
         }
     }
@@ -151,9 +158,9 @@ public final class Parallel {
     private void work(int part) {
         int seen = 0;
         while (true) {
-            int spins = 0;
+            long idleSince = System.nanoTime();
             while (generation == seen) {
-                if (spins++ < 2_000) {
+                if (System.nanoTime() - idleSince < SPIN_NANOS) {
                     Thread.onSpinWait();
                 } else {
                     LockSupport.park(this);
