@@ -36,6 +36,12 @@ import static dev.stride.tensor.Tensor.FLOAT;
  * would cost C*kH*kW*N*outH*outW floats per layer for the whole step (150 MB for a 64-channel 3x3
  * layer at 32x32 and batch 64), outside the shared workspace that later layers overwrite, while
  * recomputing is a memory-bound copy, cheap next to the GEMMs that read it.
+ *
+ * <p>Threads: the workspace's {@link Parallel} cuts the batch into fixed contiguous parts, and each
+ * part runs its own groups with its own scratch, calling GEMM on its own thread (so the backend
+ * should run one thread per call). Splitting by samples needs no synchronisation inside a pass and
+ * keeps every GEMM as large as on one thread; only dW and dB are shared, so each part sums into its
+ * own copy ({@link PartGradients}) and the copies are added in part order afterwards.
  */
 public final class Conv2d extends Layer {
     /** Fewest GEMM columns (samples * outH * outW) a group aims for; see the class comment. */

@@ -35,10 +35,10 @@ public final class Parallel {
     }
 
     /**
-     * How long an idle worker (or the caller awaiting the workers) spins before it parks. Layers
-     * call one after another with gaps of well under a millisecond (a small Linear, the loss), and
-     * waking a parked thread took tens of microseconds each time, a visible share of a LeNet step
-     * on two threads; half a millisecond of spinning per pause costs little next to that.
+     * How long an idle worker (or the caller awaiting the workers) spins before it parks. Parallel
+     * calls follow each other with gaps well under a millisecond (a small Linear, the loss between
+     * them), a parked thread takes tens of microseconds to wake, and a LeNet step makes about twenty
+     * calls; half a millisecond of spinning per pause is cheap next to a wake-up each time.
      */
     private static final long SPIN_NANOS = 500_000;
     private static final Map<Integer, Parallel> SHARED = new ConcurrentHashMap<>();
