@@ -2,13 +2,11 @@ package dev.stride.nn;
 
 import com.sun.management.ThreadMXBean;
 import dev.stride.blas.Gemm;
-import dev.stride.blas.GemmBackend;
 import dev.stride.optim.Sgd;
 import dev.stride.optim.SgdSpec;
 import dev.stride.tensor.Shape;
 import dev.stride.tensor.Tensor;
 import dev.stride.testing.Backends;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -97,15 +95,16 @@ class ParallelTrainingTest {
 
     /**
      * Steady-state steps allocate (almost) nothing on the Java heap: measured on the calling
-     * thread and the Parallel workers together, over several steps after a warm-up. The Java
-     * backend is used so the count covers GEMM too (it keeps per-thread panels).
+     * thread and the Parallel workers together, over several steps after a warm-up, on both
+     * backends (the Java GEMM keeps per-thread panels; OpenBLAS calls slice their segments).
      */
-    @Test
-    void steadyStateStepsAllocateAlmostNothing() {
+    @ParameterizedTest
+    @MethodSource("backends")
+    void steadyStateStepsAllocateAlmostNothing(Gemm gemm) {
         ThreadMXBean mx = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         for (int threads : new int[] {1, 2}) {
             try (Arena arena = Arena.ofShared()) {
-                Step step = Step.of(arena, GemmBackend.java(), threads, 16);
+                Step step = Step.of(arena, gemm, threads, 16);
                 for (int i = 0; i < 300; i++) { // long enough for C2 to compile the step and remove short-lived objects
                     step.run();
                 }
@@ -123,7 +122,7 @@ class ParallelTrainingTest {
                     total += after[i] - before[i];
                 }
                 long perStep = total / steps;
-                assertTrue(perStep < 512, threads + " thread(s): a training step allocated " + perStep
+                assertTrue(perStep < 512, gemm.name() + ", " + threads + " thread(s): a training step allocated " + perStep
                         + " bytes on the Java heap; forward/backward/step must reuse their buffers and views");
             }
         }
