@@ -11,10 +11,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -96,14 +98,17 @@ class ParallelTrainingTest {
     /**
      * Steady-state steps allocate (almost) nothing on the Java heap: measured on the calling
      * thread and the Parallel workers together, over several steps after a warm-up, on both
-     * backends (the Java GEMM keeps per-thread panels; OpenBLAS calls slice their segments).
+     * backends. OpenBLAS calls slice their three segments to keep them alive during the call;
+     * whether C2 removes those slices depends on what else the JVM has compiled, so up to three
+     * small objects per GEMM call are allowed there, and nothing else.
      */
     @ParameterizedTest
     @MethodSource("backends")
-    void steadyStateStepsAllocateAlmostNothing(Gemm gemm) {
+    void steadyStateStepsAllocateAlmostNothing(Gemm backend) {
         ThreadMXBean mx = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         for (int threads : new int[] {1, 2}) {
             try (Arena arena = Arena.ofShared()) {
+                CountingGemm gemm = new CountingGemm(backend);
                 Step step = Step.of(arena, gemm, threads, 16);
                 for (int i = 0; i < 300; i++) { // long enough for C2 to compile the step and remove short-lived objects
                     step.run();
@@ -112,6 +117,7 @@ class ParallelTrainingTest {
                 long[] before = new long[workers.length];
                 long[] after = new long[workers.length];
                 int steps = 20;
+                long callsBefore = gemm.calls();
                 long start = allocated(mx, workers, before);
                 for (int i = 0; i < steps; i++) {
                     step.run();
@@ -122,9 +128,39 @@ class ParallelTrainingTest {
                     total += after[i] - before[i];
                 }
                 long perStep = total / steps;
-                assertTrue(perStep < 512, gemm.name() + ", " + threads + " thread(s): a training step allocated " + perStep
-                        + " bytes on the Java heap; forward/backward/step must reuse their buffers and views");
+                long slices = backend.name().equals("openblas") ? 3 * 48 * (gemm.calls() - callsBefore) / steps : 0;
+                assertTrue(perStep < 512 + slices, backend.name() + ", " + threads + " thread(s): a training step allocated "
+                        + perStep + " bytes on the Java heap (allowed " + (512 + slices)
+                        + "); forward/backward/step must reuse their buffers and views");
             }
+        }
+    }
+
+    /** Passes calls on and counts them (a long add: allocation-free). */
+    static final class CountingGemm implements Gemm {
+        private final Gemm inner;
+        private final AtomicLong calls = new AtomicLong();
+
+        CountingGemm(Gemm inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                          MemorySegment a, long aOffset, int lda,
+                          MemorySegment b, long bOffset, int ldb,
+                          float beta, MemorySegment c, long cOffset, int ldc) {
+            calls.incrementAndGet();
+            inner.sgemm(transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
+        }
+
+        @Override
+        public String name() {
+            return inner.name();
+        }
+
+        long calls() {
+            return calls.get();
         }
     }
 
