@@ -1,5 +1,6 @@
 package dev.stride.nn;
 
+import dev.stride.tensor.Parallel;
 import dev.stride.tensor.Shape;
 import dev.stride.tensor.Tensor;
 import dev.stride.tensor.Workspace;
@@ -12,6 +13,11 @@ import java.lang.foreign.Arena;
  * forward follows build and backward follows forward. Keeps the last input (a reference: by the
  * Layer contract it is the previous layer's output, valid until the next forward) and the last
  * output, for the subclass's backward.
+ *
+ * <p>With a workspace of several threads the batch is cut into the workspace's fixed parts and the
+ * subclass's hooks run once per part on views of those samples, unless {@link #splitsBatch()} says
+ * the layer must see the whole batch at once. The views are made again only when the tensors
+ * change, so steady-state steps allocate nothing.
  */
 abstract class BufferedLayer extends Layer {
     private Shape built;
@@ -19,6 +25,16 @@ abstract class BufferedLayer extends Layer {
     private Tensor dx; // built
     private Tensor lastX;
     private Tensor lastY;
+    private Parallel parallel;
+    private Tensor lastDy;
+    private Tensor lastDx;
+    private PartViews xParts;
+    private PartViews yParts;
+    private PartViews dyParts;
+    private PartViews dxParts;
+    // Made once so that a parallel call allocates nothing.
+    private final Parallel.Body forwardParts = this::forwardPart;
+    private final Parallel.Body backwardParts = this::backwardPart;
 
     /** Subclasses that allocate more call this first. */
     @Override
@@ -26,6 +42,11 @@ abstract class BufferedLayer extends Layer {
         out = Tensor.zeros(arena, outputShape(input));
         dx = Tensor.zeros(arena, input);
         built = input;
+        parallel = splitsBatch() ? workspace.parallel() : Parallel.of(1);
+        xParts = new PartViews(parallel.parts());
+        yParts = new PartViews(parallel.parts());
+        dyParts = new PartViews(parallel.parts());
+        dxParts = new PartViews(parallel.parts());
     }
 
     @Override
@@ -35,9 +56,13 @@ abstract class BufferedLayer extends Layer {
         }
         checkInput(x, built);
         Tensor y = out.firstBatch(x.dim(0));
-        forward(x, y);
         lastX = x;
         lastY = y;
+        if (parallel.parts() == 1) {
+            forward(x, y);
+        } else {
+            parallel.forEach(x.dim(0), forwardParts);
+        }
         return y;
     }
 
@@ -49,9 +74,28 @@ abstract class BufferedLayer extends Layer {
         checkGradient(dy, lastY.shape());
         Tensor d = needInputGrad ? dx.firstBatch(dy.dim(0)) : null;
         if (d != null || hasParameters()) {
-            backward(lastX, lastY, dy, d);
+            if (parallel.parts() == 1) {
+                backward(lastX, lastY, dy, d);
+            } else {
+                lastDy = dy;
+                lastDx = d;
+                parallel.forEach(dy.dim(0), backwardParts);
+            }
         }
         return d;
+    }
+
+    private void forwardPart(int from, int to, int part) {
+        if (from < to) {
+            forward(xParts.part(lastX, from, to, part), yParts.part(lastY, from, to, part));
+        }
+    }
+
+    private void backwardPart(int from, int to, int part) {
+        if (from < to) {
+            backward(xParts.part(lastX, from, to, part), yParts.part(lastY, from, to, part),
+                    dyParts.part(lastDy, from, to, part), dxParts.part(lastDx, from, to, part));
+        }
     }
 
     /** Overwrites y, a view of the output buffer for x's batch. */
@@ -64,8 +108,24 @@ abstract class BufferedLayer extends Layer {
      */
     abstract void backward(Tensor x, Tensor y, Tensor dy, Tensor dx);
 
+    /**
+     * Where {@code y}, the output view a hook was given (a whole batch or one part of it), starts
+     * in the layer's output buffer, in elements: the index for side buffers laid out like the output.
+     */
+    final long outputIndex(Tensor y) {
+        return y.offset() - out.offset();
+    }
+
     /** Whether backward has work to do even without an input gradient. */
     boolean hasParameters() {
         return false;
+    }
+
+    /**
+     * Whether the hooks may run on parts of the batch at once: true unless the layer accumulates
+     * parameter gradients or draws random numbers in sample order.
+     */
+    boolean splitsBatch() {
+        return !hasParameters();
     }
 }

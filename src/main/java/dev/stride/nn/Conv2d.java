@@ -4,6 +4,7 @@ import dev.stride.blas.Gemm;
 import dev.stride.blas.GemmBackend;
 import dev.stride.ops.Im2col;
 import dev.stride.ops.OutputSize;
+import dev.stride.tensor.Parallel;
 import dev.stride.tensor.Shape;
 import dev.stride.tensor.ShapeException;
 import dev.stride.tensor.Tensor;
@@ -35,6 +36,12 @@ import static dev.stride.tensor.Tensor.FLOAT;
  * would cost C*kH*kW*N*outH*outW floats per layer for the whole step (150 MB for a 64-channel 3x3
  * layer at 32x32 and batch 64), outside the shared workspace that later layers overwrite, while
  * recomputing is a memory-bound copy, cheap next to the GEMMs that read it.
+ *
+ * <p>Threads: the workspace's {@link Parallel} cuts the batch into fixed contiguous parts, and each
+ * part runs its own groups with its own scratch, calling GEMM on its own thread (so the backend
+ * should run one thread per call). Splitting by samples needs no synchronisation inside a pass and
+ * keeps every GEMM as large as on one thread; only dW and dB are shared, so each part sums into its
+ * own copy ({@link PartGradients}) and the copies are added in part order afterwards.
  */
 public final class Conv2d extends Layer {
     /** Fewest GEMM columns (samples * outH * outW) a group aims for; see the class comment. */
@@ -53,14 +60,24 @@ public final class Conv2d extends Layer {
     private Shape input;           // (N, C, H, W) built for
     private Im2col im2col;
     private int samplesPerGemm;
-    private long zOffset;          // where the (K, samples*outH*outW) group product starts in the workspace
-    private Workspace workspace;   // columns (C*kH*kW, samples*outH*outW), then the group product
+    private long zOffset;          // where the (K, samples*outH*outW) group product starts in a part's scratch
+    private long partFloats;       // scratch per part: columns (C*kH*kW, samples*outH*outW), then the group product
+    private Workspace workspace;   // parts() scratch areas of partFloats, one after another
+    private Parallel parallel;
     private Tensor output;         // (N, K, outH, outW)
     private Tensor inputGrad;      // (N, C, H, W)
+    private PartGradients weightGradParts; // (parts, K*C*kH*kW): each part's dW; null for one part
+    private PartGradients biasGradParts;   // (parts, K): each part's dB; null for one part or without bias
 
     private Tensor lastInput;      // (n, C, H, W) of the last forward
     private Tensor outputView;     // the first n samples of output
     private Tensor inputGradView;  // the first n samples of inputGrad
+    private Tensor pendingGrad;    // dy of the backward in progress, read by the parts
+    private boolean pendingInputGrad;
+
+    // Made once so that a parallel call allocates nothing.
+    private final Parallel.Body forwardParts = this::forwardPart;
+    private final Parallel.Body backwardParts = this::backwardPart;
 
     public Conv2d(Conv2dSpec spec) {
         this(spec, GemmBackend.defaultGemm());
@@ -129,17 +146,23 @@ public final class Conv2d extends Layer {
         }
         im2col = new Im2col(in.dim(1), in.dim(2), in.dim(3), spec.kernelH(), spec.kernelW(),
                 spec.stride(), spec.padding(), out.dim(2), out.dim(3));
+        parallel = workspace.parallel();
+        int parts = parallel.parts();
         int columns = im2col.columnsPerSample();
         long sampleFloats = (long) im2col.rows() * columns;
+        int perPart = Math.ceilDiv(in.dim(0), parts);
         samplesPerGemm = im2col.isIdentity() ? 1
-                : (int) Math.max(1, Math.min(Math.min(in.dim(0), Math.ceilDiv(minColumns, columns)), MAX_GROUP_FLOATS / sampleFloats));
+                : (int) Math.max(1, Math.min(Math.min(perPart, Math.ceilDiv(minColumns, columns)), MAX_GROUP_FLOATS / sampleFloats));
         long groupColumns = (long) samplesPerGemm * columns;
         zOffset = im2col.isIdentity() ? 0 : im2col.rows() * groupColumns;
-        workspace.reserve(zOffset + (samplesPerGemm > 1 ? k * groupColumns : 0));
+        partFloats = zOffset + (samplesPerGemm > 1 ? k * groupColumns : 0);
+        workspace.reserve(parts * partFloats);
         this.workspace = workspace;
         this.input = in;
         output = Tensor.zeros(arena, out);
         inputGrad = Tensor.zeros(arena, in);
+        weightGradParts = parts > 1 ? new PartGradients(arena, parts, weight.grad()) : null;
+        biasGradParts = parts > 1 && bias != null ? new PartGradients(arena, parts, bias.grad()) : null;
         outputView = output;
         inputGradView = inputGrad;
         lastInput = null;
@@ -155,15 +178,23 @@ public final class Conv2d extends Layer {
             outputView = output.firstBatch(n);
         }
         lastInput = x;
+        parallel.forEach(n, forwardParts);
+        return outputView;
+    }
+
+    /** The forward of samples [from, to), in groups, with part {@code part}'s scratch. */
+    private void forwardPart(int from, int to, int part) {
+        Tensor x = lastInput;
         MemorySegment ws = workspace.segment();
+        long base = part * partFloats;
         int k = spec.outChannels();
         int rows = im2col.rows();
         int perSample = im2col.columnsPerSample();
-        for (int first = 0; first < n; first += samplesPerGemm) {
-            int samples = Math.min(samplesPerGemm, n - first);
+        for (int first = from; first < to; first += samplesPerGemm) {
+            int samples = Math.min(samplesPerGemm, to - first);
             int cols = samples * perSample;
-            MemorySegment colSeg = columns(x, first, samples, ws);
-            long colOff = columnsOffset(x, first);
+            MemorySegment colSeg = columns(x, first, samples, ws, base);
+            long colOff = columnsOffset(x, first, base);
             long outOff = output.offset() + (long) first * k * perSample;
             if (samples == 1) {
                 gemm.sgemm(false, false, k, cols, rows, 1f, weight.value().segment(), weight.value().offset(),
@@ -171,16 +202,17 @@ public final class Conv2d extends Layer {
                 addBias(output.segment(), outOff, perSample);
             } else {
                 gemm.sgemm(false, false, k, cols, rows, 1f, weight.value().segment(), weight.value().offset(),
-                        colSeg, colOff, 0f, ws, zOffset);
-                scatterWithBias(ws, samples, output.segment(), outOff);
+                        colSeg, colOff, 0f, ws, base + zOffset);
+                scatterWithBias(ws, base + zOffset, samples, output.segment(), outOff);
             }
         }
-        return outputView;
     }
 
     /**
      * Accumulates dW += dZ col^T and dB += the sums of dZ over the batch; when
-     * {@code needInputGrad}, overwrites and returns dX = col2im(W^T dZ).
+     * {@code needInputGrad}, overwrites and returns dX = col2im(W^T dZ). With several parts each
+     * part sums its samples' dW and dB on its own, and the parts are then added in part order, so
+     * the result depends on the thread count but never on timing.
      */
     @Override
     public Tensor backward(Tensor dy, boolean needInputGrad) {
@@ -189,64 +221,103 @@ public final class Conv2d extends Layer {
             throw new IllegalStateException(label() + ": backward called before forward");
         }
         checkGradient(dy, outputView.shape());
-        Tensor x = lastInput;
-        int n = x.dim(0);
+        int n = lastInput.dim(0);
         if (needInputGrad && inputGradView.dim(0) != n) {
             inputGradView = inputGrad.firstBatch(n);
         }
-        if (needInputGrad && !im2col.isIdentity()) {
-            inputGradView.zero(); // col2im accumulates
+        pendingGrad = dy;
+        pendingInputGrad = needInputGrad;
+        try {
+            parallel.forEach(n, backwardParts);
+        } finally {
+            pendingGrad = null;
         }
+        if (weightGradParts != null) {
+            weightGradParts.addTo(parallel);
+            if (biasGradParts != null) {
+                biasGradParts.addTo(Parallel.of(1)); // K floats: not worth a hand-off
+            }
+        }
+        return needInputGrad ? inputGradView : null;
+    }
+
+    /** The backward of samples [from, to); dW and dB go to the gradients for one part, else to the part's own rows. */
+    private void backwardPart(int from, int to, int part) {
+        Tensor x = lastInput;
+        Tensor dy = pendingGrad;
         MemorySegment ws = workspace.segment();
+        long base = part * partFloats;
         Tensor w = weight.value();
         Tensor dw = weight.grad();
         int k = spec.outChannels();
         int rows = im2col.rows();
         int perSample = im2col.columnsPerSample();
-        for (int first = 0; first < n; first += samplesPerGemm) {
-            int samples = Math.min(samplesPerGemm, n - first);
+        MemorySegment dwSeg = dw.segment();
+        long dwOff = dw.offset();
+        MemorySegment dbSeg = bias == null ? null : bias.grad().segment();
+        long dbOff = bias == null ? 0 : bias.grad().offset();
+        if (weightGradParts != null) {
+            dwSeg = weightGradParts.segment();
+            dwOff = weightGradParts.offset(part);
+            if (biasGradParts != null) {
+                dbSeg = biasGradParts.segment();
+                dbOff = biasGradParts.offset(part);
+                biasGradParts.zero(part);
+            }
+            if (from == to) {
+                weightGradParts.zero(part);
+            }
+        }
+        if (pendingInputGrad && !im2col.isIdentity() && from < to) {
+            long sampleSize = im2col.inputSampleSize();
+            // col2im accumulates
+            Tensor.fill(inputGrad.segment(), inputGrad.offset() + from * sampleSize, (to - from) * sampleSize, 0f);
+        }
+        for (int first = from; first < to; first += samplesPerGemm) {
+            int samples = Math.min(samplesPerGemm, to - first);
             int cols = samples * perSample;
-            MemorySegment colSeg = columns(x, first, samples, ws);
-            long colOff = columnsOffset(x, first);
+            MemorySegment colSeg = columns(x, first, samples, ws, base);
+            long colOff = columnsOffset(x, first, base);
             // dZ as a K x cols matrix: a single sample's dy already is one; a group is gathered.
             MemorySegment dzSeg = dy.segment();
             long dzOff = dy.offset() + (long) first * k * perSample;
             if (samples > 1) {
-                gather(dy.segment(), dzOff, samples, ws, zOffset);
+                gather(dy.segment(), dzOff, samples, ws, base + zOffset);
                 dzSeg = ws;
-                dzOff = zOffset;
+                dzOff = base + zOffset;
             }
-            gemm.sgemm(false, true, k, rows, cols, 1f, dzSeg, dzOff, colSeg, colOff, 1f, dw.segment(), dw.offset());
+            // A part's own dW starts from its first group; the layer's dW accumulates.
+            float beta = weightGradParts != null && first == from ? 0f : 1f;
+            gemm.sgemm(false, true, k, rows, cols, 1f, dzSeg, dzOff, colSeg, colOff, beta, dwSeg, dwOff);
             if (bias != null) {
-                accumulateRowSums(dzSeg, dzOff, cols);
+                accumulateRowSums(dzSeg, dzOff, cols, dbSeg, dbOff);
             }
-            if (needInputGrad) {
+            if (pendingInputGrad) {
                 long dxOff = inputGrad.offset() + first * im2col.inputSampleSize();
                 if (im2col.isIdentity()) {
                     gemm.sgemm(true, false, rows, cols, k, 1f, w.segment(), w.offset(), dzSeg, dzOff,
                             0f, inputGrad.segment(), dxOff);
                 } else {
                     // The columns were used up by dW, so their space takes dCol = W^T dZ.
-                    gemm.sgemm(true, false, rows, cols, k, 1f, w.segment(), w.offset(), dzSeg, dzOff, 0f, ws, 0);
-                    im2col.col2im(ws, 0, samples, inputGrad.segment(), dxOff);
+                    gemm.sgemm(true, false, rows, cols, k, 1f, w.segment(), w.offset(), dzSeg, dzOff, 0f, ws, base);
+                    im2col.col2im(ws, base, samples, inputGrad.segment(), dxOff);
                 }
             }
         }
-        return needInputGrad ? inputGradView : null;
     }
 
-    /** The column matrix of a group: the input itself for an identity im2col, else unrolled into {@code ws} at 0. */
-    private MemorySegment columns(Tensor x, int first, int samples, MemorySegment ws) {
+    /** The column matrix of a group: the input itself for an identity im2col, else unrolled into {@code ws} at {@code base}. */
+    private MemorySegment columns(Tensor x, int first, int samples, MemorySegment ws, long base) {
         if (im2col.isIdentity()) {
             return x.segment();
         }
-        im2col.im2col(x.segment(), x.offset() + first * im2col.inputSampleSize(), samples, ws, 0);
+        im2col.im2col(x.segment(), x.offset() + first * im2col.inputSampleSize(), samples, ws, base);
         return ws;
     }
 
     /** Where {@link #columns} put the group's column matrix. */
-    private long columnsOffset(Tensor x, int first) {
-        return im2col.isIdentity() ? x.offset() + first * im2col.inputSampleSize() : 0;
+    private long columnsOffset(Tensor x, int first, long base) {
+        return im2col.isIdentity() ? x.offset() + first * im2col.inputSampleSize() : base;
     }
 
     /** Adds each filter's bias to its (outH*outW) plane of one sample's output. */
@@ -264,15 +335,15 @@ public final class Conv2d extends Layer {
         }
     }
 
-    /** Copies a (K, samples, plane) group product at {@link #zOffset} into (samples, K, plane) order, adding the bias. */
-    private void scatterWithBias(MemorySegment ws, int samples, MemorySegment out, long outOffset) {
+    /** Copies a (K, samples, plane) group product at {@code zOff} into (samples, K, plane) order, adding the bias. */
+    private void scatterWithBias(MemorySegment ws, long zOff, int samples, MemorySegment out, long outOffset) {
         int k = spec.outChannels();
         int plane = im2col.columnsPerSample();
         long ld = (long) samples * plane;
         for (int f = 0; f < k; f++) {
             float v = bias == null ? 0f : bias.value().segment().getAtIndex(FLOAT, bias.value().offset() + f);
             for (int s = 0; s < samples; s++) {
-                long src = zOffset + f * ld + (long) s * plane;
+                long src = zOff + f * ld + (long) s * plane;
                 long dst = outOffset + ((long) s * k + f) * plane;
                 for (int p = 0; p < plane; p++) {
                     out.setAtIndex(FLOAT, dst + p, ws.getAtIndex(FLOAT, src + p) + v);
@@ -294,17 +365,16 @@ public final class Conv2d extends Layer {
         }
     }
 
-    /** dB[f] += the sum of row f of the K x cols matrix dZ. */
-    private void accumulateRowSums(MemorySegment dz, long offset, int cols) {
-        Tensor db = bias.grad();
+    /** db[f] += the sum of row f of the K x cols matrix dZ. */
+    private void accumulateRowSums(MemorySegment dz, long offset, int cols, MemorySegment db, long dbOffset) {
         for (int f = 0; f < spec.outChannels(); f++) {
             float sum = 0f;
             long row = offset + (long) f * cols;
             for (int p = 0; p < cols; p++) {
                 sum += dz.getAtIndex(FLOAT, row + p);
             }
-            long at = db.offset() + f;
-            db.segment().setAtIndex(FLOAT, at, db.segment().getAtIndex(FLOAT, at) + sum);
+            long at = dbOffset + f;
+            db.setAtIndex(FLOAT, at, db.getAtIndex(FLOAT, at) + sum);
         }
     }
 

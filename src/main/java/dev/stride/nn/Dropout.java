@@ -80,6 +80,12 @@ public final class Dropout extends Elementwise {
         Activations.multiply(dy.segment(), dy.offset(), m.segment(), m.offset(), dx.segment(), dx.offset(), dy.size());
     }
 
+    /** The mask is drawn in sample order from one generator, so the batch stays whole. */
+    @Override
+    boolean splitsBatch() {
+        return false;
+    }
+
     @Override
     public String describe() {
         return "Dropout(p=" + p + ")";

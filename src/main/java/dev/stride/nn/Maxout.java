@@ -50,13 +50,13 @@ public final class Maxout extends BufferedLayer {
     @Override
     void forward(Tensor x, Tensor y) {
         Activations.maxoutForward(x.dim(0), y.dim(1), k, y.shape().sampleSize() / y.dim(1), x.segment(), x.offset(),
-                y.segment(), y.offset(), argmax);
+                y.segment(), y.offset(), argmax, outputIndex(y));
     }
 
     @Override
     void backward(Tensor x, Tensor y, Tensor dy, Tensor dx) {
         Activations.maxoutBackward(dy.dim(0), dy.dim(1), k, dy.shape().sampleSize() / dy.dim(1), dy.segment(), dy.offset(),
-                argmax, dx.segment(), dx.offset());
+                argmax, outputIndex(y), dx.segment(), dx.offset());
     }
 
     @Override

@@ -31,9 +31,17 @@ public final class Sequential extends Layer {
         this.layers = List.copyOf(layers);
     }
 
-    /** Builds every layer for inputs of shape {@code input} (its batch the largest) with a fresh workspace. */
+    /**
+     * Builds every layer for inputs of shape {@code input} (its batch the largest) with a fresh
+     * workspace running {@code -Dstride.threads} threads (default 1).
+     */
     public void build(Shape input, Arena arena) {
         build(input, arena, new Workspace(arena));
+    }
+
+    /** As {@link #build(Shape, Arena)}, with the layers splitting their work across {@code threads} threads. */
+    public void build(Shape input, Arena arena, int threads) {
+        build(input, arena, new Workspace(arena, threads));
     }
 
     @Override

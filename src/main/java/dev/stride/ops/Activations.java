@@ -52,8 +52,20 @@ public final class Activations {
     public static void eluForward(float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff, long count) {
         for (long i = 0; i < count; i++) {
             float v = x.getAtIndex(FLOAT, xOff + i);
-            y.setAtIndex(FLOAT, yOff + i, v > 0f ? v : alpha * (float) Math.expm1(v));
+            y.setAtIndex(FLOAT, yOff + i, v > 0f ? v : alpha * expm1(v));
         }
+    }
+
+    /**
+     * exp(v) - 1 for v <= 0 to float precision. Math.expm1 has no JIT intrinsic and costs ten times
+     * Math.exp, so: a short series where exp(v) - 1 would cancel (|v| < 1e-3, error below v^4/24),
+     * elsewhere exp in double, whose rounding error of 1e-16 is far below a float's step there.
+     */
+    private static float expm1(float v) {
+        if (v > -1e-3f) {
+            return v + v * v * (0.5f + v * (1f / 6f));
+        }
+        return (float) (Math.exp(v) - 1.0);
     }
 
     /** For x <= 0 the derivative alpha*exp(x) equals y + alpha, so no exp is recomputed. */
@@ -160,19 +172,19 @@ public final class Activations {
 
     /**
      * Maxout over x (n, outChannels*k, inner): y[b, j, s] is the max over input channels j*k ..
-     * j*k+k-1 (the first on ties), and argmax (n, outChannels, inner; ints from element 0) holds
+     * j*k+k-1 (the first on ties), and argmax (n, outChannels, inner; ints from element argOff) holds
      * which of the k won. The scan runs channel by channel over whole rows so the inner loop is a
      * counted loop of compares and selects.
      */
     public static void maxoutForward(int n, int outChannels, int k, long inner, MemorySegment x, long xOff,
-                                     MemorySegment y, long yOff, MemorySegment argmax) {
+                                     MemorySegment y, long yOff, MemorySegment argmax, long argOff) {
         for (int b = 0; b < n; b++) {
             for (int j = 0; j < outChannels; j++) {
                 long out = ((long) b * outChannels + j) * inner;
                 long in = ((long) b * outChannels + j) * k * inner;
                 for (long s = 0; s < inner; s++) {
                     y.setAtIndex(FLOAT, yOff + out + s, x.getAtIndex(FLOAT, xOff + in + s));
-                    argmax.setAtIndex(INT, out + s, 0);
+                    argmax.setAtIndex(INT, argOff + out + s, 0);
                 }
                 for (int t = 1; t < k; t++) {
                     long row = xOff + in + t * inner;
@@ -181,7 +193,7 @@ public final class Activations {
                         float best = y.getAtIndex(FLOAT, yOff + out + s);
                         boolean wins = v > best;
                         y.setAtIndex(FLOAT, yOff + out + s, wins ? v : best);
-                        argmax.setAtIndex(INT, out + s, wins ? t : argmax.getAtIndex(INT, out + s));
+                        argmax.setAtIndex(INT, argOff + out + s, wins ? t : argmax.getAtIndex(INT, argOff + out + s));
                     }
                 }
             }
@@ -190,7 +202,7 @@ public final class Activations {
 
     /** Overwrites dx (n, outChannels*k, inner): dy at each argmax, zero at the channels that lost. */
     public static void maxoutBackward(int n, int outChannels, int k, long inner, MemorySegment dy, long dyOff,
-                                      MemorySegment argmax, MemorySegment dx, long dxOff) {
+                                      MemorySegment argmax, long argOff, MemorySegment dx, long dxOff) {
         for (int b = 0; b < n; b++) {
             for (int j = 0; j < outChannels; j++) {
                 long out = ((long) b * outChannels + j) * inner;
@@ -199,7 +211,7 @@ public final class Activations {
                     long row = dxOff + in + t * inner;
                     for (long s = 0; s < inner; s++) {
                         float g = dy.getAtIndex(FLOAT, dyOff + out + s);
-                        dx.setAtIndex(FLOAT, row + s, argmax.getAtIndex(INT, out + s) == t ? g : 0f);
+                        dx.setAtIndex(FLOAT, row + s, argmax.getAtIndex(INT, argOff + out + s) == t ? g : 0f);
                     }
                 }
             }

@@ -1,6 +1,7 @@
 package dev.stride.ops;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 import static dev.stride.tensor.Tensor.FLOAT;
 
@@ -19,6 +20,8 @@ import static dev.stride.tensor.Tensor.FLOAT;
  * floats so hot loops create no slices.
  */
 public final class Im2col {
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
     private final int channels;
     private final int height;
     private final int width;
@@ -83,35 +86,67 @@ public final class Im2col {
         checkFits("input", x, xOffset, samples * inputSampleSize());
         long ld = (long) samples * columnsPerSample();
         checkFits("column matrix", col, colOffset, rows() * ld);
-        for (int c = 0; c < channels; c++) {
+        int plane = height * width;
+        int windows = kernelH * kernelW;
+        int perSample = columnsPerSample();
+        Scratch scratch = SCRATCH.get().ensure(windows * perSample, plane);
+        float[] cols = scratch.cols;   // (kH*kW, outH*outW): one channel's rows for one sample
+        float[] in = scratch.plane;    // (H, W): that channel of the input
+        for (int s = 0; s < samples; s++) {
+            for (int c = 0; c < channels; c++) {
+                // As in col2im: bulk copies in and out, the window gathering on heap arrays. Copying
+                // each output row straight between segments measured slower: rows are short.
+                long planeAt = xOffset + ((long) s * channels + c) * plane;
+                MemorySegment.copy(x, FLOAT, planeAt * Float.BYTES, in, 0, plane);
+                gatherWindows(in, cols);
+                for (int r = 0; r < windows; r++) {
+                    long row = colOffset + (long) (c * windows + r) * ld + (long) s * perSample;
+                    MemorySegment.copy(cols, r * perSample, col, FLOAT, row * Float.BYTES, perSample);
+                }
+            }
+        }
+    }
+
+    /** Fills cols (kH*kW, outH*outW) with the windows of one input plane (H, W); padding reads as zero. */
+    private void gatherWindows(float[] in, float[] cols) {
+        int perSample = columnsPerSample();
+        if (isShift()) {
             for (int ki = 0; ki < kernelH; ki++) {
                 for (int kj = 0; kj < kernelW; kj++) {
-                    long rowStart = colOffset + ((long) (c * kernelH + ki) * kernelW + kj) * ld;
-                    int owLo = firstInside(kj);
-                    int owHi = Math.max(owLo, endInside(kj));
-                    for (int s = 0; s < samples; s++) {
-                        long plane = xOffset + ((long) s * channels + c) * height * width;
-                        long dstSample = rowStart + (long) s * columnsPerSample();
-                        for (int oh = 0; oh < outH; oh++) {
-                            int ih = oh * stride - padding + ki;
-                            long dst = dstSample + (long) oh * outW;
-                            if (ih < 0 || ih >= height) {
-                                zero(col, dst, outW);
-                                continue;
-                            }
-                            zero(col, dst, owLo);
-                            long src = plane + (long) ih * width - padding + kj;
-                            if (stride == 1) {
-                                MemorySegment.copy(x, (src + owLo) * Float.BYTES, col, (dst + owLo) * Float.BYTES,
-                                        (long) (owHi - owLo) * Float.BYTES);
-                            } else {
-                                for (int ow = owLo; ow < owHi; ow++) {
-                                    col.setAtIndex(FLOAT, dst + ow, x.getAtIndex(FLOAT, src + (long) ow * stride));
-                                }
-                            }
-                            zero(col, dst + owHi, outW - owHi);
+                    int rowStart = (ki * kernelW + kj) * perSample;
+                    int shift = shift(ki, kj);
+                    int lo = shiftedFrom(ki, shift);
+                    int hi = Math.max(lo, shiftedTo(ki, shift));
+                    Arrays.fill(cols, rowStart, rowStart + lo, 0f);
+                    System.arraycopy(in, lo + shift, cols, rowStart + lo, hi - lo);
+                    Arrays.fill(cols, rowStart + hi, rowStart + perSample, 0f);
+                    zeroEdgeColumns(cols, rowStart, kj);
+                }
+            }
+            return;
+        }
+        for (int ki = 0; ki < kernelH; ki++) {
+            for (int kj = 0; kj < kernelW; kj++) {
+                int rowStart = (ki * kernelW + kj) * perSample;
+                int owLo = firstInside(kj);
+                int owHi = Math.max(owLo, endInside(kj));
+                for (int oh = 0; oh < outH; oh++) {
+                    int ih = oh * stride - padding + ki;
+                    int dst = rowStart + oh * outW;
+                    if (ih < 0 || ih >= height) {
+                        Arrays.fill(cols, dst, dst + outW, 0f);
+                        continue;
+                    }
+                    Arrays.fill(cols, dst, dst + owLo, 0f);
+                    int src = ih * width - padding + kj;
+                    if (stride == 1) {
+                        System.arraycopy(in, src + owLo, cols, dst + owLo, owHi - owLo);
+                    } else {
+                        for (int ow = owLo; ow < owHi; ow++) {
+                            cols[dst + ow] = in[src + ow * stride];
                         }
                     }
+                    Arrays.fill(cols, dst + owHi, dst + outW, 0f);
                 }
             }
         }
@@ -127,29 +162,114 @@ public final class Im2col {
         checkFits("input gradient", dx, dxOffset, samples * inputSampleSize());
         long ld = (long) samples * columnsPerSample();
         checkFits("column matrix", col, colOffset, rows() * ld);
-        for (int c = 0; c < channels; c++) {
+        int plane = height * width;
+        int windows = kernelH * kernelW;
+        int perSample = columnsPerSample();
+        Scratch scratch = SCRATCH.get().ensure(windows * perSample, plane);
+        float[] cols = scratch.cols;   // (kH*kW, outH*outW): one channel's rows for one sample
+        float[] grad = scratch.plane;  // (H, W): that channel's input gradient
+        for (int s = 0; s < samples; s++) {
+            for (int c = 0; c < channels; c++) {
+                // Whole rows and planes move in bulk, and the scatter-add runs on heap arrays, where C2
+                // vectorises the unit-stride case; adding into segments element by element measured
+                // as the largest cost outside GEMM in a VGG backward pass.
+                for (int r = 0; r < windows; r++) {
+                    long row = colOffset + (long) (c * windows + r) * ld + (long) s * perSample;
+                    MemorySegment.copy(col, FLOAT, row * Float.BYTES, cols, r * perSample, perSample);
+                }
+                long planeAt = dxOffset + ((long) s * channels + c) * plane;
+                MemorySegment.copy(dx, FLOAT, planeAt * Float.BYTES, grad, 0, plane);
+                addWindows(cols, grad);
+                MemorySegment.copy(grad, 0, dx, FLOAT, planeAt * Float.BYTES, plane);
+            }
+        }
+    }
+
+    /** grad (H, W) += every window row of cols (kH*kW, outH*outW) at the input positions it was read from. */
+    private void addWindows(float[] cols, float[] grad) {
+        int perSample = columnsPerSample();
+        if (isShift()) {
             for (int ki = 0; ki < kernelH; ki++) {
                 for (int kj = 0; kj < kernelW; kj++) {
-                    long rowStart = colOffset + ((long) (c * kernelH + ki) * kernelW + kj) * ld;
-                    int owLo = firstInside(kj);
-                    int owHi = endInside(kj);
-                    for (int s = 0; s < samples; s++) {
-                        long plane = dxOffset + ((long) s * channels + c) * height * width;
-                        long srcSample = rowStart + (long) s * columnsPerSample();
-                        for (int oh = 0; oh < outH; oh++) {
-                            int ih = oh * stride - padding + ki;
-                            if (ih < 0 || ih >= height) {
-                                continue;
-                            }
-                            long src = srcSample + (long) oh * outW;
-                            long dst = plane + (long) ih * width - padding + kj;
-                            for (int ow = owLo; ow < owHi; ow++) {
-                                long d = dst + (long) ow * stride;
-                                dx.setAtIndex(FLOAT, d, dx.getAtIndex(FLOAT, d) + col.getAtIndex(FLOAT, src + ow));
-                            }
+                    int rowStart = (ki * kernelW + kj) * perSample;
+                    int shift = shift(ki, kj);
+                    int lo = shiftedFrom(ki, shift);
+                    int hi = shiftedTo(ki, shift);
+                    // Entries read from the left and right padding would land on the neighbouring
+                    // row's far edge in the one long loop below, so they are cleared first.
+                    zeroEdgeColumns(cols, rowStart, kj);
+                    for (int i = lo; i < hi; i++) {
+                        grad[i + shift] += cols[rowStart + i];
+                    }
+                }
+            }
+            return;
+        }
+        for (int ki = 0; ki < kernelH; ki++) {
+            for (int kj = 0; kj < kernelW; kj++) {
+                int rowStart = (ki * kernelW + kj) * perSample;
+                int owLo = firstInside(kj);
+                int owHi = endInside(kj);
+                for (int oh = 0; oh < outH; oh++) {
+                    int ih = oh * stride - padding + ki;
+                    if (ih < 0 || ih >= height) {
+                        continue;
+                    }
+                    int src = rowStart + oh * outW;
+                    int dst = ih * width - padding + kj;
+                    if (stride == 1) {
+                        for (int ow = owLo; ow < owHi; ow++) {
+                            grad[dst + ow] += cols[src + ow];
+                        }
+                    } else {
+                        for (int ow = owLo; ow < owHi; ow++) {
+                            grad[dst + ow * stride] += cols[src + ow];
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * True for unit stride with the output as wide as the input ("same" padding): then window row
+     * (ki, kj) is the input plane shifted by one constant, so im2col and col2im move a window row
+     * in one long run instead of one short run per output row, and fix up the edge columns after.
+     */
+    private boolean isShift() {
+        return stride == 1 && outW == width;
+    }
+
+    /** Input index minus output index for window position (ki, kj) in the {@link #isShift} case. */
+    private int shift(int ki, int kj) {
+        return (ki - padding) * width + (kj - padding);
+    }
+
+    /** The first output index of window row (ki, ...) whose input row is real and whose input index is not negative. */
+    private int shiftedFrom(int ki, int shift) {
+        return Math.max(Math.max(0, padding - ki) * outW, -shift);
+    }
+
+    /** One past the last output index of window row (ki, ...) whose input row is real and inside the plane. */
+    private int shiftedTo(int ki, int shift) {
+        return Math.min(Math.min(outH, height + padding - ki) * outW, height * width - shift);
+    }
+
+    /** Zeroes the output columns of window column kj that read the left or right padding, in every output row. */
+    private void zeroEdgeColumns(float[] cols, int rowStart, int kj) {
+        int owLo = firstInside(kj);
+        int owHi = Math.max(owLo, endInside(kj));
+        if (owLo == 0 && owHi == outW) {
+            return;
+        }
+        // Plain loops: the runs are a column or two wide, too short for Arrays.fill's call to pay.
+        for (int oh = 0; oh < outH; oh++) {
+            int row = rowStart + oh * outW;
+            for (int ow = 0; ow < owLo; ow++) {
+                cols[row + ow] = 0f;
+            }
+            for (int ow = owHi; ow < outW; ow++) {
+                cols[row + ow] = 0f;
             }
         }
     }
@@ -166,9 +286,19 @@ public final class Im2col {
         return last < 0 ? 0 : Math.min(outW, last / stride + 1);
     }
 
-    private static void zero(MemorySegment s, long offset, int count) {
-        for (int i = 0; i < count; i++) {
-            s.setAtIndex(FLOAT, offset + i, 0f);
+    /** One thread's heap scratch for im2col and col2im, grown to the largest geometry it has seen and then reused. */
+    private static final class Scratch {
+        float[] cols = new float[0];
+        float[] plane = new float[0];
+
+        Scratch ensure(int colFloats, int planeFloats) {
+            if (cols.length < colFloats) {
+                cols = new float[colFloats];
+            }
+            if (plane.length < planeFloats) {
+                plane = new float[planeFloats];
+            }
+            return this;
         }
     }
 

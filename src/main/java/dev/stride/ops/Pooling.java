@@ -3,6 +3,8 @@ package dev.stride.ops;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
+import dev.stride.tensor.Tensor;
+
 import static dev.stride.tensor.Tensor.FLOAT;
 
 /**
@@ -13,17 +15,22 @@ import static dev.stride.tensor.Tensor.FLOAT;
  */
 public final class Pooling {
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private Pooling() {
     }
 
     /**
      * Overwrites y (planes, outH, outW) with the window maxima of x (planes, H, W) and argmax
-     * (planes, outH, outW; ints from element 0) with the in-plane index ih*W + iw of the first
-     * maximum in row-major order. A NaN wins so that it reaches the loss.
+     * (planes, outH, outW; ints from element {@code argOff}) with the in-plane index ih*W + iw of
+     * the first maximum in row-major order. A NaN wins so that it reaches the loss.
      */
     public static void maxForward(PoolGeometry g, int planes, MemorySegment x, long xOff, MemorySegment y, long yOff,
-                                  MemorySegment argmax) {
+                                  MemorySegment argmax, long argOff) {
+        if (g.kernelH() == 2 && g.kernelW() == 2 && g.stride() == 2 && g.pad() == 0) {
+            maxForward2x2(g, planes, x, xOff, y, yOff, argmax, argOff);
+            return;
+        }
         int w = g.width();
         for (int p = 0; p < planes; p++) {
             long xBase = xOff + (long) p * g.inPlane();
@@ -50,9 +57,76 @@ public final class Pooling {
                     }
                     long o = oBase + (long) oh * g.outW() + ow;
                     y.setAtIndex(FLOAT, yOff + o, max);
-                    argmax.setAtIndex(INT, o, best);
+                    argmax.setAtIndex(INT, argOff + o, best);
                 }
             }
+        }
+    }
+
+    /**
+     * {@link #maxForward} for the common 2x2 window at stride 2 without padding (every window lies
+     * inside the input): the four candidates are read straight from two input rows, without the
+     * general loop's clipping, and compared in the same order with the same rule.
+     */
+    private static void maxForward2x2(PoolGeometry g, int planes, MemorySegment x, long xOff, MemorySegment y, long yOff,
+                                      MemorySegment argmax, long argOff) {
+        int w = g.width();
+        int outH = g.outH();
+        int outW = g.outW();
+        int outPlane = g.outPlane();
+        Scratch scratch = SCRATCH.get().ensure(g.inPlane(), outPlane);
+        float[] in = scratch.in;
+        float[] max = scratch.out;
+        int[] best = scratch.index;
+        for (int p = 0; p < planes; p++) {
+            // The plane moves in and out in bulk, so the window loop reads and writes heap arrays only.
+            MemorySegment.copy(x, FLOAT, (xOff + (long) p * g.inPlane()) * Float.BYTES, in, 0, g.inPlane());
+            for (int oh = 0; oh < outH; oh++) {
+                int top = 2 * oh * w;
+                int o = oh * outW;
+                for (int ow = 0; ow < outW; ow++) {
+                    int i = top + 2 * ow;
+                    // Non-short-circuit conditions feeding selects, so C2 may use conditional moves:
+                    // which candidate wins is hard to predict.
+                    float m = in[i];
+                    int at = i;
+                    float v = in[i + 1];
+                    boolean wins = v > m | (v != v & m == m);
+                    m = wins ? v : m;
+                    at = wins ? i + 1 : at;
+                    v = in[i + w];
+                    wins = v > m | (v != v & m == m);
+                    m = wins ? v : m;
+                    at = wins ? i + w : at;
+                    v = in[i + w + 1];
+                    wins = v > m | (v != v & m == m);
+                    m = wins ? v : m;
+                    at = wins ? i + w + 1 : at;
+                    max[o + ow] = m;
+                    best[o + ow] = at;
+                }
+            }
+            long o = (long) p * outPlane;
+            MemorySegment.copy(max, 0, y, FLOAT, (yOff + o) * Float.BYTES, outPlane);
+            MemorySegment.copy(best, 0, argmax, INT, (argOff + o) * Integer.BYTES, outPlane);
+        }
+    }
+
+    /** One thread's heap copy of a plane and its pooled output, grown to the largest plane seen. */
+    private static final class Scratch {
+        float[] in = new float[0];
+        float[] out = new float[0];
+        int[] index = new int[0];
+
+        Scratch ensure(int inFloats, int outFloats) {
+            if (in.length < inFloats) {
+                in = new float[inFloats];
+            }
+            if (out.length < outFloats) {
+                out = new float[outFloats];
+                index = new int[outFloats];
+            }
+            return this;
         }
     }
 
@@ -61,14 +135,14 @@ public final class Pooling {
      * overlapping windows that share a maximum add up.
      */
     public static void maxBackward(PoolGeometry g, int planes, MemorySegment dy, long dyOff, MemorySegment argmax,
-                                   MemorySegment dx, long dxOff) {
-        dx.asSlice(dxOff * Float.BYTES, (long) planes * g.inPlane() * Float.BYTES).fill((byte) 0);
+                                   long argOff, MemorySegment dx, long dxOff) {
+        Tensor.fill(dx, dxOff, (long) planes * g.inPlane(), 0f);
         int outPlane = g.outPlane();
         for (int p = 0; p < planes; p++) {
             long dxBase = dxOff + (long) p * g.inPlane();
             long oBase = (long) p * outPlane;
             for (int o = 0; o < outPlane; o++) {
-                long at = dxBase + argmax.getAtIndex(INT, oBase + o);
+                long at = dxBase + argmax.getAtIndex(INT, argOff + oBase + o);
                 dx.setAtIndex(FLOAT, at, dx.getAtIndex(FLOAT, at) + dy.getAtIndex(FLOAT, dyOff + oBase + o));
             }
         }
@@ -104,7 +178,7 @@ public final class Pooling {
 
     /** Overwrites dx: each dy/(kernelH*kernelW) is spread over the real elements of its window. */
     public static void avgBackward(PoolGeometry g, int planes, MemorySegment dy, long dyOff, MemorySegment dx, long dxOff) {
-        dx.asSlice(dxOff * Float.BYTES, (long) planes * g.inPlane() * Float.BYTES).fill((byte) 0);
+        Tensor.fill(dx, dxOff, (long) planes * g.inPlane(), 0f);
         int w = g.width();
         float scale = 1f / (g.kernelH() * g.kernelW());
         for (int p = 0; p < planes; p++) {

@@ -165,16 +165,22 @@ public final class Tensor {
     }
 
     public void fill(float value) {
-        segment.asSlice(offset * Float.BYTES, size() * Float.BYTES).fill((byte) 0);
-        if (value != 0f) {
-            for (long i = 0; i < size(); i++) {
-                segment.setAtIndex(FLOAT, offset + i, value);
-            }
-        }
+        fill(segment, offset, size(), value);
     }
 
     public void zero() {
-        fill(0f);
+        fill(segment, offset, size(), 0f);
+    }
+
+    /**
+     * Sets {@code count} floats from {@code offset} (in floats) to {@code value}. A counted loop
+     * rather than a slice's fill: C2 vectorises it, and training steps call it without making a
+     * slice object each time.
+     */
+    public static void fill(MemorySegment segment, long offset, long count, float value) {
+        for (long i = 0; i < count; i++) {
+            segment.setAtIndex(FLOAT, offset + i, value);
+        }
     }
 
     @Override

@@ -11,14 +11,30 @@ import java.lang.foreign.MemorySegment;
  * <p>The memory comes from the arena the workspace was made with and is freed when that arena
  * closes. A reservation larger than the segment already handed out allocates a bigger one (this
  * happens only while layers are built, never in a training step).
+ *
+ * <p>The workspace also says how many threads the model's layers split their work across
+ * ({@link #parallel()}); layers that run parts at once reserve scratch for every part.
  */
 public final class Workspace {
     private final Arena arena;
+    private final Parallel parallel;
     private long reservedFloats;
     private MemorySegment segment = MemorySegment.NULL;
 
+    /** A workspace whose layers use {@code -Dstride.threads} threads (default 1). */
     public Workspace(Arena arena) {
+        this(arena, Parallel.defaultParts());
+    }
+
+    /** A workspace whose layers split their work across {@code threads} threads. */
+    public Workspace(Arena arena, int threads) {
         this.arena = arena;
+        this.parallel = Parallel.of(threads);
+    }
+
+    /** How the layers sharing this workspace split their work. */
+    public Parallel parallel() {
+        return parallel;
     }
 
     /** Makes sure {@link #segment()} holds at least {@code floats} floats. */
