@@ -9,21 +9,26 @@ final class BackendOptions {
     @Option(names = "--backend", description = "GEMM backend: openblas (default), java or auto.")
     String backend;
 
-    @Option(names = "--threads", description = "OpenBLAS threads (default: OpenBLAS's own choice).")
+    @Option(names = "--threads", description = "Threads a model splits each batch over (default: all processors).")
     Integer threads;
+
+    /** The thread count asked for, or one per processor. */
+    int threads() {
+        return threads != null ? threads : Runtime.getRuntime().availableProcessors();
+    }
 
     /** Applies the choices; must run before anything touches the default backend. */
     void apply() {
         if (backend != null) {
             System.setProperty(GemmBackend.PROPERTY, backend);
         }
-        if (threads != null) {
-            if (threads < 1) {
-                throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
-            }
-            if (GemmBackend.defaultGemm() instanceof OpenBlasGemm openBlas) {
-                openBlas.setThreads(threads);
-            }
+        if (threads() < 1) {
+            throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
+        }
+        // Stride splits each batch across its own threads and every part calls GEMM, so OpenBLAS
+        // runs single-threaded inside them rather than competing for the same cores.
+        if (GemmBackend.defaultGemm() instanceof OpenBlasGemm openBlas) {
+            openBlas.setThreads(1);
         }
     }
 }

@@ -40,7 +40,7 @@ final class EvalCommand implements Callable<Integer> {
         MnistDownloader.ensure(dir, msg -> System.err.println("data: " + msg));
         Dataset test = Dataset.mnistTest(dir);
         try (Arena arena = Arena.ofShared()) {
-            ModelCheckpoint.Loaded loaded = ModelCheckpoint.load(checkpoint, GemmBackend.defaultGemm(), arena, batch);
+            ModelCheckpoint.Loaded loaded = ModelCheckpoint.load(checkpoint, GemmBackend.defaultGemm(), arena, batch, backend.threads());
             SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();
             loss.build(loaded.model().outputShape(), arena);
             DataLoader loader = new DataLoader(test, loaded.normalization(), LoaderSpec.evaluation(batch), arena);

@@ -21,10 +21,11 @@ final class InfoCommand implements Callable<Integer> {
                 + ", " + Runtime.getRuntime().availableProcessors() + " processors");
         Gemm gemm = GemmBackend.defaultGemm();
         System.out.println("backend   " + gemm.name());
+        System.out.println("threads   " + backend.threads() + " (Stride splits each batch over them)");
         if (gemm instanceof OpenBlasGemm openBlas) {
             System.out.println("openblas  " + openBlas.library());
             System.out.println("config    " + openBlas.config());
-            System.out.println("threads   " + openBlas.threads());
+            System.out.println("openblas threads " + openBlas.threads() + " (inside each of Stride's threads)");
         }
         return 0;
     }

@@ -33,7 +33,7 @@ final class PredictCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         backend.apply();
         try (Arena arena = Arena.ofShared()) {
-            ModelCheckpoint.Loaded loaded = ModelCheckpoint.load(checkpoint, GemmBackend.defaultGemm(), arena, 1);
+            ModelCheckpoint.Loaded loaded = ModelCheckpoint.load(checkpoint, GemmBackend.defaultGemm(), arena, 1, backend.threads());
             Sequential net = loaded.model();
             net.setTraining(false);
             Normalization norm = loaded.normalization();

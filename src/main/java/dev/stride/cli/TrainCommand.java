@@ -92,14 +92,14 @@ final class TrainCommand implements Callable<Integer> {
             int firstEpoch = 0;
             ModelCheckpoint.Loaded loaded = null;
             if (resume != null) {
-                loaded = ModelCheckpoint.load(resume, GemmBackend.defaultGemm(), arena, batch);
+                loaded = ModelCheckpoint.load(resume, GemmBackend.defaultGemm(), arena, batch, backend.threads());
                 net = loaded.model();
                 norm = loaded.normalization();
                 firstEpoch = loaded.progress().epochsDone();
                 seed = loaded.progress().seed();
             } else {
                 net = Models.byName(model);
-                net.build(Shape.of(batch, 1, 28, 28), arena);
+                net.build(Shape.of(batch, 1, 28, 28), arena, backend.threads());
                 new Init(Init.Scheme.HE_UNIFORM, Init.BiasScheme.ZERO, seed).apply(net.parameters());
                 norm = Normalization.of(train);
             }
@@ -117,8 +117,9 @@ final class TrainCommand implements Callable<Integer> {
             DataLoader testLoader = new DataLoader(test, norm, LoaderSpec.evaluation(batch), arena);
 
             System.out.println(net.summary());
-            System.out.printf(Locale.ROOT, "training %s on %d images (test %d), batch %d, %s, %s, backend %s%n",
-                    model, train.count(), test.count(), batch, opt.describe(), schedule.describe(), GemmBackend.defaultGemm().name());
+            System.out.printf(Locale.ROOT, "training %s on %d images (test %d), batch %d, %s, %s, backend %s, %d threads%n",
+                    model, train.count(), test.count(), batch, opt.describe(), schedule.describe(), GemmBackend.defaultGemm().name(),
+                    backend.threads());
             if (firstEpoch >= epochs) {
                 System.out.println("the checkpoint has already done " + firstEpoch + " of " + epochs + " epochs");
             }

@@ -68,13 +68,18 @@ public final class ModelCheckpoint {
     }
 
     public static Loaded load(Path file, Gemm gemm, Arena arena, int batch) throws IOException {
+        return load(file, gemm, arena, batch, 1);
+    }
+
+    /** As {@link #load(Path, Gemm, Arena, int)}, the model splitting its batches over {@code threads} threads. */
+    public static Loaded load(Path file, Gemm gemm, Arena arena, int batch, int threads) throws IOException {
         Checkpoint ckpt = CheckpointFile.read(file);
         Sequential model = Architecture.decode(ckpt.architecture(), gemm);
         int[] sample = ints(ckpt.meta("input"));
         int[] dims = new int[sample.length + 1];
         dims[0] = batch;
         System.arraycopy(sample, 0, dims, 1, sample.length);
-        model.build(Shape.of(dims), arena);
+        model.build(Shape.of(dims), arena, threads);
         ckpt.loadInto(parameterTensors(model));
         Normalization norm = new Normalization(floats(ckpt.meta("norm.mean")), floats(ckpt.meta("norm.std")));
         Progress progress = new Progress(Integer.parseInt(ckpt.meta("epochs_done")),
