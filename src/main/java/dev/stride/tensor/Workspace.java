@@ -26,11 +26,22 @@ public final class Workspace {
         this(arena, Parallel.defaultParts());
     }
 
-    /** A workspace whose layers split their work across {@code threads} threads. */
+    /**
+     * A workspace whose layers split their work across {@code threads} threads. More than one
+     * thread needs an arena whose memory other threads may use ({@link Arena#ofShared()}).
+     */
     public Workspace(Arena arena, int threads) {
+        if (threads > 1 && !arena.allocate(1).isAccessibleBy(NOT_AN_OWNER)) {
+            throw new IllegalArgumentException("a model split over " + threads + " threads needs memory its worker "
+                    + "threads can read, but this arena is confined to one thread: build it in Arena.ofShared(), "
+                    + "or use 1 thread");
+        }
         this.arena = arena;
         this.parallel = Parallel.of(threads);
     }
+
+    // A thread that never runs: memory it may access, any thread may.
+    private static final Thread NOT_AN_OWNER = Thread.ofVirtual().unstarted(() -> { });
 
     /** How the layers sharing this workspace split their work. */
     public Parallel parallel() {

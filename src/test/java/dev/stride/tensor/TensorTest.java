@@ -57,4 +57,14 @@ class TensorTest {
         assertThrows(IllegalStateException.class, () -> t.getFlat(0));
         assertThrows(IllegalStateException.class, t::toArray);
     }
+
+    @Test
+    void aModelOnSeveralThreadsNeedsSharedMemory() {
+        try (Arena confined = Arena.ofConfined(); Arena shared = Arena.ofShared()) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Workspace(confined, 2));
+            assertTrue(e.getMessage().contains("Arena.ofShared()"), e.getMessage());
+            assertEquals(2, new Workspace(shared, 2).parallel().parts());
+            assertEquals(1, new Workspace(confined, 1).parallel().parts());
+        }
+    }
 }
