@@ -8,8 +8,8 @@ import static dev.stride.tensor.Tensor.FLOAT;
 /**
  * Element-wise activations and their derivatives, forward and backward side by side. Offsets and
  * counts are in floats; every function overwrites its output. The loops are plain counted loops
- * over segment indices with no calls the JIT cannot inline, so C2 can vectorise the ones without
- * {@code exp}. Where the saved output gives the derivative exactly (ReLU, sigmoid, tanh) backward
+ * over segment indices with no calls the JIT cannot inline, so C2 can vectorise them; the ones with
+ * {@code exp} go through {@link FastExp} in heap chunks instead of calling Math.exp per element. Where the saved output gives the derivative exactly (ReLU, sigmoid, tanh) backward
  * takes y instead of x.
  */
 public final class Activations {
@@ -50,22 +50,28 @@ public final class Activations {
 
     /** y = x for x > 0, alpha*(exp(x) - 1) otherwise. */
     public static void eluForward(float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff, long count) {
-        for (long i = 0; i < count; i++) {
-            float v = x.getAtIndex(FLOAT, xOff + i);
-            y.setAtIndex(FLOAT, yOff + i, v > 0f ? v : alpha * expm1(v));
+        Scratch t = SCRATCH.get();
+        for (long start = 0; start < count; start += FastExp.CHUNK) {
+            int len = (int) Math.min(FastExp.CHUNK, count - start);
+            MemorySegment.copy(x, FLOAT, (xOff + start) * Float.BYTES, t.x, 0, len);
+            for (int i = 0; i < len; i++) {
+                t.e[i] = Math.min(t.x[i], 0f);
+            }
+            FastExp.exp(t.e, t.e, t.bits, len);
+            for (int i = 0; i < len; i++) {
+                float v = t.x[i];
+                float neg = Math.min(v, 0f);
+                // exp(v) - 1 cancels near 0, so a short series takes over there (error below v^4/24);
+                // the blend weight w is 1 above -1e-3 and 0 below, made of min and max so the loop
+                // vectorises, and the series input is clamped so its weight-0 value stays finite.
+                float w = Math.min(Math.max((neg + 1e-3f) * 0x1p100f, 0f), 1f);
+                float u = Math.max(neg, -1e-3f);
+                float series = u + u * u * (0.5f + u * (1f / 6f));
+                float expm1 = w * series + (1f - w) * (t.e[i] - 1f);
+                t.y[i] = Math.max(v, 0f) + alpha * expm1;
+            }
+            MemorySegment.copy(t.y, 0, y, FLOAT, (yOff + start) * Float.BYTES, len);
         }
-    }
-
-    /**
-     * exp(v) - 1 for v <= 0 to float precision. Math.expm1 has no JIT intrinsic and costs ten times
-     * Math.exp, so: a short series where exp(v) - 1 would cancel (|v| < 1e-3, error below v^4/24),
-     * elsewhere exp in double, whose rounding error of 1e-16 is far below a float's step there.
-     */
-    private static float expm1(float v) {
-        if (v > -1e-3f) {
-            return v + v * v * (0.5f + v * (1f / 6f));
-        }
-        return (float) (Math.exp(v) - 1.0);
     }
 
     /** For x <= 0 the derivative alpha*exp(x) equals y + alpha, so no exp is recomputed. */
@@ -79,8 +85,12 @@ public final class Activations {
     }
 
     public static void sigmoidForward(MemorySegment x, long xOff, MemorySegment y, long yOff, long count) {
-        for (long i = 0; i < count; i++) {
-            y.setAtIndex(FLOAT, yOff + i, sigmoid(x.getAtIndex(FLOAT, xOff + i)));
+        Scratch t = SCRATCH.get();
+        for (long start = 0; start < count; start += FastExp.CHUNK) {
+            int len = (int) Math.min(FastExp.CHUNK, count - start);
+            MemorySegment.copy(x, FLOAT, (xOff + start) * Float.BYTES, t.x, 0, len);
+            sigmoid(t, len);
+            MemorySegment.copy(t.y, 0, y, FLOAT, (yOff + start) * Float.BYTES, len);
         }
     }
 
@@ -108,19 +118,32 @@ public final class Activations {
 
     /** SiLU (Swish): y = x * sigmoid(x). */
     public static void siluForward(MemorySegment x, long xOff, MemorySegment y, long yOff, long count) {
-        for (long i = 0; i < count; i++) {
-            float v = x.getAtIndex(FLOAT, xOff + i);
-            y.setAtIndex(FLOAT, yOff + i, v * sigmoid(v));
+        Scratch t = SCRATCH.get();
+        for (long start = 0; start < count; start += FastExp.CHUNK) {
+            int len = (int) Math.min(FastExp.CHUNK, count - start);
+            MemorySegment.copy(x, FLOAT, (xOff + start) * Float.BYTES, t.x, 0, len);
+            sigmoid(t, len);
+            for (int i = 0; i < len; i++) {
+                t.y[i] *= t.x[i];
+            }
+            MemorySegment.copy(t.y, 0, y, FLOAT, (yOff + start) * Float.BYTES, len);
         }
     }
 
     /** dy/dx = s + y*(1 - s) with s = sigmoid(x), recomputed rather than stored. */
     public static void siluBackward(MemorySegment x, long xOff, MemorySegment y, long yOff, MemorySegment dy, long dyOff,
                                     MemorySegment dx, long dxOff, long count) {
-        for (long i = 0; i < count; i++) {
-            float s = sigmoid(x.getAtIndex(FLOAT, xOff + i));
-            float slope = s + y.getAtIndex(FLOAT, yOff + i) * (1f - s);
-            dx.setAtIndex(FLOAT, dxOff + i, dy.getAtIndex(FLOAT, dyOff + i) * slope);
+        Scratch t = SCRATCH.get();
+        for (long start = 0; start < count; start += FastExp.CHUNK) {
+            int len = (int) Math.min(FastExp.CHUNK, count - start);
+            MemorySegment.copy(x, FLOAT, (xOff + start) * Float.BYTES, t.x, 0, len);
+            sigmoid(t, len);
+            for (int i = 0; i < len; i++) {
+                long at = start + i;
+                float s = t.y[i];
+                float slope = s + y.getAtIndex(FLOAT, yOff + at) * (1f - s);
+                dx.setAtIndex(FLOAT, dxOff + at, dy.getAtIndex(FLOAT, dyOff + at) * slope);
+            }
         }
     }
 
@@ -218,12 +241,35 @@ public final class Activations {
         }
     }
 
-    private static float sigmoid(float v) {
-        // exp of a positive argument only, so large |v| saturates to 0 or 1 instead of overflowing.
-        if (v >= 0f) {
-            return 1f / (1f + (float) Math.exp(-v));
+    /**
+     * t.y = sigmoid(t.x) over the first len elements, from e = exp(-|x|) only, so large |x|
+     * saturates to 0 or 1 instead of overflowing: 1/(1 + e) for x >= 0 and e/(1 + e) below. The
+     * numerator is picked with max against a 0-or-1 step rather than a branch so the loop
+     * vectorises (at x = 0 both numerators are 1).
+     */
+    private static void sigmoid(Scratch t, int len) {
+        for (int i = 0; i < len; i++) {
+            t.e[i] = -Math.abs(t.x[i]);
         }
-        float e = (float) Math.exp(v);
-        return e / (1f + e);
+        FastExp.exp(t.e, t.e, t.bits, len);
+        for (int i = 0; i < len; i++) {
+            float e = t.e[i];
+            float positive = Math.min(Math.max(t.x[i] * 0x1p100f, 0f), 1f);
+            t.y[i] = Math.max(e, positive) / (1f + e);
+        }
     }
+
+    /**
+     * Per-thread heap chunks for the exp-based kernels: C2 vectorises counted loops over float[]
+     * far more reliably than over segments, and a thread's chunks are reused across calls so the
+     * kernels do not allocate.
+     */
+    private static final class Scratch {
+        final float[] x = new float[FastExp.CHUNK];
+        final float[] e = new float[FastExp.CHUNK];
+        final float[] y = new float[FastExp.CHUNK];
+        final int[] bits = new int[FastExp.CHUNK];
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 }
