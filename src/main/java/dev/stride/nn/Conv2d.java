@@ -35,7 +35,10 @@ import static dev.stride.tensor.Tensor.FLOAT;
  * <p>The backward pass recomputes im2col instead of keeping the forward's columns: keeping them
  * would cost C*kH*kW*N*outH*outW floats per layer for the whole step (150 MB for a 64-channel 3x3
  * layer at 32x32 and batch 64), outside the shared workspace that later layers overwrite, while
- * recomputing is a memory-bound copy, cheap next to the GEMMs that read it.
+ * recomputing is a memory-bound copy, cheap next to the GEMMs that read it. Small layers are the
+ * exception: up to {@link #KEEP_COLUMNS_FLOATS} the layer keeps the forward's columns in its own
+ * buffer, because there the GEMMs are tiny and im2col's short rows cost as much as they do (JFR on
+ * LeNet's conv2, 1 thread: im2col was about a third of forward plus backward, GEMM about as much).
  *
  * <p>Threads: the workspace's {@link Parallel} cuts the batch into fixed contiguous parts, and each
  * part runs its own groups with its own scratch, calling GEMM on its own thread (so the backend
@@ -48,10 +51,13 @@ public final class Conv2d extends Layer {
     static final int MIN_COLUMNS = 2048;
     /** Most floats of column matrix a group may need (32 MB), unless one sample alone needs more. */
     static final long MAX_GROUP_FLOATS = 1L << 23;
+    /** Most floats of column matrix for the whole batch (8 MB) that a layer keeps from forward for backward. */
+    static final long KEEP_COLUMNS_FLOATS = 1L << 21;
 
     private final Conv2dSpec spec;
     private final Gemm gemm;
     private final int minColumns;
+    private final long keepColumnsFloats;
 
     private Parameter weight;      // value and grad (K, C, kH, kW), used as a K x C*kH*kW matrix
     private Parameter bias;        // value and grad (K), or null
@@ -66,6 +72,7 @@ public final class Conv2d extends Layer {
     private Parallel parallel;
     private Tensor output;         // (N, K, outH, outW)
     private Tensor inputGrad;      // (N, C, H, W)
+    private Tensor keptColumns;    // (N, C*kH*kW, outH*outW) as each group's (C*kH*kW, samples*outH*outW) block, or null
     private PartGradients weightGradParts; // (parts, K*C*kH*kW): each part's dW; null for one part
     private PartGradients biasGradParts;   // (parts, K): each part's dB; null for one part or without bias
 
@@ -89,12 +96,18 @@ public final class Conv2d extends Layer {
 
     /** For tests and measurements: {@code minColumns} 1 forces one GEMM per sample. */
     Conv2d(Conv2dSpec spec, Gemm gemm, int minColumns) {
+        this(spec, gemm, minColumns, KEEP_COLUMNS_FLOATS);
+    }
+
+    /** For tests and measurements: {@code keepColumnsFloats} 0 makes backward always recompute im2col. */
+    Conv2d(Conv2dSpec spec, Gemm gemm, int minColumns, long keepColumnsFloats) {
         if (minColumns < 1) {
             throw new IllegalArgumentException("minColumns must be at least 1, got " + minColumns);
         }
         this.spec = spec;
         this.gemm = gemm;
         this.minColumns = minColumns;
+        this.keepColumnsFloats = keepColumnsFloats;
     }
 
     public Conv2dSpec spec() {
@@ -161,6 +174,9 @@ public final class Conv2d extends Layer {
         this.input = in;
         output = Tensor.zeros(arena, out);
         inputGrad = Tensor.zeros(arena, in);
+        long batchColumnFloats = sampleFloats * in.dim(0);
+        keptColumns = !im2col.isIdentity() && batchColumnFloats <= keepColumnsFloats
+                ? Tensor.zeros(arena, Shape.of(in.dim(0), im2col.rows(), columns)) : null;
         weightGradParts = parts > 1 ? new PartGradients(arena, parts, weight.grad()) : null;
         biasGradParts = parts > 1 && bias != null ? new PartGradients(arena, parts, bias.grad()) : null;
         outputView = output;
@@ -276,7 +292,7 @@ public final class Conv2d extends Layer {
         for (int first = from; first < to; first += samplesPerGemm) {
             int samples = Math.min(samplesPerGemm, to - first);
             int cols = samples * perSample;
-            MemorySegment colSeg = columns(x, first, samples, ws, base);
+            MemorySegment colSeg = keptColumns != null ? keptColumns.segment() : columns(x, first, samples, ws, base);
             long colOff = columnsOffset(x, first, base);
             // dZ as a K x cols matrix: a single sample's dy already is one; a group is gathered.
             MemorySegment dzSeg = dy.segment();
@@ -298,7 +314,7 @@ public final class Conv2d extends Layer {
                     gemm.sgemm(true, false, rows, cols, k, 1f, w.segment(), w.offset(), dzSeg, dzOff,
                             0f, inputGrad.segment(), dxOff);
                 } else {
-                    // The columns were used up by dW, so their space takes dCol = W^T dZ.
+                    // The scratch columns were used up by dW (or never filled, when kept), so dCol = W^T dZ goes there.
                     gemm.sgemm(true, false, rows, cols, k, 1f, w.segment(), w.offset(), dzSeg, dzOff, 0f, ws, base);
                     im2col.col2im(ws, base, samples, inputGrad.segment(), dxOff);
                 }
@@ -306,18 +322,26 @@ public final class Conv2d extends Layer {
         }
     }
 
-    /** The column matrix of a group: the input itself for an identity im2col, else unrolled into {@code ws} at {@code base}. */
+    /**
+     * The column matrix of a group: the input itself for an identity im2col, else unrolled into the
+     * kept columns or into {@code ws} at {@code base}.
+     */
     private MemorySegment columns(Tensor x, int first, int samples, MemorySegment ws, long base) {
         if (im2col.isIdentity()) {
             return x.segment();
         }
-        im2col.im2col(x.segment(), x.offset() + first * im2col.inputSampleSize(), samples, ws, base);
-        return ws;
+        MemorySegment target = keptColumns != null ? keptColumns.segment() : ws;
+        im2col.im2col(x.segment(), x.offset() + first * im2col.inputSampleSize(), samples, target,
+                columnsOffset(x, first, base));
+        return target;
     }
 
-    /** Where {@link #columns} put the group's column matrix. */
+    /** Where {@link #columns} puts the group's column matrix. */
     private long columnsOffset(Tensor x, int first, long base) {
-        return im2col.isIdentity() ? x.offset() + first * im2col.inputSampleSize() : base;
+        if (im2col.isIdentity()) {
+            return x.offset() + first * im2col.inputSampleSize();
+        }
+        return keptColumns != null ? keptColumns.offset() + (long) first * im2col.rows() * im2col.columnsPerSample() : base;
     }
 
     /** Adds each filter's bias to its (outH*outW) plane of one sample's output. */
