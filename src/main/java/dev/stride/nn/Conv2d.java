@@ -37,8 +37,12 @@ import static dev.stride.tensor.Tensor.FLOAT;
  * layer at 32x32 and batch 64), outside the shared workspace that later layers overwrite, while
  * recomputing is a memory-bound copy, cheap next to the GEMMs that read it. Small layers are the
  * exception: up to {@link #KEEP_COLUMNS_FLOATS} the layer keeps the forward's columns in its own
- * buffer, because there the GEMMs are tiny and im2col's short rows cost as much as they do (JFR on
- * LeNet's conv2, 1 thread: im2col was about a third of forward plus backward, GEMM about as much).
+ * buffer when its output rows are narrower than {@link #KEEP_COLUMNS_BELOW_WIDTH}, because there
+ * the GEMMs are tiny and im2col pays per short row (JFR on LeNet's conv2, 1 thread: im2col was about
+ * a third of forward plus backward, GEMM about as much). Measured in thread CPU time, best of 60 on
+ * the loaded 2-core machine: LeNet's conv2 forward plus backward 3.8 ms recomputing, 3.25 ms
+ * keeping. LeNet's conv1 (28 wide) gained nothing: its im2col moves long runs, and its 5 MB of kept
+ * columns no longer stay in cache between im2col and the GEMM, so it recomputes.
  *
  * <p>Threads: the workspace's {@link Parallel} cuts the batch into fixed contiguous parts, and each
  * part runs its own groups with its own scratch, calling GEMM on its own thread (so the backend
@@ -53,6 +57,8 @@ public final class Conv2d extends Layer {
     static final long MAX_GROUP_FLOATS = 1L << 23;
     /** Most floats of column matrix for the whole batch (8 MB) that a layer keeps from forward for backward. */
     static final long KEEP_COLUMNS_FLOATS = 1L << 21;
+    /** Output rows narrower than this make im2col pay per row, so small layers keep their columns; see the class comment. */
+    static final int KEEP_COLUMNS_BELOW_WIDTH = 16;
 
     private final Conv2dSpec spec;
     private final Gemm gemm;
@@ -175,7 +181,7 @@ public final class Conv2d extends Layer {
         output = Tensor.zeros(arena, out);
         inputGrad = Tensor.zeros(arena, in);
         long batchColumnFloats = sampleFloats * in.dim(0);
-        keptColumns = !im2col.isIdentity() && batchColumnFloats <= keepColumnsFloats
+        keptColumns = !im2col.isIdentity() && out.dim(3) < KEEP_COLUMNS_BELOW_WIDTH && batchColumnFloats <= keepColumnsFloats
                 ? Tensor.zeros(arena, Shape.of(in.dim(0), im2col.rows(), columns)) : null;
         weightGradParts = parts > 1 ? new PartGradients(arena, parts, weight.grad()) : null;
         biasGradParts = parts > 1 && bias != null ? new PartGradients(arena, parts, bias.grad()) : null;
