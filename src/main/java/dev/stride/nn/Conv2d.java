@@ -35,7 +35,14 @@ import static dev.stride.tensor.Tensor.FLOAT;
  * <p>The backward pass recomputes im2col instead of keeping the forward's columns: keeping them
  * would cost C*kH*kW*N*outH*outW floats per layer for the whole step (150 MB for a 64-channel 3x3
  * layer at 32x32 and batch 64), outside the shared workspace that later layers overwrite, while
- * recomputing is a memory-bound copy, cheap next to the GEMMs that read it.
+ * recomputing is a memory-bound copy, cheap next to the GEMMs that read it. Small layers are the
+ * exception: up to {@link #KEEP_COLUMNS_FLOATS} the layer keeps the forward's columns in its own
+ * buffer when its output rows are narrower than {@link #KEEP_COLUMNS_BELOW_WIDTH}, because there
+ * the GEMMs are tiny and im2col pays per short row (JFR on LeNet's conv2, 1 thread: im2col was about
+ * a third of forward plus backward, GEMM about as much). Measured in thread CPU time, best of 60 on
+ * the loaded 2-core machine: LeNet's conv2 forward plus backward 3.8 ms recomputing, 3.25 ms
+ * keeping. LeNet's conv1 (28 wide) gained nothing: its im2col moves long runs, and its 5 MB of kept
+ * columns no longer stay in cache between im2col and the GEMM, so it recomputes.
  *
  * <p>Threads: the workspace's {@link Parallel} cuts the batch into fixed contiguous parts, and each
  * part runs its own groups with its own scratch, calling GEMM on its own thread (so the backend
@@ -48,10 +55,15 @@ public final class Conv2d extends Layer {
     static final int MIN_COLUMNS = 2048;
     /** Most floats of column matrix a group may need (32 MB), unless one sample alone needs more. */
     static final long MAX_GROUP_FLOATS = 1L << 23;
+    /** Most floats of column matrix for the whole batch (8 MB) that a layer keeps from forward for backward. */
+    static final long KEEP_COLUMNS_FLOATS = 1L << 21;
+    /** Output rows narrower than this make im2col pay per row, so small layers keep their columns; see the class comment. */
+    static final int KEEP_COLUMNS_BELOW_WIDTH = 16;
 
     private final Conv2dSpec spec;
     private final Gemm gemm;
     private final int minColumns;
+    private final long keepColumnsFloats;
 
     private Parameter weight;      // value and grad (K, C, kH, kW), used as a K x C*kH*kW matrix
     private Parameter bias;        // value and grad (K), or null
@@ -66,6 +78,8 @@ public final class Conv2d extends Layer {
     private Parallel parallel;
     private Tensor output;         // (N, K, outH, outW)
     private Tensor inputGrad;      // (N, C, H, W)
+    private float[][] partRows;    // (parts, samples*outH*outW): each part's heap copy of one row of a group product
+    private Tensor keptColumns;    // (N, C*kH*kW, outH*outW) as each group's (C*kH*kW, samples*outH*outW) block, or null
     private PartGradients weightGradParts; // (parts, K*C*kH*kW): each part's dW; null for one part
     private PartGradients biasGradParts;   // (parts, K): each part's dB; null for one part or without bias
 
@@ -89,12 +103,18 @@ public final class Conv2d extends Layer {
 
     /** For tests and measurements: {@code minColumns} 1 forces one GEMM per sample. */
     Conv2d(Conv2dSpec spec, Gemm gemm, int minColumns) {
+        this(spec, gemm, minColumns, KEEP_COLUMNS_FLOATS);
+    }
+
+    /** For tests and measurements: {@code keepColumnsFloats} 0 makes backward always recompute im2col. */
+    Conv2d(Conv2dSpec spec, Gemm gemm, int minColumns, long keepColumnsFloats) {
         if (minColumns < 1) {
             throw new IllegalArgumentException("minColumns must be at least 1, got " + minColumns);
         }
         this.spec = spec;
         this.gemm = gemm;
         this.minColumns = minColumns;
+        this.keepColumnsFloats = keepColumnsFloats;
     }
 
     public Conv2dSpec spec() {
@@ -161,6 +181,10 @@ public final class Conv2d extends Layer {
         this.input = in;
         output = Tensor.zeros(arena, out);
         inputGrad = Tensor.zeros(arena, in);
+        partRows = new float[parts][(int) groupColumns];
+        long batchColumnFloats = sampleFloats * in.dim(0);
+        keptColumns = !im2col.isIdentity() && out.dim(3) < KEEP_COLUMNS_BELOW_WIDTH && batchColumnFloats <= keepColumnsFloats
+                ? Tensor.zeros(arena, Shape.of(in.dim(0), im2col.rows(), columns)) : null;
         weightGradParts = parts > 1 ? new PartGradients(arena, parts, weight.grad()) : null;
         biasGradParts = parts > 1 && bias != null ? new PartGradients(arena, parts, bias.grad()) : null;
         outputView = output;
@@ -203,7 +227,7 @@ public final class Conv2d extends Layer {
             } else {
                 gemm.sgemm(false, false, k, cols, rows, 1f, weight.value().segment(), weight.value().offset(),
                         colSeg, colOff, 0f, ws, base + zOffset);
-                scatterWithBias(ws, base + zOffset, samples, output.segment(), outOff);
+                scatterWithBias(ws, base + zOffset, samples, output.segment(), outOff, partRows[part]);
             }
         }
     }
@@ -276,7 +300,7 @@ public final class Conv2d extends Layer {
         for (int first = from; first < to; first += samplesPerGemm) {
             int samples = Math.min(samplesPerGemm, to - first);
             int cols = samples * perSample;
-            MemorySegment colSeg = columns(x, first, samples, ws, base);
+            MemorySegment colSeg = keptColumns != null ? keptColumns.segment() : columns(x, first, samples, ws, base);
             long colOff = columnsOffset(x, first, base);
             // dZ as a K x cols matrix: a single sample's dy already is one; a group is gathered.
             MemorySegment dzSeg = dy.segment();
@@ -290,7 +314,7 @@ public final class Conv2d extends Layer {
             float beta = weightGradParts != null && first == from ? 0f : 1f;
             gemm.sgemm(false, true, k, rows, cols, 1f, dzSeg, dzOff, colSeg, colOff, beta, dwSeg, dwOff);
             if (bias != null) {
-                accumulateRowSums(dzSeg, dzOff, cols, dbSeg, dbOff);
+                accumulateRowSums(dzSeg, dzOff, cols, dbSeg, dbOff, partRows[part]);
             }
             if (pendingInputGrad) {
                 long dxOff = inputGrad.offset() + first * im2col.inputSampleSize();
@@ -298,7 +322,7 @@ public final class Conv2d extends Layer {
                     gemm.sgemm(true, false, rows, cols, k, 1f, w.segment(), w.offset(), dzSeg, dzOff,
                             0f, inputGrad.segment(), dxOff);
                 } else {
-                    // The columns were used up by dW, so their space takes dCol = W^T dZ.
+                    // The scratch columns were used up by dW (or never filled, when kept), so dCol = W^T dZ goes there.
                     gemm.sgemm(true, false, rows, cols, k, 1f, w.segment(), w.offset(), dzSeg, dzOff, 0f, ws, base);
                     im2col.col2im(ws, base, samples, inputGrad.segment(), dxOff);
                 }
@@ -306,18 +330,26 @@ public final class Conv2d extends Layer {
         }
     }
 
-    /** The column matrix of a group: the input itself for an identity im2col, else unrolled into {@code ws} at {@code base}. */
+    /**
+     * The column matrix of a group: the input itself for an identity im2col, else unrolled into the
+     * kept columns or into {@code ws} at {@code base}.
+     */
     private MemorySegment columns(Tensor x, int first, int samples, MemorySegment ws, long base) {
         if (im2col.isIdentity()) {
             return x.segment();
         }
-        im2col.im2col(x.segment(), x.offset() + first * im2col.inputSampleSize(), samples, ws, base);
-        return ws;
+        MemorySegment target = keptColumns != null ? keptColumns.segment() : ws;
+        im2col.im2col(x.segment(), x.offset() + first * im2col.inputSampleSize(), samples, target,
+                columnsOffset(x, first, base));
+        return target;
     }
 
-    /** Where {@link #columns} put the group's column matrix. */
+    /** Where {@link #columns} puts the group's column matrix. */
     private long columnsOffset(Tensor x, int first, long base) {
-        return im2col.isIdentity() ? x.offset() + first * im2col.inputSampleSize() : base;
+        if (im2col.isIdentity()) {
+            return x.offset() + first * im2col.inputSampleSize();
+        }
+        return keptColumns != null ? keptColumns.offset() + (long) first * im2col.rows() * im2col.columnsPerSample() : base;
     }
 
     /** Adds each filter's bias to its (outH*outW) plane of one sample's output. */
@@ -335,19 +367,27 @@ public final class Conv2d extends Layer {
         }
     }
 
-    /** Copies a (K, samples, plane) group product at {@code zOff} into (samples, K, plane) order, adding the bias. */
-    private void scatterWithBias(MemorySegment ws, long zOff, int samples, MemorySegment out, long outOffset) {
+    /**
+     * Copies a (K, samples, plane) group product at {@code zOff} into (samples, K, plane) order, adding
+     * the bias. Each filter's row goes through the heap in one copy, where the add vectorises;
+     * per-element segment access measured as a visible share of LeNet's conv2 forward.
+     */
+    private void scatterWithBias(MemorySegment ws, long zOff, int samples, MemorySegment out, long outOffset,
+                                 float[] row) {
         int k = spec.outChannels();
         int plane = im2col.columnsPerSample();
-        long ld = (long) samples * plane;
+        int ld = samples * plane;
         for (int f = 0; f < k; f++) {
-            float v = bias == null ? 0f : bias.value().segment().getAtIndex(FLOAT, bias.value().offset() + f);
-            for (int s = 0; s < samples; s++) {
-                long src = zOff + f * ld + (long) s * plane;
-                long dst = outOffset + ((long) s * k + f) * plane;
-                for (int p = 0; p < plane; p++) {
-                    out.setAtIndex(FLOAT, dst + p, ws.getAtIndex(FLOAT, src + p) + v);
+            MemorySegment.copy(ws, FLOAT, (zOff + (long) f * ld) * Float.BYTES, row, 0, ld);
+            if (bias != null) {
+                float v = bias.value().segment().getAtIndex(FLOAT, bias.value().offset() + f);
+                for (int p = 0; p < ld; p++) {
+                    row[p] += v;
                 }
+            }
+            for (int s = 0; s < samples; s++) {
+                long dst = outOffset + ((long) s * k + f) * plane;
+                MemorySegment.copy(row, s * plane, out, FLOAT, dst * Float.BYTES, plane);
             }
         }
     }
@@ -365,16 +405,30 @@ public final class Conv2d extends Layer {
         }
     }
 
-    /** db[f] += the sum of row f of the K x cols matrix dZ. */
-    private void accumulateRowSums(MemorySegment dz, long offset, int cols, MemorySegment db, long dbOffset) {
+    /**
+     * db[f] += the sum of row f of the K x cols matrix dZ. Four running sums instead of one: a single
+     * float sum waits on each add's latency. The order is fixed, so results stay reproducible.
+     */
+    private void accumulateRowSums(MemorySegment dz, long offset, int cols, MemorySegment db, long dbOffset,
+                                   float[] row) {
         for (int f = 0; f < spec.outChannels(); f++) {
-            float sum = 0f;
-            long row = offset + (long) f * cols;
-            for (int p = 0; p < cols; p++) {
-                sum += dz.getAtIndex(FLOAT, row + p);
+            MemorySegment.copy(dz, FLOAT, (offset + (long) f * cols) * Float.BYTES, row, 0, cols);
+            float s0 = 0f;
+            float s1 = 0f;
+            float s2 = 0f;
+            float s3 = 0f;
+            int p = 0;
+            for (; p + 3 < cols; p += 4) {
+                s0 += row[p];
+                s1 += row[p + 1];
+                s2 += row[p + 2];
+                s3 += row[p + 3];
+            }
+            for (; p < cols; p++) {
+                s0 += row[p];
             }
             long at = dbOffset + f;
-            db.setAtIndex(FLOAT, at, db.getAtIndex(FLOAT, at) + sum);
+            db.setAtIndex(FLOAT, at, db.getAtIndex(FLOAT, at) + ((s0 + s1) + (s2 + s3)));
         }
     }
 

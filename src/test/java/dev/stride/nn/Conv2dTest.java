@@ -24,10 +24,14 @@ class Conv2dTest {
     private static final double RTOL = 1e-4;
     private static final double ATOL = 1e-4;
 
-    /** Every geometry with every backend, once one GEMM per sample and once the whole batch in one GEMM. */
+    /**
+     * Every geometry with every backend: one GEMM per sample, the whole batch in one GEMM, and the
+     * whole batch again with backward recomputing im2col instead of keeping the forward's columns.
+     */
     static Stream<Arguments> geometries() {
         return Arrays.stream(ConvCase.all()).flatMap(c -> Backends.all().stream().flatMap(g ->
-                Stream.of(Arguments.of(c, g, 1), Arguments.of(c, g, 1 << 20))));
+                Stream.of(Arguments.of(c, g, 1, Conv2d.KEEP_COLUMNS_FLOATS), Arguments.of(c, g, 1 << 20, Conv2d.KEEP_COLUMNS_FLOATS),
+                        Arguments.of(c, g, 1 << 20, 0L))));
     }
 
     static Stream<Arguments> geometriesAndBackends() {
@@ -36,7 +40,11 @@ class Conv2dTest {
 
     /** A conv built on its own for the case's batch, with random weights and biases. */
     static Conv2d built(ConvCase cc, Gemm gemm, int minColumns, Arena arena, long seed) {
-        Conv2d conv = new Conv2d(cc.spec(), gemm, minColumns);
+        return built(cc, gemm, minColumns, Conv2d.KEEP_COLUMNS_FLOATS, arena, seed);
+    }
+
+    static Conv2d built(ConvCase cc, Gemm gemm, int minColumns, long keepColumnsFloats, Arena arena, long seed) {
+        Conv2d conv = new Conv2d(cc.spec(), gemm, minColumns, keepColumnsFloats);
         conv.build(Shape.of(cc.n(), cc.c(), cc.h(), cc.w()), arena, new Workspace(arena));
         for (Parameter p : conv.parameters()) {
             p.value().copyFrom(GradientCheck.random(arena, seed++, p.value().shape().dims()));
@@ -44,11 +52,11 @@ class Conv2dTest {
         return conv;
     }
 
-    @ParameterizedTest(name = "{0}, {1}, minColumns {2}")
+    @ParameterizedTest(name = "{0}, {1}, minColumns {2}, keepColumnsFloats {3}")
     @MethodSource("geometries")
-    void matchesTheDirectConvolutionForwardAndBackward(ConvCase cc, Gemm gemm, int minColumns) {
+    void matchesTheDirectConvolutionForwardAndBackward(ConvCase cc, Gemm gemm, int minColumns, long keepColumnsFloats) {
         try (Arena arena = Arena.ofConfined()) {
-            Conv2d conv = built(cc, gemm, minColumns, arena, 1);
+            Conv2d conv = built(cc, gemm, minColumns, keepColumnsFloats, arena, 1);
             Tensor x = GradientCheck.random(arena, 2, cc.n(), cc.c(), cc.h(), cc.w());
             DirectConv oracle = cc.oracle(cc.n());
             float[] w = conv.weight().value().toArray();
