@@ -39,7 +39,7 @@ class QuickStartTest {
             Normalization norm = Normalization.of(train);
 
             Sequential net = Models.lenet5();
-            net.build(Shape.of(64, 1, 28, 28), arena);
+            net.build(Shape.of(64, 1, 28, 28), arena, 2);
             Init.he(42).apply(net.parameters());
             assertTrue(net.summary(true).contains("61706"));
 
