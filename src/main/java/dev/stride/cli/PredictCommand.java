@@ -41,11 +41,7 @@ final class PredictCommand implements Callable<Integer> {
             Tensor input = Tensor.zeros(arena, net.inputShape());
             for (Path image : images) {
                 int[] pixels = ImageInput.mnistPixels(image, size);
-                float[] x = new float[pixels.length];
-                for (int i = 0; i < x.length; i++) {
-                    x[i] = norm.apply(0, pixels[i]);
-                }
-                input.copyFrom(x);
+                input.copyFrom(normalise(pixels, norm));
                 float[] p = softmax(net.forward(input).toArray());
                 int best = 0;
                 for (int c = 1; c < p.length; c++) {
@@ -59,6 +55,15 @@ final class PredictCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** Grey levels 0..255 to the model's input scale, with the training set's statistics. */
+    static float[] normalise(int[] pixels, Normalization norm) {
+        float[] x = new float[pixels.length];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = norm.apply(0, pixels[i]);
+        }
+        return x;
     }
 
     private static float[] softmax(float[] z) {

@@ -63,6 +63,23 @@ class ImageInputTest {
     }
 
     @Test
+    void fullInkBecomesTheTrainingScaleOfWhite(@TempDir Path dir) throws Exception {
+        int[] pixels = ImageInput.mnistPixels(bar(dir, "bar.png", Color.WHITE, Color.BLACK), 28);
+        int brightest = java.util.Arrays.stream(pixels).max().orElseThrow();
+        dev.stride.data.Normalization norm = new dev.stride.data.Normalization(new float[] {0.1307f}, new float[] {0.3081f});
+        float[] x = PredictCommand.normalise(pixels, norm);
+        float max = Float.NEGATIVE_INFINITY;
+        float min = Float.POSITIVE_INFINITY;
+        for (float v : x) {
+            max = Math.max(max, v);
+            min = Math.min(min, v);
+        }
+        // Ink is the largest input and background the smallest, as in MNIST: a signed-byte mix-up flips them.
+        assertEquals((brightest / 255f - 0.1307f) / 0.3081f, max, 1e-6f);
+        assertEquals(-0.1307f / 0.3081f, min, 1e-6f);
+    }
+
+    @Test
     void unreadableFilesAreClearErrors(@TempDir Path dir) throws Exception {
         Path text = dir.resolve("not-an-image.png");
         Files.writeString(text, "hello");
