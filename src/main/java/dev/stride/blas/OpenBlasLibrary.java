@@ -85,6 +85,8 @@ public final class OpenBlasLibrary {
     static OpenBlasLibrary load(Search search) {
         synchronized (LOCK) {
             if (loaded == null) {
+                // Before locate: checking a candidate opens it, and OpenBLAS picks its kernels then.
+                OpenBlasCoreType.apply();
                 OpenBlasLibrary found = locate(search);
                 found.activate();
                 loaded = found;
@@ -100,6 +102,11 @@ public final class OpenBlasLibrary {
 
     public Source source() {
         return source;
+    }
+
+    /** How the CPU kernels of a DYNAMIC_ARCH build were chosen (see {@link OpenBlasCoreType}). */
+    public String kernelChoice() {
+        return OpenBlasCoreType.applied();
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.stride.cli;
 
 import dev.stride.blas.GemmBackend;
+import dev.stride.blas.OpenBlasCoreType;
 import dev.stride.blas.OpenBlasGemm;
 import picocli.CommandLine.Option;
 
@@ -12,6 +13,10 @@ final class BackendOptions {
     @Option(names = "--threads", description = "Threads a model splits each batch over (default: all processors).")
     Integer threads;
 
+    @Option(names = "--openblas-kernels", paramLabel = "NAME",
+            description = "OpenBLAS kernel set for this run: auto (let OpenBLAS detect the CPU, ignoring OPENBLAS_CORETYPE) or a name such as SkylakeX or Haswell.")
+    String openBlasKernels;
+
     /** The thread count asked for, or one per processor. */
     int threads() {
         return threads != null ? threads : Runtime.getRuntime().availableProcessors();
@@ -22,6 +27,9 @@ final class BackendOptions {
         if (backend != null) {
             System.setProperty(GemmBackend.PROPERTY, backend);
         }
+        if (openBlasKernels != null) {
+            System.setProperty(OpenBlasCoreType.PROPERTY, openBlasKernels);
+        }
         if (threads() < 1) {
             throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
         }
@@ -29,6 +37,10 @@ final class BackendOptions {
         // runs single-threaded inside them rather than competing for the same cores.
         if (GemmBackend.defaultGemm() instanceof OpenBlasGemm openBlas) {
             openBlas.setThreads(1);
+            String advice = OpenBlasCoreType.advice(openBlas.config(), OpenBlasCoreType.cpuFlags());
+            if (advice != null) {
+                System.err.println("stride: warning: " + advice);
+            }
         }
     }
 }

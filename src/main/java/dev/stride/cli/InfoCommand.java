@@ -25,6 +25,7 @@ final class InfoCommand implements Callable<Integer> {
         if (gemm instanceof OpenBlasGemm openBlas) {
             System.out.println("openblas  " + openBlas.library());
             System.out.println("config    " + openBlas.config());
+            System.out.println("kernels   " + openBlas.library().kernelChoice());
             System.out.println("openblas threads " + openBlas.threads() + " (inside each of Stride's threads)");
         }
         return 0;
