@@ -8,12 +8,14 @@ import dev.stride.tensor.Shape;
 import dev.stride.tensor.Tensor;
 import dev.stride.tensor.Workspace;
 import dev.stride.testing.GradientCheck;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.lang.foreign.Arena;
 
 import static dev.stride.testing.TensorAssert.assertClose;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 /** The pooling kernels, through their layers, against the naive oracle on awkward geometries. */
 class PoolingTest {
@@ -72,6 +74,33 @@ class PoolingTest {
             int[] argmax = new int[batch * 2 * 9];
             assertClose(NaivePooling.max(x.toArray(), batch, 2, 7, 7, 3, 3, 2, 0, argmax), max.forward(x), 0, 0);
             GradientCheck.checkLayer(max, x, 32);
+        }
+    }
+
+    /** The 2x2/2 fast path's tie and NaN rules: the first maximum in row-major order wins, and the first NaN. */
+    @Test
+    void twoByTwoTiesGoToTheFirstAndNaNWins() {
+        float nan = Float.NaN;
+        float[] in = {
+                1, 1, /**/ 0, nan,
+                1, 1, /**/ 5, nan,
+                2, 3, /**/ -1, -2,
+                3, 0, /**/ -2, -1,
+        };
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor x = Tensor.of(arena, in, 1, 1, 4, 4);
+            MaxPool2d max = new MaxPool2d(PoolSpec.of(2, 2));
+            Tensor y = forward(max, x, arena);
+            // assertArrayEquals compares floats by their bits' canonical form, so NaN equals NaN.
+            assertArrayEquals(new float[] {1, nan, 3, -1}, y.toArray());
+            Tensor dy = Tensor.of(arena, new float[] {10, 20, 30, 40}, 1, 1, 2, 2);
+            float[] dx = max.backward(dy, true).toArray();
+            float[] expected = new float[16];
+            expected[0] = 10;   // four equal values: the first
+            expected[3] = 20;   // two NaNs: the first, although 5 is larger than 0
+            expected[9] = 30;   // 3 appears twice: the first in row-major order
+            expected[10] = 40;  // -1 appears twice: the first
+            assertArrayEquals(expected, dx);
         }
     }
 
