@@ -292,11 +292,6 @@ public final class Conv2d extends Layer {
                 weightGradParts.zero(part);
             }
         }
-        if (pendingInputGrad && !im2col.isIdentity() && from < to) {
-            long sampleSize = im2col.inputSampleSize();
-            // col2im accumulates
-            Tensor.fill(inputGrad.segment(), inputGrad.offset() + from * sampleSize, (to - from) * sampleSize, 0f);
-        }
         for (int first = from; first < to; first += samplesPerGemm) {
             int samples = Math.min(samplesPerGemm, to - first);
             int cols = samples * perSample;
@@ -324,7 +319,7 @@ public final class Conv2d extends Layer {
                 } else {
                     // The scratch columns were used up by dW (or never filled, when kept), so dCol = W^T dZ goes there.
                     gemm.sgemm(true, false, rows, cols, k, 1f, w.segment(), w.offset(), dzSeg, dzOff, 0f, ws, base);
-                    im2col.col2im(ws, base, samples, inputGrad.segment(), dxOff);
+                    im2col.col2im(ws, base, samples, inputGrad.segment(), dxOff, false);
                 }
             }
         }

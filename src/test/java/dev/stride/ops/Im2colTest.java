@@ -70,7 +70,8 @@ class Im2colTest {
             // <im2col(x), d> == <x, col2im(d)> for any d: col2im is exactly the transpose.
             Tensor d = GradientCheck.random(arena, 3, g.rows(), n * p);
             Tensor back = Tensor.zeros(arena, n, c, h, w);
-            g.col2im(d.segment(), d.offset(), n, back.segment(), back.offset());
+            back.fill(Float.NaN); // overwritten everywhere, also where no window reaches
+            g.col2im(d.segment(), d.offset(), n, back.segment(), back.offset(), false);
             assertEquals(dot(col, d), dot(x, back), 1e-4 * Math.max(1, Math.abs(dot(col, d))));
         }
     }
@@ -92,15 +93,20 @@ class Im2colTest {
             }
 
             Tensor once = Tensor.zeros(arena, 1, 3, 6, 6);
-            g.col2im(one.segment(), one.offset(), 1, once.segment(), once.offset());
+            g.col2im(one.segment(), one.offset(), 1, once.segment(), once.offset(), true);
             Tensor twice = Tensor.zeros(arena, 1, 3, 6, 6);
-            g.col2im(one.segment(), one.offset(), 1, twice.segment(), twice.offset());
-            g.col2im(one.segment(), one.offset(), 1, twice.segment(), twice.offset());
+            g.col2im(one.segment(), one.offset(), 1, twice.segment(), twice.offset(), true);
+            g.col2im(one.segment(), one.offset(), 1, twice.segment(), twice.offset(), true);
             float[] doubled = once.toArray();
             for (int i = 0; i < doubled.length; i++) {
                 doubled[i] *= 2;
             }
             assertClose(doubled, twice, 1e-6, 0);
+
+            Tensor overwritten = Tensor.zeros(arena, 1, 3, 6, 6);
+            overwritten.fill(5f);
+            g.col2im(one.segment(), one.offset(), 1, overwritten.segment(), overwritten.offset(), false);
+            assertClose(once, overwritten, 0, 0);
         }
     }
 
@@ -121,7 +127,7 @@ class Im2colTest {
             IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class,
                     () -> g.im2col(x.segment(), 0, 2, small.segment(), 0));
             assertTrue(e.getMessage().contains("column matrix"), e.getMessage());
-            assertThrows(IndexOutOfBoundsException.class, () -> g.col2im(small.segment(), 0, 3, x.segment(), 0));
+            assertThrows(IndexOutOfBoundsException.class, () -> g.col2im(small.segment(), 0, 3, x.segment(), 0, false));
             assertThrows(IllegalArgumentException.class, () -> new Im2col(2, 4, 4, 3, 3, 1, 0, 3, 2));
         }
     }
