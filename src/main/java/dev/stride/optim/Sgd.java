@@ -1,6 +1,7 @@
 package dev.stride.optim;
 
 import dev.stride.nn.Parameter;
+import dev.stride.tensor.HeapChunks;
 import dev.stride.tensor.Tensor;
 
 import java.lang.foreign.Arena;
@@ -44,36 +45,48 @@ public final class Sgd extends Optimizer {
     protected void update(int index, Parameter p, long updates) {
         float lr = (float) lr();
         float wd = decayFor(p, spec.weightDecay(), spec.decayWeightsOnly());
-        MemorySegment ps = p.value().segment(), gs = p.grad().segment();
-        long po = p.value().offset(), go = p.grad().offset(), n = p.value().size();
-        if (velocity == null) {
-            for (long i = 0; i < n; i++) {
-                float w = ps.getAtIndex(Tensor.FLOAT, po + i);
-                float g = gs.getAtIndex(Tensor.FLOAT, go + i) + wd * w;
-                ps.setAtIndex(Tensor.FLOAT, po + i, w - lr * g);
-            }
-            return;
-        }
+        MemorySegment ps = p.value().segment();
+        MemorySegment gs = p.grad().segment();
+        long po = p.value().offset();
+        long go = p.grad().offset();
+        long n = p.value().size();
         float mu = (float) spec.momentum();
-        MemorySegment vs = velocity[index].segment();
-        long vo = velocity[index].offset();
-        // Branch on Nesterov outside the loop so each loop body is straight-line code.
-        if (spec.nesterov()) {
-            for (long i = 0; i < n; i++) {
-                float w = ps.getAtIndex(Tensor.FLOAT, po + i);
-                float g = gs.getAtIndex(Tensor.FLOAT, go + i) + wd * w;
-                float v = mu * vs.getAtIndex(Tensor.FLOAT, vo + i) + g;
-                vs.setAtIndex(Tensor.FLOAT, vo + i, v);
-                ps.setAtIndex(Tensor.FLOAT, po + i, w - lr * (g + mu * v));
+        MemorySegment vs = velocity == null ? null : velocity[index].segment();
+        long vo = velocity == null ? 0 : velocity[index].offset();
+        // Through heap chunks, where C2 vectorises the arithmetic (see HeapChunks): VGG-small's
+        // step spent 12.3 ms here with the same loops over segments. Each branch below is one
+        // straight-line loop body; the float operations and their order are those of PyTorch.
+        HeapChunks chunk = HeapChunks.get();
+        float[] w = chunk.a;
+        float[] g = chunk.b;
+        float[] v = chunk.c;
+        for (long at = 0; at < n; at += HeapChunks.SIZE) {
+            int len = (int) Math.min(HeapChunks.SIZE, n - at);
+            HeapChunks.load(ps, po + at, w, len);
+            HeapChunks.load(gs, go + at, g, len);
+            if (vs == null) {
+                for (int i = 0; i < len; i++) {
+                    w[i] = w[i] - lr * (g[i] + wd * w[i]);
+                }
+            } else {
+                HeapChunks.load(vs, vo + at, v, len);
+                if (spec.nesterov()) {
+                    for (int i = 0; i < len; i++) {
+                        float gi = g[i] + wd * w[i];
+                        float vi = mu * v[i] + gi;
+                        v[i] = vi;
+                        w[i] = w[i] - lr * (gi + mu * vi);
+                    }
+                } else {
+                    for (int i = 0; i < len; i++) {
+                        float vi = mu * v[i] + (g[i] + wd * w[i]);
+                        v[i] = vi;
+                        w[i] = w[i] - lr * vi;
+                    }
+                }
+                HeapChunks.store(v, len, vs, vo + at);
             }
-        } else {
-            for (long i = 0; i < n; i++) {
-                float w = ps.getAtIndex(Tensor.FLOAT, po + i);
-                float g = gs.getAtIndex(Tensor.FLOAT, go + i) + wd * w;
-                float v = mu * vs.getAtIndex(Tensor.FLOAT, vo + i) + g;
-                vs.setAtIndex(Tensor.FLOAT, vo + i, v);
-                ps.setAtIndex(Tensor.FLOAT, po + i, w - lr * v);
-            }
+            HeapChunks.store(w, len, ps, po + at);
         }
     }
 
