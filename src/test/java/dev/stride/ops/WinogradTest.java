@@ -1,0 +1,99 @@
+package dev.stride.ops;
+
+import dev.stride.tensor.Tensor;
+import dev.stride.testing.DirectConv;
+import dev.stride.testing.GradientCheck;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+import static dev.stride.tensor.Tensor.FLOAT;
+import static dev.stride.testing.TensorAssert.assertClose;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** F(2x2, 3x3) transforms plus the 16 products, against the direct convolution, both directions. */
+class WinogradTest {
+
+    @ParameterizedTest(name = "n {0}, C {1}, {2}x{3}, K {4}, pad {5}")
+    @CsvSource({
+            "1, 1, 4, 4, 1, 0",     // one tile exactly
+            "2, 3, 6, 6, 4, 1",     // 'same' padding, even size
+            "2, 5, 7, 9, 3, 1",     // odd sizes: the last tiles overhang the output
+            "3, 2, 5, 5, 6, 0",     // valid, odd output (3x3)
+            "1, 4, 5, 6, 2, 2",     // the input gradient's padding of a valid layer
+            "2, 11, 8, 8, 13, 1",   // channels not multiples of anything
+            "1, 2, 1, 3, 2, 1",     // one input row
+    })
+    void forwardAndInputGradientMatchTheDirectConvolution(int n, int c, int h, int w, int k, int pad) {
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor x = GradientCheck.random(arena, 1, n, c, h, w);
+            Tensor weights = GradientCheck.random(arena, 2, k, c, 3, 3);
+            Tensor bias = GradientCheck.random(arena, 3, k);
+            Winograd forward = new Winograd(c, h, w, pad);
+            DirectConv oracle = new DirectConv(n, c, h, w, k, 3, 3, 1, pad, forward.outH(), forward.outW());
+
+            Tensor y = Tensor.zeros(arena, n, k, forward.outH(), forward.outW());
+            y.fill(Float.NaN); // every output is written
+            run(arena, forward, x, weights, false, c, k, n, bias, y);
+            assertClose(oracle.forward(x.toArray(), weights.toArray(), bias.toArray()), y, 1e-5, 1e-5);
+
+            // dX: the same algorithm over dY with padding 2 - pad and the filters rotated and transposed.
+            Tensor dy = GradientCheck.random(arena, 4, n, k, forward.outH(), forward.outW());
+            Winograd backward = new Winograd(k, forward.outH(), forward.outW(), 2 - pad);
+            assertEquals(h, backward.outH());
+            assertEquals(w, backward.outW());
+            Tensor dx = Tensor.zeros(arena, n, c, h, w);
+            run(arena, backward, dy, weights, true, k, c, n, null, dx);
+            assertClose(oracle.inputGrad(dy.toArray(), weights.toArray()), dx, 1e-5, 1e-5);
+        }
+    }
+
+    @Test
+    void onlyThreeByThreeAtStrideOneWithPaddingUpToTwo() {
+        assertTrue(Winograd.supports(3, 3, 1, 1));
+        assertTrue(Winograd.supports(3, 3, 1, 0));
+        assertFalse(Winograd.supports(3, 3, 2, 1));
+        assertFalse(Winograd.supports(5, 5, 1, 2));
+        assertFalse(Winograd.supports(3, 3, 1, 3));
+        assertThrows(IllegalArgumentException.class, () -> new Winograd(3, 1, 1, 0));
+    }
+
+    /**
+     * Transforms the filters and {@code in}'s tiles, multiplies the 16 element matrices with plain
+     * loops in double (the layer uses GEMM), and transforms back into {@code out}.
+     */
+    private static void run(Arena arena, Winograd g, Tensor in, Tensor weights, boolean flip, int inChannels,
+                            int outChannels, int n, Tensor bias, Tensor out) {
+        int tiles = n * g.tilesPerSample();
+        MemorySegment u = arena.allocate(FLOAT, 16L * inChannels * outChannels);
+        MemorySegment v = arena.allocate(FLOAT, 16L * inChannels * tiles);
+        MemorySegment m = arena.allocate(FLOAT, 16L * outChannels * tiles);
+        // U is [16][K][C] of the layer's filters; the input gradient's direction reads it transposed
+        // (its input channels are the layer's K) at the rotated element.
+        int fk = flip ? inChannels : outChannels;
+        int fc = flip ? outChannels : inChannels;
+        Winograd.transformFilters(weights.segment(), weights.offset(), fk, fc, u, 0);
+        g.transformInput(in.segment(), in.offset(), n, v, 0);
+        for (int e = 0; e < 16; e++) {
+            for (int o = 0; o < outChannels; o++) {
+                for (int t = 0; t < tiles; t++) {
+                    double sum = 0;
+                    for (int i = 0; i < inChannels; i++) {
+                        long ui = flip ? ((long) Winograd.rotatedElement(e) * inChannels + i) * outChannels + o
+                                : ((long) e * outChannels + o) * inChannels + i;
+                        sum += (double) u.getAtIndex(FLOAT, ui) * v.getAtIndex(FLOAT, ((long) e * inChannels + i) * tiles + t);
+                    }
+                    m.setAtIndex(FLOAT, ((long) e * outChannels + o) * tiles + t, (float) sum);
+                }
+            }
+        }
+        g.transformOutput(m, 0, n, outChannels, bias == null ? null : bias.segment(), bias == null ? 0 : bias.offset(),
+                out.segment(), out.offset());
+    }
+}
