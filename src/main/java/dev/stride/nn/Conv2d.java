@@ -59,11 +59,16 @@ public final class Conv2d extends Layer {
     static final long KEEP_COLUMNS_FLOATS = 1L << 21;
     /** Output rows narrower than this make im2col pay per row, so small layers keep their columns; see the class comment. */
     static final int KEEP_COLUMNS_BELOW_WIDTH = 16;
+    /** Fewest input and output channels for which a 3x3 stride-1 layer uses {@link WinogradConv}. */
+    static final int WINOGRAD_MIN_CHANNELS = 128;
+    /** {@code -Dstride.winograd=false} keeps every layer on im2col, for comparisons. */
+    public static final String WINOGRAD_PROPERTY = "stride.winograd";
 
     private final Conv2dSpec spec;
     private final Gemm gemm;
     private final int minColumns;
     private final long keepColumnsFloats;
+    private final int winogradMinChannels;
 
     private Parameter weight;      // value and grad (K, C, kH, kW), used as a K x C*kH*kW matrix
     private Parameter bias;        // value and grad (K), or null
@@ -71,6 +76,7 @@ public final class Conv2d extends Layer {
 
     private Shape input;           // (N, C, H, W) built for
     private Im2col im2col;
+    private WinogradConv winograd; // the forward and input gradient of a suitable 3x3 layer, else null
     private int samplesPerGemm;
     private long zOffset;          // where the (K, samples*outH*outW) group product starts in a part's scratch
     private long partFloats;       // scratch per part: columns (C*kH*kW, samples*outH*outW), then the group product
@@ -108,6 +114,12 @@ public final class Conv2d extends Layer {
 
     /** For tests and measurements: {@code keepColumnsFloats} 0 makes backward always recompute im2col. */
     Conv2d(Conv2dSpec spec, Gemm gemm, int minColumns, long keepColumnsFloats) {
+        this(spec, gemm, minColumns, keepColumnsFloats,
+                Boolean.parseBoolean(System.getProperty(WINOGRAD_PROPERTY, "true")) ? WINOGRAD_MIN_CHANNELS : Integer.MAX_VALUE);
+    }
+
+    /** For tests and measurements: {@code winogradMinChannels} 1 uses Winograd wherever it applies, MAX_VALUE never. */
+    Conv2d(Conv2dSpec spec, Gemm gemm, int minColumns, long keepColumnsFloats, int winogradMinChannels) {
         if (minColumns < 1) {
             throw new IllegalArgumentException("minColumns must be at least 1, got " + minColumns);
         }
@@ -115,6 +127,7 @@ public final class Conv2d extends Layer {
         this.gemm = gemm;
         this.minColumns = minColumns;
         this.keepColumnsFloats = keepColumnsFloats;
+        this.winogradMinChannels = winogradMinChannels;
     }
 
     public Conv2dSpec spec() {
@@ -176,6 +189,10 @@ public final class Conv2d extends Layer {
         long groupColumns = (long) samplesPerGemm * columns;
         zOffset = im2col.isIdentity() ? 0 : im2col.rows() * groupColumns;
         partFloats = zOffset + (samplesPerGemm > 1 ? k * groupColumns : 0);
+        winograd = WinogradConv.suits(spec, winogradMinChannels) ? new WinogradConv(spec, in, gemm, arena, perPart) : null;
+        if (winograd != null) {
+            partFloats = Math.max(partFloats, winograd.partFloats());
+        }
         workspace.reserve(parts * partFloats);
         this.workspace = workspace;
         this.input = in;
@@ -183,7 +200,7 @@ public final class Conv2d extends Layer {
         inputGrad = Tensor.zeros(arena, in);
         partRows = new float[parts][(int) groupColumns];
         long batchColumnFloats = sampleFloats * in.dim(0);
-        keptColumns = !im2col.isIdentity() && out.dim(3) < KEEP_COLUMNS_BELOW_WIDTH && batchColumnFloats <= keepColumnsFloats
+        keptColumns = winograd == null && !im2col.isIdentity() && out.dim(3) < KEEP_COLUMNS_BELOW_WIDTH && batchColumnFloats <= keepColumnsFloats
                 ? Tensor.zeros(arena, Shape.of(in.dim(0), im2col.rows(), columns)) : null;
         weightGradParts = parts > 1 ? new PartGradients(arena, parts, weight.grad()) : null;
         biasGradParts = parts > 1 && bias != null ? new PartGradients(arena, parts, bias.grad()) : null;
@@ -202,6 +219,9 @@ public final class Conv2d extends Layer {
             outputView = output.firstBatch(n);
         }
         lastInput = x;
+        if (winograd != null) {
+            winograd.prepare(weight.value());
+        }
         parallel.forEach(n, forwardParts);
         return outputView;
     }
@@ -211,6 +231,10 @@ public final class Conv2d extends Layer {
         Tensor x = lastInput;
         MemorySegment ws = workspace.segment();
         long base = part * partFloats;
+        if (winograd != null) {
+            winograd.forward(x, from, to, ws, base, output, bias == null ? null : bias.value());
+            return;
+        }
         int k = spec.outChannels();
         int rows = im2col.rows();
         int perSample = im2col.columnsPerSample();
@@ -311,7 +335,7 @@ public final class Conv2d extends Layer {
             if (bias != null) {
                 accumulateRowSums(dzSeg, dzOff, cols, dbSeg, dbOff, partRows[part]);
             }
-            if (pendingInputGrad) {
+            if (pendingInputGrad && winograd == null) {
                 long dxOff = inputGrad.offset() + first * im2col.inputSampleSize();
                 if (im2col.isIdentity()) {
                     gemm.sgemm(true, false, rows, cols, k, 1f, w.segment(), w.offset(), dzSeg, dzOff,
@@ -322,6 +346,9 @@ public final class Conv2d extends Layer {
                     im2col.col2im(ws, base, samples, inputGrad.segment(), dxOff, false);
                 }
             }
+        }
+        if (pendingInputGrad && winograd != null) {
+            winograd.inputGrad(dy, from, to, ws, base, inputGrad);
         }
     }
 

@@ -60,9 +60,13 @@ public final class Winograd {
         return kernelH == 3 && kernelW == 3 && stride == 1 && padding >= 0 && padding <= 2;
     }
 
-    /** 2x2 output tiles per sample. */
+    /**
+     * Tile slots per sample in V and M: tile rows times (tile columns + 1). Each tile row carries
+     * one slot past its last tile, whose values are never used: with it, every transform step is
+     * one unit-stride loop over a sample's slots, which C2 vectorises (see {@link #transformInput}).
+     */
     public int tilesPerSample() {
-        return tilesH * tilesW;
+        return tilesH * (tilesW + 1);
     }
 
     public int outH() {
@@ -135,110 +139,153 @@ public final class Winograd {
      * V = B^T d B for every tile of {@code samples} NCHW samples at {@code xOffset}, into
      * [16][C][samples * tilesPerSample()] at {@code vOffset}. Positions in the padding, and past
      * the input where the last tile overhangs an odd-sized output, read as zero.
+     *
+     * <p>How: tile (th, tw) reads padded rows 2th..2th+3 and columns 2tw..2tw+3. Each padded plane
+     * is split into four quarters by row and column parity, (tilesH + 1) x (tilesW + 1) each; then
+     * a tile's rows 2th, 2th+1, 2th+2, 2th+3 are quarter rows th, th, th+1, th+1, and its columns
+     * likewise, so both 1-D transforms become flat loops over slot j reading j, j + 1 and j + L.
+     * The first version picked the four columns of every tile with stride-2 reads and measured 4x
+     * slower.
      */
     public void transformInput(MemorySegment x, long xOffset, int samples, MemorySegment v, long vOffset) {
         int plane = height * width;
-        int paddedW = 2 * tilesW + 2;
-        int paddedH = 2 * tilesH + 2;
-        int tiles = tilesPerSample();
-        long ld = (long) samples * tiles;
-        Scratch s = SCRATCH.get().ensure(plane, paddedH * paddedW, paddedW, tiles);
+        int row = tilesW + 1;                   // L: a quarter's row length, and slots per tile row
+        int quarter = (tilesH + 1) * row;
+        int slots = tilesPerSample();
+        int ld = samples * slots;
+        Scratch s = SCRATCH.get().ensure(plane, quarter + 1, slots + 1, ELEMENTS * ld);
         float[] in = s.in;
-        float[] p = s.padded;
-        float[] w0 = s.w0;
-        float[] w1 = s.w1;
-        float[] w2 = s.w2;
-        float[] w3 = s.w3;
-        float[] out = s.tiles; // [16][tiles] for one channel of one sample
-        Arrays.fill(p, 0, paddedH * paddedW, 0f); // the border stays zero; the interior is overwritten
-        for (int n = 0; n < samples; n++) {
-            for (int c = 0; c < channels; c++) {
+        float[][] q = s.quarters;               // [row parity * 2 + column parity][quarter row * L + quarter column]
+        float[][] a = s.rows;                   // B^T d for even columns (a[0..3]) and odd ones (a[4..7])
+        float[] out = s.tiles;                  // [16][samples * slots] for one channel
+        for (float[] part : q) {
+            Arrays.fill(part, 0, quarter + 1, 0f); // the padding; the interior is overwritten for every plane
+        }
+        for (int c = 0; c < channels; c++) {
+            for (int n = 0; n < samples; n++) {
                 MemorySegment.copy(x, FLOAT, (xOffset + ((long) n * channels + c) * plane) * Float.BYTES, in, 0, plane);
                 for (int r = 0; r < height; r++) {
-                    System.arraycopy(in, r * width, p, (r + pad) * paddedW + pad, width);
-                }
-                for (int th = 0; th < tilesH; th++) {
-                    int r0 = 2 * th * paddedW;
-                    int r1 = r0 + paddedW;
-                    int r2 = r1 + paddedW;
-                    int r3 = r2 + paddedW;
-                    for (int q = 0; q < paddedW; q++) { // B^T d: the rows, for every column at once
-                        w0[q] = p[r0 + q] - p[r2 + q];
-                        w1[q] = p[r1 + q] + p[r2 + q];
-                        w2[q] = p[r2 + q] - p[r1 + q];
-                        w3[q] = p[r1 + q] - p[r3 + q];
+                    int pr = r + pad;
+                    int at = (pr >> 1) * row;
+                    // Input column col lands in padded column col + pad: even ones in one quarter, odd in the other.
+                    float[] even = q[(pr & 1) * 2];
+                    float[] odd = q[(pr & 1) * 2 + 1];
+                    int first = pad & 1; // the first input column whose padded column is even
+                    for (int col = first; col < width; col += 2) {
+                        even[at + ((col + pad) >> 1)] = in[r * width + col];
                     }
-                    int t = th * tilesW;
-                    pickColumns(w0, out, 0, t, tiles);
-                    pickColumns(w1, out, 4, t, tiles);
-                    pickColumns(w2, out, 8, t, tiles);
-                    pickColumns(w3, out, 12, t, tiles);
+                    for (int col = 1 - first; col < width; col += 2) {
+                        odd[at + ((col + pad) >> 1)] = in[r * width + col];
+                    }
+                }
+                for (int par = 0; par < 2; par++) { // B^T d over the rows, for even then odd columns
+                    float[] re = q[par];
+                    float[] ro = q[2 + par];
+                    float[] a0 = a[4 * par];
+                    float[] a1 = a[4 * par + 1];
+                    float[] a2 = a[4 * par + 2];
+                    float[] a3 = a[4 * par + 3];
+                    for (int j = 0; j < slots; j++) {
+                        a0[j] = re[j] - re[j + row];
+                        a1[j] = ro[j] + re[j + row];
+                        a2[j] = re[j + row] - ro[j];
+                        a3[j] = ro[j] - ro[j + row];
+                    }
+                }
+                // (.) B over the columns, into one array per element with the plain index j: C2
+                // vectorises a loop only when its stores carry no offset (measured: a store to
+                // out[base + j] ran at scalar speed, out[j] 4x faster). Then one copy per element.
+                float[][] h = s.elements;
+                for (int i = 0; i < 4; i++) {
+                    float[] e = a[i];
+                    float[] o = a[4 + i];
+                    float[] h0 = h[4 * i];
+                    float[] h1 = h[4 * i + 1];
+                    float[] h2 = h[4 * i + 2];
+                    float[] h3 = h[4 * i + 3];
+                    for (int j = 0; j < slots; j++) {
+                        h0[j] = e[j] - e[j + 1];
+                        h1[j] = o[j] + e[j + 1];
+                        h2[j] = e[j + 1] - o[j];
+                        h3[j] = o[j] - o[j + 1];
+                    }
                 }
                 for (int e = 0; e < ELEMENTS; e++) {
-                    long at = vOffset + ((long) e * channels + c) * ld + (long) n * tiles;
-                    MemorySegment.copy(out, e * tiles, v, FLOAT, at * Float.BYTES, tiles);
+                    System.arraycopy(h[e], 0, out, e * ld + n * slots, slots);
                 }
             }
-        }
-    }
-
-    /** (.) B for one transformed row: the four elements of every tile in the row, to out[(first + j) * tiles + t]. */
-    private void pickColumns(float[] row, float[] out, int first, int t, int tiles) {
-        int o0 = first * tiles + t;
-        int o1 = o0 + tiles;
-        int o2 = o1 + tiles;
-        int o3 = o2 + tiles;
-        for (int tw = 0, q = 0; tw < tilesW; tw++, q += 2) {
-            float a = row[q];
-            float b = row[q + 1];
-            float c = row[q + 2];
-            float d = row[q + 3];
-            out[o0 + tw] = a - c;
-            out[o1 + tw] = b + c;
-            out[o2 + tw] = c - b;
-            out[o3 + tw] = b - d;
+            for (int e = 0; e < ELEMENTS; e++) {
+                long at = vOffset + ((long) e * channels + c) * ld;
+                MemorySegment.copy(out, e * ld, v, FLOAT, at * Float.BYTES, ld);
+            }
         }
     }
 
     /**
      * Y = A^T m A for every tile: reads M [16][K][samples * tilesPerSample()] at {@code mOffset} and
      * overwrites the (samples, K, outH, outW) NCHW output at {@code yOffset}, adding {@code bias[k]}
-     * (when {@code bias} is not null) to every output of filter k.
+     * (when {@code bias} is not null) to every output of filter k. The arithmetic is one flat loop
+     * over the slots of all samples; only placing the 2x2 blocks into the plane is strided.
      */
     public void transformOutput(MemorySegment m, long mOffset, int samples, int k, MemorySegment bias, long biasOffset,
                                 MemorySegment y, long yOffset) {
-        int tiles = tilesPerSample();
-        long ld = (long) samples * tiles;
+        int row = tilesW + 1;
+        int slots = tilesPerSample();
+        int ld = samples * slots;
         int evenW = 2 * tilesW;
         int outPlane = outH * outW;
-        Scratch s = SCRATCH.get().ensure(0, 4 * tilesH * tilesW, 0, tiles);
-        float[] mt = s.tiles;     // [16][tiles]
-        float[] yp = s.padded;    // (2 tilesH, 2 tilesW): the output plane, rounded up to whole tiles
-        for (int n = 0; n < samples; n++) {
-            for (int f = 0; f < k; f++) {
-                for (int e = 0; e < ELEMENTS; e++) {
-                    long at = mOffset + ((long) e * k + f) * ld + (long) n * tiles;
-                    MemorySegment.copy(m, FLOAT, at * Float.BYTES, mt, e * tiles, tiles);
-                }
-                float b = bias == null ? 0f : bias.getAtIndex(FLOAT, biasOffset + f);
+        Scratch s = SCRATCH.get().ensure(4 * tilesH * tilesW, 0, ld, 0);
+        float[][] mt = s.elements; // [16][samples * slots] for one filter: one array each, see transformInput
+        float[] y00 = s.rows[0];
+        float[] y01 = s.rows[1];
+        float[] y10 = s.rows[2];
+        float[] y11 = s.rows[3];
+        float[] yp = s.in;        // (2 tilesH, 2 tilesW): one output plane, rounded up to whole tiles
+        for (int f = 0; f < k; f++) {
+            for (int e = 0; e < ELEMENTS; e++) {
+                MemorySegment.copy(m, FLOAT, (mOffset + ((long) e * k + f) * ld) * Float.BYTES, mt[e], 0, ld);
+            }
+            float b = bias == null ? 0f : bias.getAtIndex(FLOAT, biasOffset + f);
+            float[] m0 = mt[0];
+            float[] m1 = mt[1];
+            float[] m2 = mt[2];
+            float[] m3 = mt[3];
+            float[] m4 = mt[4];
+            float[] m5 = mt[5];
+            float[] m6 = mt[6];
+            float[] m7 = mt[7];
+            float[] m8 = mt[8];
+            float[] m9 = mt[9];
+            float[] m10 = mt[10];
+            float[] m11 = mt[11];
+            float[] m12 = mt[12];
+            float[] m13 = mt[13];
+            float[] m14 = mt[14];
+            float[] m15 = mt[15];
+            for (int j = 0; j < ld; j++) {
+                // A^T m: two rows of four (u, l), then (.) A: two columns of each.
+                float u0 = m0[j] + m4[j] + m8[j];
+                float u1 = m1[j] + m5[j] + m9[j];
+                float u2 = m2[j] + m6[j] + m10[j];
+                float u3 = m3[j] + m7[j] + m11[j];
+                float l0 = m4[j] - m8[j] - m12[j];
+                float l1 = m5[j] - m9[j] - m13[j];
+                float l2 = m6[j] - m10[j] - m14[j];
+                float l3 = m7[j] - m11[j] - m15[j];
+                y00[j] = u0 + u1 + u2 + b;
+                y01[j] = u1 - u2 - u3 + b;
+                y10[j] = l0 + l1 + l2 + b;
+                y11[j] = l1 - l2 - l3 + b;
+            }
+            for (int n = 0; n < samples; n++) {
                 for (int th = 0; th < tilesH; th++) {
-                    int top = 2 * th * evenW;
-                    for (int tw = 0; tw < tilesW; tw++) {
-                        int t = th * tilesW + tw;
-                        // A^T m: two rows of four, then (.) A: two columns of each.
-                        float u0 = mt[t] + mt[4 * tiles + t] + mt[8 * tiles + t];
-                        float u1 = mt[tiles + t] + mt[5 * tiles + t] + mt[9 * tiles + t];
-                        float u2 = mt[2 * tiles + t] + mt[6 * tiles + t] + mt[10 * tiles + t];
-                        float u3 = mt[3 * tiles + t] + mt[7 * tiles + t] + mt[11 * tiles + t];
-                        float l0 = mt[4 * tiles + t] - mt[8 * tiles + t] - mt[12 * tiles + t];
-                        float l1 = mt[5 * tiles + t] - mt[9 * tiles + t] - mt[13 * tiles + t];
-                        float l2 = mt[6 * tiles + t] - mt[10 * tiles + t] - mt[14 * tiles + t];
-                        float l3 = mt[7 * tiles + t] - mt[11 * tiles + t] - mt[15 * tiles + t];
-                        int o = top + 2 * tw;
-                        yp[o] = u0 + u1 + u2 + b;
-                        yp[o + 1] = u1 - u2 - u3 + b;
-                        yp[o + evenW] = l0 + l1 + l2 + b;
-                        yp[o + evenW + 1] = l1 - l2 - l3 + b;
+                    int j = n * slots + th * row;
+                    int o = 2 * th * evenW;
+                    for (int tw = 0; tw < tilesW; tw++, j++, o += 2) {
+                        yp[o] = y00[j];
+                        yp[o + 1] = y01[j];
+                        yp[o + evenW] = y10[j];
+                        yp[o + evenW + 1] = y11[j];
                     }
                 }
                 long at = yOffset + ((long) n * k + f) * outPlane;
@@ -253,14 +300,12 @@ public final class Winograd {
         }
     }
 
-    /** One thread's heap planes, grown to the largest geometry seen and then reused. */
+    /** One thread's heap arrays, grown to the largest geometry seen and then reused. */
     private static final class Scratch {
         float[] in = new float[0];
-        float[] padded = new float[0];
-        float[] w0 = new float[0];
-        float[] w1 = new float[0];
-        float[] w2 = new float[0];
-        float[] w3 = new float[0];
+        final float[][] quarters = new float[4][0];
+        final float[][] rows = new float[8][0];
+        final float[][] elements = new float[ELEMENTS][0];
         float[] tiles = new float[0];
         float[] filters = new float[0];
         final float[] gg = new float[12];
@@ -275,21 +320,28 @@ public final class Winograd {
             return this;
         }
 
-        Scratch ensure(int plane, int paddedPlane, int paddedW, int tileCount) {
+        /** in: a plane; quarters: one quarter plane each; rows: one sample's (or group's) slots each; tiles: [16][slots]. */
+        Scratch ensure(int plane, int quarter, int rowLength, int tileFloats) {
             if (in.length < plane) {
                 in = new float[plane];
             }
-            if (padded.length < paddedPlane) {
-                padded = new float[paddedPlane];
+            for (int i = 0; i < 4; i++) {
+                if (quarters[i].length < quarter) {
+                    quarters[i] = new float[quarter];
+                }
             }
-            if (w0.length < paddedW) {
-                w0 = new float[paddedW];
-                w1 = new float[paddedW];
-                w2 = new float[paddedW];
-                w3 = new float[paddedW];
+            for (int i = 0; i < 8; i++) {
+                if (rows[i].length < rowLength) {
+                    rows[i] = new float[rowLength];
+                }
             }
-            if (tiles.length < ELEMENTS * tileCount) {
-                tiles = new float[ELEMENTS * tileCount];
+            for (int i = 0; i < ELEMENTS; i++) {
+                if (elements[i].length < rowLength) {
+                    elements[i] = new float[rowLength];
+                }
+            }
+            if (tiles.length < tileFloats) {
+                tiles = new float[tileFloats];
             }
             return this;
         }

@@ -25,13 +25,21 @@ class Conv2dTest {
     private static final double ATOL = 1e-4;
 
     /**
-     * Every geometry with every backend: one GEMM per sample, the whole batch in one GEMM, and the
-     * whole batch again with backward recomputing im2col instead of keeping the forward's columns.
+     * Every geometry with every backend: one GEMM per sample, the whole batch in one GEMM, the
+     * whole batch again with backward recomputing im2col instead of keeping the forward's columns,
+     * and Winograd wherever it applies (3x3 at stride 1), whatever the channel count.
      */
     static Stream<Arguments> geometries() {
+        int never = Integer.MAX_VALUE;
         return Arrays.stream(ConvCase.all()).flatMap(c -> Backends.all().stream().flatMap(g ->
-                Stream.of(Arguments.of(c, g, 1, Conv2d.KEEP_COLUMNS_FLOATS), Arguments.of(c, g, 1 << 20, Conv2d.KEEP_COLUMNS_FLOATS),
-                        Arguments.of(c, g, 1 << 20, 0L))));
+                Stream.of(Arguments.of(c, g, 1, Conv2d.KEEP_COLUMNS_FLOATS, never),
+                        Arguments.of(c, g, 1 << 20, Conv2d.KEEP_COLUMNS_FLOATS, never),
+                        Arguments.of(c, g, 1 << 20, 0L, never),
+                        Arguments.of(c, g, 1 << 20, Conv2d.KEEP_COLUMNS_FLOATS, 1))));
+    }
+
+    static Stream<Arguments> winogradGeometriesAndBackends() {
+        return geometriesAndBackends().filter(a -> WinogradConv.suits(((ConvCase) a.get()[0]).spec(), 1));
     }
 
     static Stream<Arguments> geometriesAndBackends() {
@@ -44,7 +52,12 @@ class Conv2dTest {
     }
 
     static Conv2d built(ConvCase cc, Gemm gemm, int minColumns, long keepColumnsFloats, Arena arena, long seed) {
-        Conv2d conv = new Conv2d(cc.spec(), gemm, minColumns, keepColumnsFloats);
+        return built(cc, gemm, minColumns, keepColumnsFloats, Integer.MAX_VALUE, arena, seed);
+    }
+
+    static Conv2d built(ConvCase cc, Gemm gemm, int minColumns, long keepColumnsFloats, int winogradMinChannels,
+                        Arena arena, long seed) {
+        Conv2d conv = new Conv2d(cc.spec(), gemm, minColumns, keepColumnsFloats, winogradMinChannels);
         conv.build(Shape.of(cc.n(), cc.c(), cc.h(), cc.w()), arena, new Workspace(arena));
         for (Parameter p : conv.parameters()) {
             p.value().copyFrom(GradientCheck.random(arena, seed++, p.value().shape().dims()));
@@ -52,11 +65,12 @@ class Conv2dTest {
         return conv;
     }
 
-    @ParameterizedTest(name = "{0}, {1}, minColumns {2}, keepColumnsFloats {3}")
+    @ParameterizedTest(name = "{0}, {1}, minColumns {2}, keepColumnsFloats {3}, winogradMinChannels {4}")
     @MethodSource("geometries")
-    void matchesTheDirectConvolutionForwardAndBackward(ConvCase cc, Gemm gemm, int minColumns, long keepColumnsFloats) {
+    void matchesTheDirectConvolutionForwardAndBackward(ConvCase cc, Gemm gemm, int minColumns, long keepColumnsFloats,
+                                                       int winogradMinChannels) {
         try (Arena arena = Arena.ofConfined()) {
-            Conv2d conv = built(cc, gemm, minColumns, keepColumnsFloats, arena, 1);
+            Conv2d conv = built(cc, gemm, minColumns, keepColumnsFloats, winogradMinChannels, arena, 1);
             Tensor x = GradientCheck.random(arena, 2, cc.n(), cc.c(), cc.h(), cc.w());
             DirectConv oracle = cc.oracle(cc.n());
             float[] w = conv.weight().value().toArray();
@@ -81,6 +95,16 @@ class Conv2dTest {
     void gradientsMatchFiniteDifferences(ConvCase cc, Gemm gemm) {
         try (Arena arena = Arena.ofConfined()) {
             Conv2d conv = built(cc, gemm, Conv2d.MIN_COLUMNS, arena, 11);
+            GradientCheck.checkLayer(conv, GradientCheck.random(arena, 12, cc.n(), cc.c(), cc.h(), cc.w()), 13);
+        }
+    }
+
+    /** The Winograd path's forward and input gradient against finite differences, where it applies. */
+    @ParameterizedTest(name = "{0}, {1}")
+    @MethodSource("winogradGeometriesAndBackends")
+    void winogradGradientsMatchFiniteDifferences(ConvCase cc, Gemm gemm) {
+        try (Arena arena = Arena.ofConfined()) {
+            Conv2d conv = built(cc, gemm, Conv2d.MIN_COLUMNS, Conv2d.KEEP_COLUMNS_FLOATS, 1, arena, 11);
             GradientCheck.checkLayer(conv, GradientCheck.random(arena, 12, cc.n(), cc.c(), cc.h(), cc.w()), 13);
         }
     }
