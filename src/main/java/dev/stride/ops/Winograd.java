@@ -30,6 +30,8 @@ public final class Winograd {
     public static final int ELEMENTS = 16;
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+    /** Floats of slots per element that one pass of {@link #transformInput} makes (64 KB per array). */
+    private static final int CHUNK_FLOATS = 1 << 14;
 
     private final int channels;
     private final int height;
@@ -61,12 +63,13 @@ public final class Winograd {
     }
 
     /**
-     * Tile slots per sample in V and M: tile rows times (tile columns + 1). Each tile row carries
-     * one slot past its last tile, whose values are never used: with it, every transform step is
-     * one unit-stride loop over a sample's slots, which C2 vectorises (see {@link #transformInput}).
+     * Tile slots per sample in V and M: (tile rows + 1) times (tile columns + 1). The slots past the
+     * last tile of each row and the last row of slots hold values that are never used: with them,
+     * every transform step is one unit-stride loop over many planes at once, which C2 vectorises
+     * (see {@link #transformInput}), at the price of GEMM columns that are thrown away.
      */
     public int tilesPerSample() {
-        return tilesH * (tilesW + 1);
+        return (tilesH + 1) * (tilesW + 1);
     }
 
     public int outH() {
@@ -150,73 +153,83 @@ public final class Winograd {
     public void transformInput(MemorySegment x, long xOffset, int samples, MemorySegment v, long vOffset) {
         int plane = height * width;
         int row = tilesW + 1;                   // L: a quarter's row length, and slots per tile row
-        int quarter = (tilesH + 1) * row;
-        int slots = tilesPerSample();
-        int ld = samples * slots;
-        Scratch s = SCRATCH.get().ensure(plane, quarter + 1, slots + 1, ELEMENTS * ld);
+        int quarter = tilesPerSample();         // a quarter plane: as many floats as a sample has slots
+        int ld = samples * quarter;
+        // Channels per pass: enough planes that the loops run long, few enough that they stay in cache.
+        int chunk = Math.max(1, Math.min(channels, CHUNK_FLOATS / ld));
+        int span = chunk * ld;
+        Scratch s = SCRATCH.get().ensure(plane, span + row, span + 1, 0);
         float[] in = s.in;
-        float[][] q = s.quarters;               // [row parity * 2 + column parity][quarter row * L + quarter column]
+        float[][] q = s.quarters;               // [row parity * 2 + column parity][(channel, sample) block][quarter row * L + column]
         float[][] a = s.rows;                   // B^T d for even columns (a[0..3]) and odd ones (a[4..7])
-        float[] out = s.tiles;                  // [16][samples * slots] for one channel
+        float[][] h = s.elements;               // B^T d B: one array per element
         for (float[] part : q) {
-            Arrays.fill(part, 0, quarter + 1, 0f); // the padding; the interior is overwritten for every plane
+            Arrays.fill(part, 0, span + row, 0f); // the padding; the interior is overwritten for every plane
         }
-        for (int c = 0; c < channels; c++) {
-            for (int n = 0; n < samples; n++) {
+        for (int c0 = 0; c0 < channels; c0 += chunk) {
+            int planes = Math.min(chunk, channels - c0) * samples;
+            for (int b = 0; b < planes; b++) {
+                int c = c0 + b / samples;
+                int n = b % samples;
                 MemorySegment.copy(x, FLOAT, (xOffset + ((long) n * channels + c) * plane) * Float.BYTES, in, 0, plane);
-                for (int r = 0; r < height; r++) {
-                    int pr = r + pad;
-                    int at = (pr >> 1) * row;
-                    // Input column col lands in padded column col + pad: even ones in one quarter, odd in the other.
-                    float[] even = q[(pr & 1) * 2];
-                    float[] odd = q[(pr & 1) * 2 + 1];
-                    int first = pad & 1; // the first input column whose padded column is even
-                    for (int col = first; col < width; col += 2) {
-                        even[at + ((col + pad) >> 1)] = in[r * width + col];
-                    }
-                    for (int col = 1 - first; col < width; col += 2) {
-                        odd[at + ((col + pad) >> 1)] = in[r * width + col];
-                    }
+                splitIntoQuarters(in, q, b * quarter, row);
+            }
+            int len = planes * quarter;
+            for (int par = 0; par < 2; par++) { // B^T d over the rows, for even then odd columns
+                float[] re = q[par];
+                float[] ro = q[2 + par];
+                float[] a0 = a[4 * par];
+                float[] a1 = a[4 * par + 1];
+                float[] a2 = a[4 * par + 2];
+                float[] a3 = a[4 * par + 3];
+                for (int j = 0; j < len; j++) {
+                    a0[j] = re[j] - re[j + row];
+                    a1[j] = ro[j] + re[j + row];
+                    a2[j] = re[j + row] - ro[j];
+                    a3[j] = ro[j] - ro[j + row];
                 }
-                for (int par = 0; par < 2; par++) { // B^T d over the rows, for even then odd columns
-                    float[] re = q[par];
-                    float[] ro = q[2 + par];
-                    float[] a0 = a[4 * par];
-                    float[] a1 = a[4 * par + 1];
-                    float[] a2 = a[4 * par + 2];
-                    float[] a3 = a[4 * par + 3];
-                    for (int j = 0; j < slots; j++) {
-                        a0[j] = re[j] - re[j + row];
-                        a1[j] = ro[j] + re[j + row];
-                        a2[j] = re[j + row] - ro[j];
-                        a3[j] = ro[j] - ro[j + row];
-                    }
-                }
-                // (.) B over the columns, into one array per element with the plain index j: C2
-                // vectorises a loop only when its stores carry no offset (measured: a store to
-                // out[base + j] ran at scalar speed, out[j] 4x faster). Then one copy per element.
-                float[][] h = s.elements;
-                for (int i = 0; i < 4; i++) {
-                    float[] e = a[i];
-                    float[] o = a[4 + i];
-                    float[] h0 = h[4 * i];
-                    float[] h1 = h[4 * i + 1];
-                    float[] h2 = h[4 * i + 2];
-                    float[] h3 = h[4 * i + 3];
-                    for (int j = 0; j < slots; j++) {
-                        h0[j] = e[j] - e[j + 1];
-                        h1[j] = o[j] + e[j + 1];
-                        h2[j] = e[j + 1] - o[j];
-                        h3[j] = o[j] - o[j + 1];
-                    }
-                }
-                for (int e = 0; e < ELEMENTS; e++) {
-                    System.arraycopy(h[e], 0, out, e * ld + n * slots, slots);
+            }
+            // (.) B over the columns, into one array per element with the plain index j: C2
+            // vectorises a loop only when its stores carry no offset (measured: a store to
+            // out[base + j] ran at scalar speed, out[j] 4x faster).
+            for (int i = 0; i < 4; i++) {
+                float[] e = a[i];
+                float[] o = a[4 + i];
+                float[] h0 = h[4 * i];
+                float[] h1 = h[4 * i + 1];
+                float[] h2 = h[4 * i + 2];
+                float[] h3 = h[4 * i + 3];
+                for (int j = 0; j < len; j++) {
+                    h0[j] = e[j] - e[j + 1];
+                    h1[j] = o[j] + e[j + 1];
+                    h2[j] = e[j + 1] - o[j];
+                    h3[j] = o[j] - o[j + 1];
                 }
             }
             for (int e = 0; e < ELEMENTS; e++) {
-                long at = vOffset + ((long) e * channels + c) * ld;
-                MemorySegment.copy(out, e * ld, v, FLOAT, at * Float.BYTES, ld);
+                long at = vOffset + ((long) e * channels + c0) * ld;
+                MemorySegment.copy(h[e], 0, v, FLOAT, at * Float.BYTES, len);
+            }
+        }
+    }
+
+    /**
+     * Copies one (H, W) plane into the four parity quarters of its padded plane at {@code base}:
+     * input (r, col) sits at padded (r + pad, col + pad). Positions never written stay zero.
+     */
+    private void splitIntoQuarters(float[] in, float[][] q, int base, int row) {
+        int first = pad & 1; // the first input column whose padded column is even
+        for (int r = 0; r < height; r++) {
+            int pr = r + pad;
+            int at = base + (pr >> 1) * row;
+            float[] even = q[(pr & 1) * 2];
+            float[] odd = q[(pr & 1) * 2 + 1];
+            int src = r * width;
+            for (int col = first; col < width; col += 2) {
+                even[at + ((col + pad) >> 1)] = in[src + col];
+            }
+            for (int col = 1 - first; col < width; col += 2) {
+                odd[at + ((col + pad) >> 1)] = in[src + col];
             }
         }
     }
@@ -236,46 +249,43 @@ public final class Winograd {
         int outPlane = outH * outW;
         Scratch s = SCRATCH.get().ensure(4 * tilesH * tilesW, 0, ld, 0);
         float[][] mt = s.elements; // [16][samples * slots] for one filter: one array each, see transformInput
-        float[] y00 = s.rows[0];
-        float[] y01 = s.rows[1];
-        float[] y10 = s.rows[2];
-        float[] y11 = s.rows[3];
+        float[] y00 = s.blocks[0];
+        float[] y01 = s.blocks[1];
+        float[] y10 = s.blocks[2];
+        float[] y11 = s.blocks[3];
         float[] yp = s.in;        // (2 tilesH, 2 tilesW): one output plane, rounded up to whole tiles
         for (int f = 0; f < k; f++) {
             for (int e = 0; e < ELEMENTS; e++) {
                 MemorySegment.copy(m, FLOAT, (mOffset + ((long) e * k + f) * ld) * Float.BYTES, mt[e], 0, ld);
             }
             float b = bias == null ? 0f : bias.getAtIndex(FLOAT, biasOffset + f);
-            float[] m0 = mt[0];
-            float[] m1 = mt[1];
-            float[] m2 = mt[2];
-            float[] m3 = mt[3];
-            float[] m4 = mt[4];
-            float[] m5 = mt[5];
-            float[] m6 = mt[6];
-            float[] m7 = mt[7];
-            float[] m8 = mt[8];
-            float[] m9 = mt[9];
-            float[] m10 = mt[10];
-            float[] m11 = mt[11];
-            float[] m12 = mt[12];
-            float[] m13 = mt[13];
-            float[] m14 = mt[14];
-            float[] m15 = mt[15];
-            for (int j = 0; j < ld; j++) {
-                // A^T m: two rows of four (u, l), then (.) A: two columns of each.
-                float u0 = m0[j] + m4[j] + m8[j];
-                float u1 = m1[j] + m5[j] + m9[j];
-                float u2 = m2[j] + m6[j] + m10[j];
-                float u3 = m3[j] + m7[j] + m11[j];
-                float l0 = m4[j] - m8[j] - m12[j];
-                float l1 = m5[j] - m9[j] - m13[j];
-                float l2 = m6[j] - m10[j] - m14[j];
-                float l3 = m7[j] - m11[j] - m15[j];
-                y00[j] = u0 + u1 + u2 + b;
-                y01[j] = u1 - u2 - u3 + b;
-                y10[j] = l0 + l1 + l2 + b;
-                y11[j] = l1 - l2 - l3 + b;
+            // A^T m in two stages, each a loop C2 vectorises: one loop over all 16 arrays measured
+            // 4x slower (scalar). First the rows of every column c: u = m0c + m1c + m2c and
+            // l = m1c - m2c - m3c; then the columns of u and l.
+            float[][] t = s.rows; // u0..u3, l0..l3
+            for (int c = 0; c < 4; c++) {
+                float[] r0 = mt[c];
+                float[] r1 = mt[4 + c];
+                float[] r2 = mt[8 + c];
+                float[] r3 = mt[12 + c];
+                float[] u = t[c];
+                float[] l = t[4 + c];
+                for (int j = 0; j < ld; j++) {
+                    u[j] = r0[j] + r1[j] + r2[j];
+                    l[j] = r1[j] - r2[j] - r3[j];
+                }
+            }
+            for (int r = 0; r < 2; r++) {
+                float[] c0 = t[4 * r];
+                float[] c1 = t[4 * r + 1];
+                float[] c2 = t[4 * r + 2];
+                float[] c3 = t[4 * r + 3];
+                float[] left = r == 0 ? y00 : y10;
+                float[] right = r == 0 ? y01 : y11;
+                for (int j = 0; j < ld; j++) {
+                    left[j] = c0[j] + c1[j] + c2[j] + b;
+                    right[j] = c1[j] - c2[j] - c3[j] + b;
+                }
             }
             for (int n = 0; n < samples; n++) {
                 for (int th = 0; th < tilesH; th++) {
@@ -306,6 +316,7 @@ public final class Winograd {
         final float[][] quarters = new float[4][0];
         final float[][] rows = new float[8][0];
         final float[][] elements = new float[ELEMENTS][0];
+        final float[][] blocks = new float[4][0];
         float[] tiles = new float[0];
         float[] filters = new float[0];
         final float[] gg = new float[12];
@@ -338,6 +349,11 @@ public final class Winograd {
             for (int i = 0; i < ELEMENTS; i++) {
                 if (elements[i].length < rowLength) {
                     elements[i] = new float[rowLength];
+                }
+            }
+            for (int i = 0; i < 4; i++) {
+                if (blocks[i].length < rowLength) {
+                    blocks[i] = new float[rowLength];
                 }
             }
             if (tiles.length < tileFloats) {
