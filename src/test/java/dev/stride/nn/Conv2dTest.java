@@ -32,10 +32,10 @@ class Conv2dTest {
     static Stream<Arguments> geometries() {
         int never = Integer.MAX_VALUE;
         return Arrays.stream(ConvCase.all()).flatMap(c -> Backends.all().stream().flatMap(g ->
-                Stream.of(Arguments.of(c, g, 1, Conv2d.KEEP_COLUMNS_FLOATS, never),
-                        Arguments.of(c, g, 1 << 20, Conv2d.KEEP_COLUMNS_FLOATS, never),
+                Stream.of(Arguments.of(c, g, 1, Im2colConv.KEEP_COLUMNS_FLOATS, never),
+                        Arguments.of(c, g, 1 << 20, Im2colConv.KEEP_COLUMNS_FLOATS, never),
                         Arguments.of(c, g, 1 << 20, 0L, never),
-                        Arguments.of(c, g, 1 << 20, Conv2d.KEEP_COLUMNS_FLOATS, 1))));
+                        Arguments.of(c, g, 1 << 20, Im2colConv.KEEP_COLUMNS_FLOATS, 1))));
     }
 
     static Stream<Arguments> winogradGeometriesAndBackends() {
@@ -48,7 +48,7 @@ class Conv2dTest {
 
     /** A conv built on its own for the case's batch, with random weights and biases. */
     static Conv2d built(ConvCase cc, Gemm gemm, int minColumns, Arena arena, long seed) {
-        return built(cc, gemm, minColumns, Conv2d.KEEP_COLUMNS_FLOATS, arena, seed);
+        return built(cc, gemm, minColumns, Im2colConv.KEEP_COLUMNS_FLOATS, arena, seed);
     }
 
     static Conv2d built(ConvCase cc, Gemm gemm, int minColumns, long keepColumnsFloats, Arena arena, long seed) {
@@ -94,7 +94,7 @@ class Conv2dTest {
     @MethodSource("geometriesAndBackends")
     void gradientsMatchFiniteDifferences(ConvCase cc, Gemm gemm) {
         try (Arena arena = Arena.ofConfined()) {
-            Conv2d conv = built(cc, gemm, Conv2d.MIN_COLUMNS, arena, 11);
+            Conv2d conv = built(cc, gemm, Im2colConv.MIN_COLUMNS, arena, 11);
             GradientCheck.checkLayer(conv, GradientCheck.random(arena, 12, cc.n(), cc.c(), cc.h(), cc.w()), 13);
         }
     }
@@ -104,7 +104,7 @@ class Conv2dTest {
     @MethodSource("winogradGeometriesAndBackends")
     void winogradGradientsMatchFiniteDifferences(ConvCase cc, Gemm gemm) {
         try (Arena arena = Arena.ofConfined()) {
-            Conv2d conv = built(cc, gemm, Conv2d.MIN_COLUMNS, Conv2d.KEEP_COLUMNS_FLOATS, 1, arena, 11);
+            Conv2d conv = built(cc, gemm, Im2colConv.MIN_COLUMNS, Im2colConv.KEEP_COLUMNS_FLOATS, 1, arena, 11);
             GradientCheck.checkLayer(conv, GradientCheck.random(arena, 12, cc.n(), cc.c(), cc.h(), cc.w()), 13);
         }
     }
@@ -160,7 +160,7 @@ class Conv2dTest {
     void parameterGradientsAccumulateUntilZeroGrad() {
         try (Arena arena = Arena.ofConfined()) {
             ConvCase cc = ConvCase.of("accumulate", 2, 3, 6, 6, 4, 3, 3, 1, 1);
-            Conv2d conv = built(cc, Backends.all().get(0), Conv2d.MIN_COLUMNS, arena, 21);
+            Conv2d conv = built(cc, Backends.all().get(0), Im2colConv.MIN_COLUMNS, arena, 21);
             Tensor x = GradientCheck.random(arena, 22, 2, 3, 6, 6);
             Tensor dy = GradientCheck.random(arena, 23, 2, 4, 6, 6);
             conv.forward(x);
@@ -183,7 +183,7 @@ class Conv2dTest {
             return;
         }
         try (Arena arena = Arena.ofConfined()) {
-            Conv2d conv = built(cc, gemm, Conv2d.MIN_COLUMNS, arena, 31);
+            Conv2d conv = built(cc, gemm, Im2colConv.MIN_COLUMNS, arena, 31);
             Tensor x = GradientCheck.random(arena, 32, 1, cc.c(), cc.h(), cc.w());
             DirectConv oracle = cc.oracle(1);
             float[] w = conv.weight().value().toArray();
@@ -223,7 +223,7 @@ class Conv2dTest {
     void backwardChecksItsGradientAndCanSkipTheInputGradient() {
         try (Arena arena = Arena.ofConfined()) {
             ConvCase cc = ConvCase.of("skip", 2, 3, 6, 6, 4, 3, 3, 1, 1);
-            Conv2d conv = built(cc, Backends.all().get(0), Conv2d.MIN_COLUMNS, arena, 41);
+            Conv2d conv = built(cc, Backends.all().get(0), Im2colConv.MIN_COLUMNS, arena, 41);
             Tensor dy = GradientCheck.random(arena, 43, 2, 4, 6, 6);
             assertThrows(IllegalStateException.class, () -> conv.backward(dy, true));
             conv.forward(GradientCheck.random(arena, 42, 2, 3, 6, 6));

@@ -1,0 +1,253 @@
+package dev.stride.nn;
+
+import dev.stride.blas.Gemm;
+import dev.stride.ops.Im2col;
+import dev.stride.tensor.Shape;
+import dev.stride.tensor.Tensor;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+import static dev.stride.tensor.Tensor.FLOAT;
+
+/**
+ * The im2col + GEMM passes of a {@link Conv2d}: the forward and input gradient of every layer that
+ * {@link WinogradConv} does not take, and the weight and bias gradients of all of them. Conv2d owns
+ * the parameters, buffers and threads; this class runs one part's samples with that part's scratch.
+ *
+ * <p>Layout: the batch is cut into groups of samples whose column matrices sit side by side (rows
+ * C*kH*kW, columns samples*outH*outW), so each group costs one GEMM with the K x (C*kH*kW) weight
+ * matrix. A group of one writes its product straight into the NCHW output; a larger group yields
+ * (K, samples, outH*outW), which the bias pass copies into NCHW order, so the transpose rides on a
+ * pass made anyway. Groups aim for {@link #MIN_COLUMNS} GEMM columns, capped by
+ * {@link #MAX_GROUP_FLOATS} of scratch. Measured (single-threaded OpenBLAS, batch 64, forward /
+ * backward, best of 6 on a loaded 2-core machine, so +-20%): the VGG layer 64->64 3x3 at 32x32 takes
+ * 77 / 240 ms one sample per GEMM, 67 / 165 ms two per GEMM, 87 / 216 ms the whole batch in one
+ * GEMM (168 MB of scratch); LeNet's conv2 (6->16 5x5 at 14x14) 1.3 / 4.3 ms per sample against
+ * 1.0 / 3.0 ms grouped. The wider dW GEMM (its inner dimension is the group's columns) gains most.
+ *
+ * <p>The backward pass recomputes im2col instead of keeping the forward's columns: keeping them
+ * would cost C*kH*kW*N*outH*outW floats per layer for the whole step (150 MB for a 64-channel 3x3
+ * layer at 32x32 and batch 64), outside the shared workspace that later layers overwrite, while
+ * recomputing is a memory-bound copy, cheap next to the GEMMs that read it. Small layers are the
+ * exception: up to {@link #KEEP_COLUMNS_FLOATS} the layer keeps the forward's columns in its own
+ * buffer when its output rows are narrower than {@link #KEEP_COLUMNS_BELOW_WIDTH}, because there
+ * the GEMMs are tiny and im2col pays per short row (JFR on LeNet's conv2, 1 thread: im2col was about
+ * a third of forward plus backward, GEMM about as much). Measured in thread CPU time, best of 60 on
+ * the loaded 2-core machine: LeNet's conv2 forward plus backward 3.8 ms recomputing, 3.25 ms
+ * keeping. LeNet's conv1 (28 wide) gained nothing: its im2col moves long runs, and its 5 MB of kept
+ * columns no longer stay in cache between im2col and the GEMM, so it recomputes.
+ */
+final class Im2colConv {
+    /** Fewest GEMM columns (samples * outH * outW) a group aims for; see the class comment. */
+    static final int MIN_COLUMNS = 2048;
+    /** Most floats of column matrix a group may need (32 MB), unless one sample alone needs more. */
+    static final long MAX_GROUP_FLOATS = 1L << 23;
+    /** Most floats of column matrix for the whole batch (8 MB) that a layer keeps from forward for backward. */
+    static final long KEEP_COLUMNS_FLOATS = 1L << 21;
+    /** Output rows narrower than this make im2col pay per row, so small layers keep their columns; see the class comment. */
+    static final int KEEP_COLUMNS_BELOW_WIDTH = 16;
+
+    private final Gemm gemm;
+    private final int outChannels;
+    private final Im2col im2col;
+    private final int samplesPerGemm;
+    private final long zOffset;          // where the (K, samples*outH*outW) group product starts in a part's scratch
+    private final long partFloats;       // scratch per part: columns (C*kH*kW, samples*outH*outW), then the group product
+    private final float[][] partRows;    // (parts, samples*outH*outW): each part's heap copy of one row of a group product
+    private final Tensor keptColumns;    // (N, C*kH*kW, outH*outW) as each group's (C*kH*kW, samples*outH*outW) block, or null
+
+    /**
+     * For input {@code in} and output {@code out} of {@code spec}, run in {@code parts} parts.
+     * {@code forwardHere} false means another path makes the forward, so no columns can be kept.
+     */
+    Im2colConv(Conv2dSpec spec, Shape in, Shape out, Gemm gemm, Arena arena, int parts, int minColumns,
+               long keepColumnsFloats, boolean forwardHere) {
+        this.gemm = gemm;
+        this.outChannels = spec.outChannels();
+        this.im2col = new Im2col(in.dim(1), in.dim(2), in.dim(3), spec.kernelH(), spec.kernelW(),
+                spec.stride(), spec.padding(), out.dim(2), out.dim(3));
+        int columns = im2col.columnsPerSample();
+        long sampleFloats = (long) im2col.rows() * columns;
+        int perPart = Math.ceilDiv(in.dim(0), parts);
+        this.samplesPerGemm = im2col.isIdentity() ? 1
+                : (int) Math.max(1, Math.min(Math.min(perPart, Math.ceilDiv(minColumns, columns)), MAX_GROUP_FLOATS / sampleFloats));
+        long groupColumns = (long) samplesPerGemm * columns;
+        this.zOffset = im2col.isIdentity() ? 0 : im2col.rows() * groupColumns;
+        this.partFloats = zOffset + (samplesPerGemm > 1 ? outChannels * groupColumns : 0);
+        this.partRows = new float[parts][(int) groupColumns];
+        long batchColumnFloats = sampleFloats * in.dim(0);
+        this.keptColumns = forwardHere && !im2col.isIdentity() && out.dim(3) < KEEP_COLUMNS_BELOW_WIDTH
+                && batchColumnFloats <= keepColumnsFloats
+                ? Tensor.zeros(arena, Shape.of(in.dim(0), im2col.rows(), columns)) : null;
+    }
+
+    /** Scratch floats one part needs. */
+    long partFloats() {
+        return partFloats;
+    }
+
+    /** y = W * im2col(x) + b for samples [from, to) into the NCHW output, with the part's scratch at {@code base}. */
+    void forward(Tensor x, int from, int to, int part, MemorySegment ws, long base, Tensor w, Tensor b, Tensor output) {
+        int k = outChannels;
+        int rows = im2col.rows();
+        int perSample = im2col.columnsPerSample();
+        for (int first = from; first < to; first += samplesPerGemm) {
+            int samples = Math.min(samplesPerGemm, to - first);
+            int cols = samples * perSample;
+            MemorySegment colSeg = columns(x, first, samples, ws, base);
+            long colOff = columnsOffset(x, first, base);
+            long outOff = output.offset() + (long) first * k * perSample;
+            if (samples == 1) {
+                gemm.sgemm(false, false, k, cols, rows, 1f, w.segment(), w.offset(), colSeg, colOff, 0f,
+                        output.segment(), outOff);
+                addBias(b, output.segment(), outOff, perSample);
+            } else {
+                gemm.sgemm(false, false, k, cols, rows, 1f, w.segment(), w.offset(), colSeg, colOff, 0f, ws, base + zOffset);
+                scatterWithBias(b, ws, base + zOffset, samples, output.segment(), outOff, partRows[part]);
+            }
+        }
+    }
+
+    /**
+     * The backward of samples [from, to): dW += dZ col^T at {@code dw}/{@code dwOffset} (overwritten
+     * by the first group instead when {@code freshDw}), dB += the sums of dZ at {@code db} unless it
+     * is null, and when {@code dx} is not null, dX = col2im(W^T dZ) overwriting its samples.
+     */
+    void backward(Tensor x, Tensor dy, int from, int to, int part, MemorySegment ws, long base, Tensor w,
+                  MemorySegment dw, long dwOffset, boolean freshDw, MemorySegment db, long dbOffset, Tensor dx) {
+        int k = outChannels;
+        int rows = im2col.rows();
+        int perSample = im2col.columnsPerSample();
+        for (int first = from; first < to; first += samplesPerGemm) {
+            int samples = Math.min(samplesPerGemm, to - first);
+            int cols = samples * perSample;
+            MemorySegment colSeg = keptColumns != null ? keptColumns.segment() : columns(x, first, samples, ws, base);
+            long colOff = columnsOffset(x, first, base);
+            // dZ as a K x cols matrix: a single sample's dy already is one; a group is gathered.
+            MemorySegment dzSeg = dy.segment();
+            long dzOff = dy.offset() + (long) first * k * perSample;
+            if (samples > 1) {
+                gather(dy.segment(), dzOff, samples, ws, base + zOffset);
+                dzSeg = ws;
+                dzOff = base + zOffset;
+            }
+            float beta = freshDw && first == from ? 0f : 1f;
+            gemm.sgemm(false, true, k, rows, cols, 1f, dzSeg, dzOff, colSeg, colOff, beta, dw, dwOffset);
+            if (db != null) {
+                accumulateRowSums(dzSeg, dzOff, cols, db, dbOffset, partRows[part]);
+            }
+            if (dx != null) {
+                long dxOff = dx.offset() + first * im2col.inputSampleSize();
+                if (im2col.isIdentity()) {
+                    gemm.sgemm(true, false, rows, cols, k, 1f, w.segment(), w.offset(), dzSeg, dzOff, 0f, dx.segment(), dxOff);
+                } else {
+                    // The scratch columns were used up by dW (or never filled, when kept), so dCol = W^T dZ goes there.
+                    gemm.sgemm(true, false, rows, cols, k, 1f, w.segment(), w.offset(), dzSeg, dzOff, 0f, ws, base);
+                    im2col.col2im(ws, base, samples, dx.segment(), dxOff, false);
+                }
+            }
+        }
+    }
+
+    /**
+     * The column matrix of a group: the input itself for an identity im2col, else unrolled into the
+     * kept columns or into {@code ws} at {@code base}.
+     */
+    private MemorySegment columns(Tensor x, int first, int samples, MemorySegment ws, long base) {
+        if (im2col.isIdentity()) {
+            return x.segment();
+        }
+        MemorySegment target = keptColumns != null ? keptColumns.segment() : ws;
+        im2col.im2col(x.segment(), x.offset() + first * im2col.inputSampleSize(), samples, target,
+                columnsOffset(x, first, base));
+        return target;
+    }
+
+    /** Where {@link #columns} puts the group's column matrix. */
+    private long columnsOffset(Tensor x, int first, long base) {
+        if (im2col.isIdentity()) {
+            return x.offset() + first * im2col.inputSampleSize();
+        }
+        return keptColumns != null ? keptColumns.offset() + (long) first * im2col.rows() * im2col.columnsPerSample() : base;
+    }
+
+    /** Adds each filter's bias to its (outH*outW) plane of one sample's output. */
+    private void addBias(Tensor b, MemorySegment out, long offset, int plane) {
+        if (b == null) {
+            return;
+        }
+        for (int f = 0; f < outChannels; f++) {
+            float v = b.segment().getAtIndex(FLOAT, b.offset() + f);
+            long row = offset + (long) f * plane;
+            for (int p = 0; p < plane; p++) {
+                out.setAtIndex(FLOAT, row + p, out.getAtIndex(FLOAT, row + p) + v);
+            }
+        }
+    }
+
+    /**
+     * Copies a (K, samples, plane) group product at {@code zOff} into (samples, K, plane) order, adding
+     * the bias. Each filter's row goes through the heap in one copy, where the add vectorises;
+     * per-element segment access measured as a visible share of LeNet's conv2 forward.
+     */
+    private void scatterWithBias(Tensor b, MemorySegment ws, long zOff, int samples, MemorySegment out, long outOffset,
+                                 float[] row) {
+        int k = outChannels;
+        int plane = im2col.columnsPerSample();
+        int ld = samples * plane;
+        for (int f = 0; f < k; f++) {
+            MemorySegment.copy(ws, FLOAT, (zOff + (long) f * ld) * Float.BYTES, row, 0, ld);
+            if (b != null) {
+                float v = b.segment().getAtIndex(FLOAT, b.offset() + f);
+                for (int p = 0; p < ld; p++) {
+                    row[p] += v;
+                }
+            }
+            for (int s = 0; s < samples; s++) {
+                long dst = outOffset + ((long) s * k + f) * plane;
+                MemorySegment.copy(row, s * plane, out, FLOAT, dst * Float.BYTES, plane);
+            }
+        }
+    }
+
+    /** Copies (samples, K, plane) gradients into a (K, samples*plane) matrix: the inverse of the forward's scatter. */
+    private void gather(MemorySegment dy, long dyOffset, int samples, MemorySegment ws, long wsOffset) {
+        int k = outChannels;
+        long plane = im2col.columnsPerSample();
+        long ld = samples * plane;
+        for (int s = 0; s < samples; s++) {
+            for (int f = 0; f < k; f++) {
+                MemorySegment.copy(dy, (dyOffset + (s * k + f) * plane) * Float.BYTES,
+                        ws, (wsOffset + f * ld + s * plane) * Float.BYTES, plane * Float.BYTES);
+            }
+        }
+    }
+
+    /**
+     * db[f] += the sum of row f of the K x cols matrix dZ. Four running sums instead of one: a single
+     * float sum waits on each add's latency. The order is fixed, so results stay reproducible.
+     */
+    private void accumulateRowSums(MemorySegment dz, long offset, int cols, MemorySegment db, long dbOffset,
+                                   float[] row) {
+        for (int f = 0; f < outChannels; f++) {
+            MemorySegment.copy(dz, FLOAT, (offset + (long) f * cols) * Float.BYTES, row, 0, cols);
+            float s0 = 0f;
+            float s1 = 0f;
+            float s2 = 0f;
+            float s3 = 0f;
+            int p = 0;
+            for (; p + 3 < cols; p += 4) {
+                s0 += row[p];
+                s1 += row[p + 1];
+                s2 += row[p + 2];
+                s3 += row[p + 3];
+            }
+            for (; p < cols; p++) {
+                s0 += row[p];
+            }
+            long at = dbOffset + f;
+            db.setAtIndex(FLOAT, at, db.getAtIndex(FLOAT, at) + ((s0 + s1) + (s2 + s3)));
+        }
+    }
+}
