@@ -19,10 +19,10 @@ import java.lang.foreign.MemorySegment;
  * transforms cost more than they save.
  */
 final class WinogradConv {
-    /** Tiles a group aims for: GEMMs this wide run near OpenBLAS's peak. */
-    static final int MIN_TILES = 2048;
-    /** Most floats of V and M together per part (32 MB), unless one sample alone needs more. */
-    static final long MAX_GROUP_FLOATS = 1L << 23;
+    /** Fewest tile slots a group has (when the part has the samples): OpenBLAS ran 128x128 GEMMs this wide at 187-205 GFLOP/s. */
+    static final int MIN_TILES = 256;
+    /** Floats of V and M per part that a group may fill beyond MIN_TILES (4 MB): small groups stay in cache. */
+    static final long GROUP_FLOATS = 1L << 20;
 
     private final Gemm gemm;
     private final int inChannels;
@@ -40,8 +40,8 @@ final class WinogradConv {
         this.backward = new Winograd(outChannels, forward.outH(), forward.outW(), 2 - spec.padding());
         int tiles = Math.max(forward.tilesPerSample(), backward.tilesPerSample());
         long perSample = (long) Winograd.ELEMENTS * (inChannels + outChannels) * tiles;
-        this.samplesPerGroup = (int) Math.max(1, Math.min(Math.min(samplesPerPart, Math.ceilDiv(MIN_TILES, tiles)),
-                MAX_GROUP_FLOATS / perSample));
+        this.samplesPerGroup = (int) Math.max(1, Math.min(samplesPerPart,
+                Math.max(Math.ceilDiv(MIN_TILES, tiles), GROUP_FLOATS / perSample)));
         this.u = Tensor.zeros(arena, Shape.of(Winograd.ELEMENTS, outChannels, inChannels));
     }
 
