@@ -28,11 +28,13 @@ import java.util.List;
 public final class Conv2d extends Layer {
     /**
      * Fewest input and output channels for which a 3x3 stride-1 layer uses {@link WinogradConv}.
-     * Measured (JMH LayerBenchmark, batch 64, one thread): 128->128 at 16x16 forward 31-33 ms
-     * against 37.7 with im2col, 256->256 at 8x8 forward and backward 95-98 ms against 104; at 64
-     * channels (32x32) the two were level, the transforms costing what the GEMMs saved.
+     * Measured (JMH LayerBenchmark, batch 64, one thread, alternating runs on the noisy 2-core
+     * machine): 64->64 at 32x32 forward 33-37 ms against 39-44 with im2col, forward and backward
+     * 109-121 against 137-139; 128->128 at 16x16 forward 26-31 against 37-39. With 3 input channels
+     * the 16 GEMMs are three deep and im2col stays ahead.
      */
-    static final int WINOGRAD_MIN_CHANNELS = 128;
+    static final int WINOGRAD_MIN_CHANNELS = 64;
+
     /** {@code -Dstride.winograd=false} keeps every layer on im2col, for comparisons. */
     public static final String WINOGRAD_PROPERTY = "stride.winograd";
 
