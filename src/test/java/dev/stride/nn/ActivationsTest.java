@@ -74,6 +74,23 @@ class ActivationsTest {
         }
     }
 
+    /** ELU's slope is chosen arithmetically: exact at the edges (0, -0, the smallest positive float), and NaN stays NaN. */
+    @Test
+    void eluSlopeAtTheEdges() {
+        try (Arena arena = Arena.ofConfined()) {
+            Elu elu = built(new Elu(0.5f), arena, 1, 6);
+            Tensor x = Tensor.of(arena, new float[]{0f, -0f, Float.MIN_VALUE, 2f, -1f, Float.NaN}, 1, 6);
+            elu.forward(x);
+            float[] dx = elu.backward(Tensor.of(arena, new float[]{1, 1, 1, 1, 1, 1}, 1, 6), true).toArray();
+            assertEquals(0.5f, dx[0]);
+            assertEquals(0.5f, dx[1]);
+            assertEquals(1f, dx[2]);
+            assertEquals(1f, dx[3]);
+            assertEquals(0.5 * Math.exp(-1), dx[4], 1e-6);
+            assertTrue(Float.isNaN(dx[5]));
+        }
+    }
+
     @Test
     void smallerBatchAndWrongShapes() {
         try (Arena arena = Arena.ofConfined()) {
