@@ -2,6 +2,7 @@ package dev.stride.nn;
 
 import dev.stride.blas.Gemm;
 import dev.stride.ops.Winograd;
+import dev.stride.ops.WinogradFilters;
 import dev.stride.tensor.Shape;
 import dev.stride.tensor.Tensor;
 
@@ -59,7 +60,7 @@ final class WinogradConv {
 
     /** Transforms the filters; call once per forward, before the parts run (the input gradient reuses them). */
     void prepare(Tensor weight) {
-        Winograd.transformFilters(weight.segment(), weight.offset(), outChannels, inChannels, u.segment(), u.offset());
+        WinogradFilters.transform(weight.segment(), weight.offset(), outChannels, inChannels, u.segment(), u.offset());
     }
 
     /** y = conv(x) + b for samples [from, to) of x into the NCHW output, with the part's scratch at {@code base}. */
@@ -94,7 +95,7 @@ final class WinogradConv {
             long mAt = mBase + (long) e * outCh * tiles;
             if (rotated) {
                 // U[rot(e)] is K x C; the input gradient needs its transpose, C x K.
-                gemm.sgemm(true, false, outCh, tiles, inCh, 1f, u.segment(), u.offset() + Winograd.rotatedElement(e) * uPlane,
+                gemm.sgemm(true, false, outCh, tiles, inCh, 1f, u.segment(), u.offset() + WinogradFilters.rotatedElement(e) * uPlane,
                         inChannels, ws, vAt, tiles, 0f, ws, mAt, tiles);
             } else {
                 gemm.sgemm(false, false, outCh, tiles, inCh, 1f, u.segment(), u.offset() + e * uPlane,

@@ -20,7 +20,8 @@ import static dev.stride.tensor.Tensor.FLOAT;
  * <p>An instance holds one direction's geometry: input (C, H, W) padded by {@code pad} on every side,
  * output (K, H + 2 pad - 2, W + 2 pad - 2). The input gradient of such a layer is again one of these,
  * over dY with pad {@code 2 - pad} and the filters rotated and transposed, whose transform is U's
- * ({@link #rotatedElement}); so padding up to 2 is supported.
+ * ({@link WinogradFilters#rotatedElement}); so padding up to 2 is supported. U itself comes from
+ * {@link WinogradFilters#transform}.
  *
  * <p>The transforms run on heap copies of whole planes, in loops over every column or tile that C2
  * vectorises; only the stride-2 picks into and out of the tile layout are scalar.
@@ -85,60 +86,6 @@ public final class Winograd {
     }
 
     /**
-     * U = G g G^T for every filter of W [K][C][3][3] at {@code wOffset}, into [16][K][C] at
-     * {@code uOffset}. Each filter row's 16 x C values are made on the heap and copied out in 16 runs.
-     */
-    public static void transformFilters(MemorySegment w, long wOffset, int k, int c, MemorySegment u, long uOffset) {
-        Scratch s = SCRATCH.get().ensureFilters(c);
-        float[] g = s.filters;  // (C, 3, 3): one filter row
-        float[] out = s.tiles;  // [16][C]
-        long plane = (long) k * c;
-        for (int f = 0; f < k; f++) {
-            MemorySegment.copy(w, FLOAT, (wOffset + (long) f * c * 9) * Float.BYTES, g, 0, c * 9);
-            for (int ch = 0; ch < c; ch++) {
-                int at = ch * 9;
-                for (int j = 0; j < 3; j++) { // G g, column j: rows g0, (g0+g1+g2)/2, (g0-g1+g2)/2, g2
-                    float g0 = g[at + j];
-                    float g1 = g[at + 3 + j];
-                    float g2 = g[at + 6 + j];
-                    s.gg[j] = g0;
-                    s.gg[3 + j] = 0.5f * (g0 + g1 + g2);
-                    s.gg[6 + j] = 0.5f * (g0 - g1 + g2);
-                    s.gg[9 + j] = g2;
-                }
-                for (int i = 0; i < 4; i++) { // (G g) G^T, row i
-                    float a = s.gg[3 * i];
-                    float b = s.gg[3 * i + 1];
-                    float d = s.gg[3 * i + 2];
-                    out[(4 * i) * c + ch] = a;
-                    out[(4 * i + 1) * c + ch] = 0.5f * (a + b + d);
-                    out[(4 * i + 2) * c + ch] = 0.5f * (a - b + d);
-                    out[(4 * i + 3) * c + ch] = d;
-                }
-            }
-            for (int e = 0; e < ELEMENTS; e++) {
-                MemorySegment.copy(out, e * c, u, FLOAT, (uOffset + e * plane + (long) f * c) * Float.BYTES, c);
-            }
-        }
-    }
-
-    /**
-     * The element of U that element {@code e} of the rotated filters' transform equals. Rotating g
-     * by 180 degrees reverses its rows and columns, and G with its rows reversed is G with its
-     * first and last rows swapped, so G rot(g) G^T = P U P^T with P swapping elements 0 and 3. The
-     * input gradient's transformed filters are therefore U's matrices, transposed and re-indexed.
-     */
-    public static int rotatedElement(int e) {
-        int i = e / 4;
-        int j = e % 4;
-        return 4 * swapEnds(i) + swapEnds(j);
-    }
-
-    private static int swapEnds(int i) {
-        return i == 0 ? 3 : i == 3 ? 0 : i;
-    }
-
-    /**
      * V = B^T d B for every tile of {@code samples} NCHW samples at {@code xOffset}, into
      * [16][C][samples * tilesPerSample()] at {@code vOffset}. Positions in the padding, and past
      * the input where the last tile overhangs an odd-sized output, read as zero.
@@ -158,7 +105,7 @@ public final class Winograd {
         // Channels per pass: enough planes that the loops run long, few enough that they stay in cache.
         int chunk = Math.max(1, Math.min(channels, CHUNK_FLOATS / ld));
         int span = chunk * ld;
-        Scratch s = SCRATCH.get().ensure(plane, span + row, span + 1, 0);
+        Scratch s = SCRATCH.get().ensure(plane, span + row, span + 1);
         float[] in = s.in;
         float[][] q = s.quarters;               // [row parity * 2 + column parity][(channel, sample) block][quarter row * L + column]
         float[][] a = s.rows;                   // B^T d for even columns (a[0..3]) and odd ones (a[4..7])
@@ -247,7 +194,7 @@ public final class Winograd {
         int ld = samples * slots;
         int evenW = 2 * tilesW;
         int outPlane = outH * outW;
-        Scratch s = SCRATCH.get().ensure(4 * tilesH * tilesW, 0, ld, 0);
+        Scratch s = SCRATCH.get().ensure(4 * tilesH * tilesW, 0, ld);
         float[][] mt = s.elements; // [16][samples * slots] for one filter: one array each, see transformInput
         float[] y00 = s.blocks[0];
         float[] y01 = s.blocks[1];
@@ -317,22 +264,9 @@ public final class Winograd {
         final float[][] rows = new float[8][0];
         final float[][] elements = new float[ELEMENTS][0];
         final float[][] blocks = new float[4][0];
-        float[] tiles = new float[0];
-        float[] filters = new float[0];
-        final float[] gg = new float[12];
 
-        Scratch ensureFilters(int channels) {
-            if (filters.length < channels * 9) {
-                filters = new float[channels * 9];
-            }
-            if (tiles.length < ELEMENTS * channels) {
-                tiles = new float[ELEMENTS * channels];
-            }
-            return this;
-        }
-
-        /** in: a plane; quarters: one quarter plane each; rows: one sample's (or group's) slots each; tiles: [16][slots]. */
-        Scratch ensure(int plane, int quarter, int rowLength, int tileFloats) {
+        /** in: a plane; quarters: one quarter plane each; rows, elements, blocks: rowLength each. */
+        Scratch ensure(int plane, int quarter, int rowLength) {
             if (in.length < plane) {
                 in = new float[plane];
             }
@@ -355,9 +289,6 @@ public final class Winograd {
                 if (blocks[i].length < rowLength) {
                     blocks[i] = new float[rowLength];
                 }
-            }
-            if (tiles.length < tileFloats) {
-                tiles = new float[tileFloats];
             }
             return this;
         }

@@ -78,14 +78,14 @@ class WinogradTest {
         // (its input channels are the layer's K) at the rotated element.
         int fk = flip ? inChannels : outChannels;
         int fc = flip ? outChannels : inChannels;
-        Winograd.transformFilters(weights.segment(), weights.offset(), fk, fc, u, 0);
+        WinogradFilters.transform(weights.segment(), weights.offset(), fk, fc, u, 0);
         g.transformInput(in.segment(), in.offset(), n, v, 0);
         for (int e = 0; e < 16; e++) {
             for (int o = 0; o < outChannels; o++) {
                 for (int t = 0; t < tiles; t++) {
                     double sum = 0;
                     for (int i = 0; i < inChannels; i++) {
-                        long ui = flip ? ((long) Winograd.rotatedElement(e) * inChannels + i) * outChannels + o
+                        long ui = flip ? ((long) WinogradFilters.rotatedElement(e) * inChannels + i) * outChannels + o
                                 : ((long) e * outChannels + o) * inChannels + i;
                         sum += (double) u.getAtIndex(FLOAT, ui) * v.getAtIndex(FLOAT, ((long) e * inChannels + i) * tiles + t);
                     }
