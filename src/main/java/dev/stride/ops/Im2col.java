@@ -23,14 +23,10 @@ public final class Im2col {
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private final int channels;
-    private final int height;
-    private final int width;
-    private final int kernelH;
-    private final int kernelW;
-    private final int stride;
-    private final int padding;
-    private final int outH;
-    private final int outW;
+    private final int plane;        // H*W: floats in one channel of the input
+    private final int windows;      // kH*kW: window positions, so column-matrix rows per channel
+    private final int columns;      // outH*outW: columns per sample
+    private final boolean identity; // 1x1, stride 1, no padding
     private final WindowPlane planeWindows;
 
     /** {@code outH} and {@code outW} come from {@link OutputSize} (flooring already decided there). */
@@ -45,30 +41,26 @@ public final class Im2col {
                     + " input with padding " + padding);
         }
         this.channels = channels;
-        this.height = height;
-        this.width = width;
-        this.kernelH = kernelH;
-        this.kernelW = kernelW;
-        this.stride = stride;
-        this.padding = padding;
-        this.outH = outH;
-        this.outW = outW;
+        this.plane = height * width;
+        this.windows = kernelH * kernelW;
+        this.columns = outH * outW;
+        this.identity = kernelH == 1 && kernelW == 1 && stride == 1 && padding == 0;
         this.planeWindows = new WindowPlane(height, width, kernelH, kernelW, stride, padding, outH, outW);
     }
 
     /** Rows of the column matrix: {@code C*kH*kW}. */
     public int rows() {
-        return channels * kernelH * kernelW;
+        return channels * windows;
     }
 
     /** Columns one sample contributes: {@code outH*outW}. */
     public int columnsPerSample() {
-        return outH * outW;
+        return columns;
     }
 
     /** Floats in one input sample: {@code C*H*W}. */
     public long inputSampleSize() {
-        return (long) channels * height * width;
+        return (long) channels * plane;
     }
 
     /**
@@ -76,7 +68,7 @@ public final class Im2col {
      * column matrix, so callers can hand it to GEMM without copying.
      */
     public boolean isIdentity() {
-        return kernelH == 1 && kernelW == 1 && stride == 1 && padding == 0;
+        return identity;
     }
 
     /**
@@ -88,8 +80,6 @@ public final class Im2col {
         checkFits("input", x, xOffset, samples * inputSampleSize());
         long ld = (long) samples * columnsPerSample();
         checkFits("column matrix", col, colOffset, rows() * ld);
-        int plane = height * width;
-        int windows = kernelH * kernelW;
         int perSample = columnsPerSample();
         Scratch scratch = SCRATCH.get().ensure(windows * perSample, plane);
         float[] cols = scratch.cols;   // (kH*kW, outH*outW): one channel's rows for one sample
@@ -120,8 +110,6 @@ public final class Im2col {
         checkFits("input gradient", dx, dxOffset, samples * inputSampleSize());
         long ld = (long) samples * columnsPerSample();
         checkFits("column matrix", col, colOffset, rows() * ld);
-        int plane = height * width;
-        int windows = kernelH * kernelW;
         int perSample = columnsPerSample();
         Scratch scratch = SCRATCH.get().ensure(windows * perSample, plane);
         float[] cols = scratch.cols;   // (kH*kW, outH*outW): one channel's rows for one sample
