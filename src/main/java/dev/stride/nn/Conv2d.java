@@ -14,10 +14,10 @@ import java.lang.foreign.MemorySegment;
 import java.util.List;
 
 /**
- * 2-D convolution (cross-correlation, as in every CNN library) lowered to GEMM: im2col
- * ({@link Im2colConv}) for every layer and every weight gradient, and Winograd's F(2x2, 3x3)
- * ({@link WinogradConv}) for the forward and input gradient of 3x3, stride-1 layers with at least
- * {@link #WINOGRAD_MIN_CHANNELS} input and output channels, where it measured faster.
+ * 2-D convolution (cross-correlation, as in every CNN library) lowered to GEMM: Winograd's
+ * F(2x2, 3x3) ({@link WinogradConv}) for 3x3, stride-1 layers with at least
+ * {@link #WINOGRAD_MIN_CHANNELS} input and output channels, where it measured faster, and im2col
+ * ({@link Im2colConv}) for every other layer.
  *
  * <p>Threads: the workspace's {@link Parallel} cuts the batch into fixed contiguous parts, and each
  * part runs its own groups with its own scratch, calling GEMM on its own thread (so the backend
@@ -49,7 +49,7 @@ public final class Conv2d extends Layer {
     private List<Parameter> parameters = List.of();
 
     private Shape input;           // (N, C, H, W) built for
-    private Im2colConv im2col;     // the weight gradient of every layer; the forward and dX of the rest
+    private Im2colConv im2col;     // the passes of every layer WinogradConv does not take, else null
     private WinogradConv winograd; // the forward and input gradient of a suitable 3x3 layer, else null
     private long partFloats;       // scratch per part: the larger of the two paths' needs
     private Workspace workspace;   // parts() scratch areas of partFloats, one after another
@@ -150,9 +150,9 @@ public final class Conv2d extends Layer {
         parallel = workspace.parallel();
         int parts = parallel.parts();
         int perPart = Math.ceilDiv(in.dim(0), parts);
-        winograd = WinogradConv.suits(spec, winogradMinChannels) ? new WinogradConv(spec, in, gemm, arena, perPart) : null;
-        im2col = new Im2colConv(spec, in, out, gemm, arena, parts, minColumns, keepColumnsFloats, winograd == null);
-        partFloats = winograd == null ? im2col.partFloats() : Math.max(im2col.partFloats(), winograd.partFloats());
+        winograd = WinogradConv.suits(spec, winogradMinChannels) ? new WinogradConv(spec, in, gemm, arena, parts, perPart) : null;
+        im2col = winograd == null ? new Im2colConv(spec, in, out, gemm, arena, parts, minColumns, keepColumnsFloats) : null;
+        partFloats = winograd == null ? im2col.partFloats() : winograd.partFloats();
         workspace.reserve(parts * partFloats);
         this.workspace = workspace;
         this.input = in;
@@ -249,10 +249,14 @@ public final class Conv2d extends Layer {
             }
         }
         // A part's own dW starts from its first group; the layer's dW accumulates.
-        Tensor dx = pendingInputGrad && winograd == null ? inputGrad : null;
-        im2col.backward(lastInput, pendingGrad, from, to, part, ws, base, weight.value(), dwSeg, dwOff,
-                weightGradParts != null, dbSeg, dbOff, dx);
-        if (pendingInputGrad && winograd != null) {
+        boolean freshDw = weightGradParts != null;
+        if (winograd == null) {
+            im2col.backward(lastInput, pendingGrad, from, to, part, ws, base, weight.value(), dwSeg, dwOff, freshDw,
+                    dbSeg, dbOff, pendingInputGrad ? inputGrad : null);
+            return;
+        }
+        winograd.weightGrad(lastInput, pendingGrad, from, to, part, ws, base, dwSeg, dwOff, freshDw, dbSeg, dbOff);
+        if (pendingInputGrad) {
             winograd.inputGrad(pendingGrad, from, to, ws, base, inputGrad);
         }
     }

@@ -11,8 +11,7 @@ import java.lang.foreign.MemorySegment;
 import static dev.stride.tensor.Tensor.FLOAT;
 
 /**
- * The im2col + GEMM passes of a {@link Conv2d}: the forward and input gradient of every layer that
- * {@link WinogradConv} does not take, and the weight and bias gradients of all of them. Conv2d owns
+ * The im2col + GEMM passes of a {@link Conv2d} that {@link WinogradConv} does not take. Conv2d owns
  * the parameters, buffers and threads; this class runs one part's samples with that part's scratch.
  *
  * <p>Layout: the batch is cut into groups of samples whose column matrices sit side by side (rows
@@ -61,12 +60,9 @@ final class Im2colConv {
     private final float[][] partRows;    // (parts, samples*outH*outW): each part's heap copy of one row of a group product
     private final Tensor keptColumns;    // (N, C*kH*kW, outH*outW) as each group's (C*kH*kW, samples*outH*outW) block, or null
 
-    /**
-     * For input {@code in} and output {@code out} of {@code spec}, run in {@code parts} parts.
-     * {@code forwardHere} false means another path makes the forward, so no columns can be kept.
-     */
+    /** For input {@code in} and output {@code out} of {@code spec}, run in {@code parts} parts. */
     Im2colConv(Conv2dSpec spec, Shape in, Shape out, Gemm gemm, Arena arena, int parts, int minColumns,
-               long keepColumnsFloats, boolean forwardHere) {
+               long keepColumnsFloats) {
         this.gemm = gemm;
         this.outChannels = spec.outChannels();
         this.im2col = new Im2col(in.dim(1), in.dim(2), in.dim(3), spec.kernelH(), spec.kernelW(),
@@ -81,7 +77,7 @@ final class Im2colConv {
         this.partFloats = zOffset + (samplesPerGemm > 1 ? outChannels * groupColumns : 0);
         this.partRows = new float[parts][(int) groupColumns];
         long batchColumnFloats = sampleFloats * in.dim(0);
-        this.keptColumns = forwardHere && !im2col.isIdentity() && out.dim(3) < KEEP_COLUMNS_BELOW_WIDTH
+        this.keptColumns = !im2col.isIdentity() && out.dim(3) < KEEP_COLUMNS_BELOW_WIDTH
                 && batchColumnFloats <= keepColumnsFloats
                 ? Tensor.zeros(arena, Shape.of(in.dim(0), im2col.rows(), columns)) : null;
     }

@@ -3,6 +3,7 @@ package dev.stride.nn;
 import dev.stride.blas.Gemm;
 import dev.stride.ops.Winograd;
 import dev.stride.ops.WinogradFilters;
+import dev.stride.ops.WinogradGradient;
 import dev.stride.tensor.Shape;
 import dev.stride.tensor.Tensor;
 
@@ -12,8 +13,8 @@ import java.lang.foreign.MemorySegment;
 /**
  * The forward pass and the input gradient of a 3x3, stride-1 {@link Conv2d} by Winograd's
  * F(2x2, 3x3) ({@link Winograd}): 16 GEMMs of (K x C) by (C x tiles) per group of samples instead
- * of one im2col GEMM with 9 C rows, 16/36 of the multiplications, and no im2col or col2im pass. The
- * weight gradient stays with im2col (Conv2d does it), where the algorithm saves nothing.
+ * of one im2col GEMM with 9 C rows, 16/36 of the multiplications, and no im2col or col2im pass;
+ * the weight gradient likewise, through the adjoint transforms ({@link WinogradGradient}).
  *
  * <p>Measured on VGG-small's layers (batch 64, one thread, OpenBLAS): see the README's performance
  * section. Layers with few channels keep im2col: with C = 3 the 16 GEMMs are three deep and the
@@ -32,8 +33,9 @@ final class WinogradConv {
     private final Winograd backward;   // over dY, K -> C, padding 2 - p
     private final int samplesPerGroup;
     private final Tensor u;            // [16][K][C]: the transformed filters of the last forward
+    private final Tensor du;           // (parts, 16, K, C): each part's gradient of u
 
-    WinogradConv(Conv2dSpec spec, Shape in, Gemm gemm, Arena arena, int samplesPerPart) {
+    WinogradConv(Conv2dSpec spec, Shape in, Gemm gemm, Arena arena, int parts, int samplesPerPart) {
         this.gemm = gemm;
         this.inChannels = spec.inChannels();
         this.outChannels = spec.outChannels();
@@ -44,6 +46,7 @@ final class WinogradConv {
         this.samplesPerGroup = (int) Math.max(1, Math.min(samplesPerPart,
                 Math.max(Math.ceilDiv(MIN_TILES, tiles), GROUP_FLOATS / perSample)));
         this.u = Tensor.zeros(arena, Shape.of(Winograd.ELEMENTS, outChannels, inChannels));
+        this.du = Tensor.zeros(arena, Shape.of(parts, Winograd.ELEMENTS * outChannels, inChannels));
     }
 
     /** True where this class applies and pays: 3x3 at stride 1, padding up to 2, and enough channels. */
@@ -71,6 +74,38 @@ final class WinogradConv {
                     samples, ws, base, bias, output.segment(), output.offset() + (long) first * outChannels
                             * forward.outH() * forward.outW());
         }
+    }
+
+    /**
+     * dW (and dB unless {@code db} is null) from samples [from, to): dM = A dY A^T per tile and
+     * V = B^T x B per tile, dU[xi] = the sum over the groups of dM[xi] V[xi]^T (16 GEMMs a group, into
+     * the part's own dU), then dW = G^T dU G, added to {@code dw} or overwriting it when
+     * {@code freshDw}. An empty range writes nothing.
+     */
+    void weightGrad(Tensor x, Tensor dy, int from, int to, int part, MemorySegment ws, long base,
+                    MemorySegment dw, long dwOffset, boolean freshDw, MemorySegment db, long dbOffset) {
+        if (from == to) {
+            return;
+        }
+        long uPlane = (long) outChannels * inChannels;
+        long duBase = du.offset() + part * Winograd.ELEMENTS * uPlane;
+        long outPlane = (long) forward.outH() * forward.outW();
+        for (int first = from; first < to; first += samplesPerGroup) {
+            int samples = Math.min(samplesPerGroup, to - first);
+            int tiles = samples * forward.tilesPerSample();
+            long mBase = base + (long) Winograd.ELEMENTS * inChannels * tiles;
+            forward.transformInput(x.segment(), x.offset() + first * forward.inputSampleSize(), samples, ws, base);
+            WinogradGradient.transformOutputGradient(forward, dy.segment(), dy.offset() + first * outChannels * outPlane,
+                    samples, outChannels, ws, mBase, db, dbOffset);
+            float beta = first == from ? 0f : 1f;
+            for (int e = 0; e < Winograd.ELEMENTS; e++) {
+                // dU[e] (K x C) += dM[e] (K x tiles) V[e]^T (tiles x C)
+                gemm.sgemm(false, true, outChannels, inChannels, tiles, 1f, ws, mBase + (long) e * outChannels * tiles,
+                        tiles, ws, base + (long) e * inChannels * tiles, tiles, beta, du.segment(), duBase + e * uPlane,
+                        inChannels);
+            }
+        }
+        WinogradFilters.transformGradient(du.segment(), duBase, outChannels, inChannels, dw, dwOffset, !freshDw);
     }
 
     /** Overwrites dX for samples [from, to) from dY: the same algorithm with the rotated, transposed filters. */

@@ -77,6 +77,14 @@ public final class Winograd {
         return outH;
     }
 
+    int tilesH() {
+        return tilesH;
+    }
+
+    int tilesW() {
+        return tilesW;
+    }
+
     public int outW() {
         return outW;
     }

@@ -65,11 +65,58 @@ public final class WinogradFilters {
         return i == 0 ? 3 : i == 3 ? 0 : i;
     }
 
+    /**
+     * dW = G^T dU G for every filter: reads dU [16][K][C] at {@code duOffset} (the gradient of the
+     * transformed filters U) and adds the 3x3 result to W's gradient [K][C][3][3] at {@code dwOffset},
+     * or overwrites it when {@code accumulate} is false. The adjoint of {@link #transform}.
+     */
+    public static void transformGradient(MemorySegment du, long duOffset, int k, int c, MemorySegment dw, long dwOffset,
+                                         boolean accumulate) {
+        Scratch s = SCRATCH.get().ensure(c);
+        float[] in = s.out;      // [16][C]: one filter row of dU
+        float[] g = s.filters;   // (C, 3, 3): that row's dW
+        float[] t = s.gg;        // G^T dU: 3 rows of 4
+        long plane = (long) k * c;
+        for (int f = 0; f < k; f++) {
+            for (int e = 0; e < Winograd.ELEMENTS; e++) {
+                MemorySegment.copy(du, FLOAT, (duOffset + e * plane + (long) f * c) * Float.BYTES, in, e * c, c);
+            }
+            long at = (dwOffset + (long) f * c * 9) * Float.BYTES;
+            if (accumulate) {
+                MemorySegment.copy(dw, FLOAT, at, g, 0, c * 9);
+            } else {
+                java.util.Arrays.fill(g, 0, c * 9, 0f);
+            }
+            for (int ch = 0; ch < c; ch++) {
+                for (int j = 0; j < 4; j++) { // G^T dU, column j: rows u0 + (u1+u2)/2, (u1-u2)/2, (u1+u2)/2 + u3
+                    float u0 = in[j * c + ch];
+                    float u1 = in[(4 + j) * c + ch];
+                    float u2 = in[(8 + j) * c + ch];
+                    float u3 = in[(12 + j) * c + ch];
+                    t[j] = u0 + 0.5f * (u1 + u2);
+                    t[4 + j] = 0.5f * (u1 - u2);
+                    t[8 + j] = 0.5f * (u1 + u2) + u3;
+                }
+                int o = ch * 9;
+                for (int i = 0; i < 3; i++) { // (.) G, row i
+                    float a = t[4 * i];
+                    float b = t[4 * i + 1];
+                    float cc = t[4 * i + 2];
+                    float d = t[4 * i + 3];
+                    g[o + 3 * i] += a + 0.5f * (b + cc);
+                    g[o + 3 * i + 1] += 0.5f * (b - cc);
+                    g[o + 3 * i + 2] += 0.5f * (b + cc) + d;
+                }
+            }
+            MemorySegment.copy(g, 0, dw, FLOAT, at, c * 9);
+        }
+    }
+
     /** One thread's heap copy of a filter row and its transform, grown to the most channels seen. */
     private static final class Scratch {
         float[] filters = new float[0];
         float[] out = new float[0];
-        final float[] gg = new float[12];
+        final float[] gg = new float[12]; // G g (4 rows of 3), or G^T dU (3 rows of 4)
 
         Scratch ensure(int channels) {
             if (filters.length < channels * 9) {

@@ -51,7 +51,47 @@ class WinogradTest {
             Tensor dx = Tensor.zeros(arena, n, c, h, w);
             run(arena, backward, dy, weights, true, k, c, n, null, dx);
             assertClose(oracle.inputGrad(dy.toArray(), weights.toArray()), dx, 1e-5, 1e-5);
+
+            // dW = G^T (sum over tiles of dM V^T) G with dM = A dY A^T; dB = the sums of dY.
+            Tensor dw = Tensor.zeros(arena, k, c, 3, 3);
+            dw.fill(1f); // accumulates onto what is there
+            Tensor db = Tensor.zeros(arena, k);
+            db.fill(2f);
+            weightGradient(arena, forward, x, dy, c, k, n, dw, db);
+            float[] expectedDw = oracle.weightGrad(dy.toArray(), x.toArray());
+            for (int i = 0; i < expectedDw.length; i++) {
+                expectedDw[i] += 1f;
+            }
+            float[] expectedDb = oracle.biasGrad(dy.toArray());
+            for (int i = 0; i < expectedDb.length; i++) {
+                expectedDb[i] += 2f;
+            }
+            assertClose(expectedDw, dw, 1e-5, 1e-5);
+            assertClose(expectedDb, db, 1e-5, 1e-5);
         }
+    }
+
+    /** The weight and bias gradients through the transforms, with the 16 products as plain loops in double. */
+    private static void weightGradient(Arena arena, Winograd g, Tensor x, Tensor dy, int c, int k, int n, Tensor dw, Tensor db) {
+        int tiles = n * g.tilesPerSample();
+        MemorySegment v = arena.allocate(FLOAT, 16L * c * tiles);
+        MemorySegment dm = arena.allocate(FLOAT, 16L * k * tiles);
+        MemorySegment du = arena.allocate(FLOAT, 16L * k * c);
+        g.transformInput(x.segment(), x.offset(), n, v, 0);
+        WinogradGradient.transformOutputGradient(g, dy.segment(), dy.offset(), n, k, dm, 0, db.segment(), db.offset());
+        for (int e = 0; e < 16; e++) {
+            for (int o = 0; o < k; o++) {
+                for (int i = 0; i < c; i++) {
+                    double sum = 0;
+                    for (int t = 0; t < tiles; t++) {
+                        sum += (double) dm.getAtIndex(FLOAT, ((long) e * k + o) * tiles + t)
+                                * v.getAtIndex(FLOAT, ((long) e * c + i) * tiles + t);
+                    }
+                    du.setAtIndex(FLOAT, ((long) e * k + o) * c + i, (float) sum);
+                }
+            }
+        }
+        WinogradFilters.transformGradient(du, 0, k, c, dw.segment(), dw.offset(), true);
     }
 
     @Test

@@ -1,0 +1,150 @@
+package dev.stride.ops;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+import static dev.stride.tensor.Tensor.FLOAT;
+
+/**
+ * The weight gradient's half of {@link Winograd}'s F(2x2, 3x3). The forward computes
+ * M[xi] = U[xi] V[xi] and Y = A^T m A per tile, so by the chain rule dM = A dY A^T per tile
+ * ({@link #transformOutputGradient}, the adjoint of {@link Winograd#transformOutput}),
+ * dU[xi] = dM[xi] V[xi]^T (16 GEMMs, the caller's), and dW = G^T dU G per filter
+ * ({@link WinogradFilters#transformGradient}). The multiplications fall to 16/36 of im2col's, as in
+ * the forward pass.
+ */
+public final class WinogradGradient {
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private WinogradGradient() {
+    }
+
+    /**
+     * dM = A dY A^T for every 2x2 block of dY (samples, K, outH, outW) at {@code dyOffset}, into
+     * [16][K][samples * g.tilesPerSample()] at {@code dmOffset}: zero in the unused slots and where
+     * a block overhangs an odd-sized output. When {@code db} is not null, adds each filter's sum of
+     * dY over the samples to {@code db[k]} (summed in a fixed order, so results repeat bitwise).
+     */
+    public static void transformOutputGradient(Winograd g, MemorySegment dy, long dyOffset, int samples, int k,
+                                               MemorySegment dm, long dmOffset, MemorySegment db, long dbOffset) {
+        int tilesH = g.tilesH();
+        int tilesW = g.tilesW();
+        int outH = g.outH();
+        int outW = g.outW();
+        int row = tilesW + 1;
+        int slots = g.tilesPerSample();
+        int ld = samples * slots;
+        int evenW = 2 * tilesW;
+        int plane = outH * outW;
+        Scratch s = SCRATCH.get().ensure(plane, 2 * tilesH * evenW, slots, ld);
+        float[] in = s.in;       // one dY plane
+        float[] p = s.padded;    // (2 tilesH, 2 tilesW): the plane, zero where a block overhangs it
+        float[] d00 = s.d[0];    // the four values of every block, by slot; unused slots stay zero
+        float[] d01 = s.d[1];
+        float[] d10 = s.d[2];
+        float[] d11 = s.d[3];
+        float[][] h = s.h;       // [16][slots] of one sample
+        float[][] out = s.out;   // [16][samples * slots] of one filter
+        Arrays.fill(p, 0, 2 * tilesH * evenW, 0f);
+        for (float[] d : s.d) {
+            Arrays.fill(d, 0, slots, 0f);
+        }
+        for (int f = 0; f < k; f++) {
+            float total = 0f;
+            for (int n = 0; n < samples; n++) {
+                MemorySegment.copy(dy, FLOAT, (dyOffset + ((long) n * k + f) * plane) * Float.BYTES, in, 0, plane);
+                total += sum(in, plane);
+                for (int r = 0; r < outH; r++) {
+                    System.arraycopy(in, r * outW, p, r * evenW, outW);
+                }
+                for (int th = 0; th < tilesH; th++) {
+                    for (int tw = 0, j = th * row, o = 2 * th * evenW; tw < tilesW; tw++, j++, o += 2) {
+                        d00[j] = p[o];
+                        d01[j] = p[o + 1];
+                        d10[j] = p[o + evenW];
+                        d11[j] = p[o + evenW + 1];
+                    }
+                }
+                // A dY: rows d0, d0 + d1, d0 - d1, -d1 (of the block's two rows); then (.) A^T on
+                // each row (a, b): a, a + b, a - b, -b. One loop per row of dM, stores at j.
+                for (int i = 0; i < 4; i++) {
+                    float[] h0 = h[4 * i];
+                    float[] h1 = h[4 * i + 1];
+                    float[] h2 = h[4 * i + 2];
+                    float[] h3 = h[4 * i + 3];
+                    float s0 = i == 3 ? 0f : 1f;                  // weight of the block's first row
+                    float s1 = i == 0 ? 0f : i == 1 ? 1f : -1f;   // weight of its second row
+                    for (int j = 0; j < slots; j++) {
+                        float a = s0 * d00[j] + s1 * d10[j];
+                        float b = s0 * d01[j] + s1 * d11[j];
+                        h0[j] = a;
+                        h1[j] = a + b;
+                        h2[j] = a - b;
+                        h3[j] = -b;
+                    }
+                }
+                for (int e = 0; e < Winograd.ELEMENTS; e++) {
+                    System.arraycopy(h[e], 0, out[e], n * slots, slots);
+                }
+            }
+            for (int e = 0; e < Winograd.ELEMENTS; e++) {
+                MemorySegment.copy(out[e], 0, dm, FLOAT, (dmOffset + ((long) e * k + f) * ld) * Float.BYTES, ld);
+            }
+            if (db != null) {
+                long at = dbOffset + f;
+                db.setAtIndex(FLOAT, at, db.getAtIndex(FLOAT, at) + total);
+            }
+        }
+    }
+
+    /** The sum of a[0, n) with four running sums: one sum would wait on each add. Fixed order, so repeatable. */
+    private static float sum(float[] a, int n) {
+        float s0 = 0f;
+        float s1 = 0f;
+        float s2 = 0f;
+        float s3 = 0f;
+        int i = 0;
+        for (; i + 3 < n; i += 4) {
+            s0 += a[i];
+            s1 += a[i + 1];
+            s2 += a[i + 2];
+            s3 += a[i + 3];
+        }
+        for (; i < n; i++) {
+            s0 += a[i];
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /** One thread's heap arrays, grown to the largest geometry seen and then reused. */
+    private static final class Scratch {
+        float[] in = new float[0];
+        float[] padded = new float[0];
+        final float[][] d = new float[4][0];
+        final float[][] h = new float[Winograd.ELEMENTS][0];
+        final float[][] out = new float[Winograd.ELEMENTS][0];
+
+        Scratch ensure(int plane, int paddedPlane, int slots, int ld) {
+            if (in.length < plane) {
+                in = new float[plane];
+            }
+            if (padded.length < paddedPlane) {
+                padded = new float[paddedPlane];
+            }
+            for (int i = 0; i < 4; i++) {
+                if (d[i].length < slots) {
+                    d[i] = new float[slots];
+                }
+            }
+            for (int i = 0; i < Winograd.ELEMENTS; i++) {
+                if (h[i].length < slots) {
+                    h[i] = new float[slots];
+                }
+                if (out[i].length < ld) {
+                    out[i] = new float[ld];
+                }
+            }
+            return this;
+        }
+    }
+}
