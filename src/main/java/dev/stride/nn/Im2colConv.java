@@ -1,6 +1,7 @@
 package dev.stride.nn;
 
 import dev.stride.blas.Gemm;
+import dev.stride.ops.FloatSums;
 import dev.stride.ops.Im2col;
 import dev.stride.tensor.Shape;
 import dev.stride.tensor.Tensor;
@@ -224,30 +225,13 @@ final class Im2colConv {
         }
     }
 
-    /**
-     * db[f] += the sum of row f of the K x cols matrix dZ. Four running sums instead of one: a single
-     * float sum waits on each add's latency. The order is fixed, so results stay reproducible.
-     */
+    /** db[f] += the sum of row f of the K x cols matrix dZ ({@link FloatSums}: fixed order, so reproducible). */
     private void accumulateRowSums(MemorySegment dz, long offset, int cols, MemorySegment db, long dbOffset,
                                    float[] row) {
         for (int f = 0; f < outChannels; f++) {
             MemorySegment.copy(dz, FLOAT, (offset + (long) f * cols) * Float.BYTES, row, 0, cols);
-            float s0 = 0f;
-            float s1 = 0f;
-            float s2 = 0f;
-            float s3 = 0f;
-            int p = 0;
-            for (; p + 3 < cols; p += 4) {
-                s0 += row[p];
-                s1 += row[p + 1];
-                s2 += row[p + 2];
-                s3 += row[p + 3];
-            }
-            for (; p < cols; p++) {
-                s0 += row[p];
-            }
             long at = dbOffset + f;
-            db.setAtIndex(FLOAT, at, db.getAtIndex(FLOAT, at) + ((s0 + s1) + (s2 + s3)));
+            db.setAtIndex(FLOAT, at, db.getAtIndex(FLOAT, at) + FloatSums.sum(row, cols));
         }
     }
 }

@@ -53,7 +53,7 @@ public final class WinogradGradient {
             float total = 0f;
             for (int n = 0; n < samples; n++) {
                 MemorySegment.copy(dy, FLOAT, (dyOffset + ((long) n * k + f) * plane) * Float.BYTES, in, 0, plane);
-                total += sum(in, plane);
+                total += FloatSums.sum(in, plane);
                 for (int r = 0; r < outH; r++) {
                     System.arraycopy(in, r * outW, p, r * evenW, outW);
                 }
@@ -95,25 +95,6 @@ public final class WinogradGradient {
                 db.setAtIndex(FLOAT, at, db.getAtIndex(FLOAT, at) + total);
             }
         }
-    }
-
-    /** The sum of a[0, n) with four running sums: one sum would wait on each add. Fixed order, so repeatable. */
-    private static float sum(float[] a, int n) {
-        float s0 = 0f;
-        float s1 = 0f;
-        float s2 = 0f;
-        float s3 = 0f;
-        int i = 0;
-        for (; i + 3 < n; i += 4) {
-            s0 += a[i];
-            s1 += a[i + 1];
-            s2 += a[i + 2];
-            s3 += a[i + 3];
-        }
-        for (; i < n; i++) {
-            s0 += a[i];
-        }
-        return (s0 + s1) + (s2 + s3);
     }
 
     /** One thread's heap arrays, grown to the largest geometry seen and then reused. */
