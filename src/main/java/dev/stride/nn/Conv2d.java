@@ -158,7 +158,7 @@ public final class Conv2d extends Layer {
         this.input = in;
         output = Tensor.zeros(arena, out);
         inputGrad = Tensor.zeros(arena, in);
-        weightGradParts = parts > 1 ? new PartGradients(arena, parts, weight.grad()) : null;
+        weightGradParts = parts > 1 && winograd == null ? new PartGradients(arena, parts, weight.grad()) : null;
         biasGradParts = parts > 1 && bias != null ? new PartGradients(arena, parts, bias.grad()) : null;
         outputView = output;
         inputGradView = inputGrad;
@@ -176,7 +176,7 @@ public final class Conv2d extends Layer {
         }
         lastInput = x;
         if (winograd != null) {
-            winograd.prepare(weight.value());
+            winograd.prepare(parallel, weight.value());
         }
         parallel.forEach(n, forwardParts);
         return outputView;
@@ -218,16 +218,21 @@ public final class Conv2d extends Layer {
         } finally {
             pendingGrad = null;
         }
-        if (weightGradParts != null) {
+        if (winograd != null) {
+            winograd.finishWeightGrad(parallel, weight.grad());
+        } else if (weightGradParts != null) {
             weightGradParts.addTo(parallel);
-            if (biasGradParts != null) {
-                biasGradParts.addTo(Parallel.of(1)); // K floats: not worth a hand-off
-            }
+        }
+        if (biasGradParts != null) {
+            biasGradParts.addTo(Parallel.of(1)); // K floats: not worth a hand-off
         }
         return needInputGrad ? inputGradView : null;
     }
 
-    /** The backward of samples [from, to); dW and dB go to the gradients for one part, else to the part's own rows. */
+    /**
+     * The backward of samples [from, to); dW and dB go to the gradients for one part, else to the
+     * part's own rows (for a Winograd layer, dW's first half goes to the part's own dU instead).
+     */
     private void backwardPart(int from, int to, int part) {
         MemorySegment ws = workspace.segment();
         long base = part * partFloats;
@@ -236,14 +241,14 @@ public final class Conv2d extends Layer {
         long dwOff = dw.offset();
         MemorySegment dbSeg = bias == null ? null : bias.grad().segment();
         long dbOff = bias == null ? 0 : bias.grad().offset();
+        if (biasGradParts != null) {
+            dbSeg = biasGradParts.segment();
+            dbOff = biasGradParts.offset(part);
+            biasGradParts.zero(part);
+        }
         if (weightGradParts != null) {
             dwSeg = weightGradParts.segment();
             dwOff = weightGradParts.offset(part);
-            if (biasGradParts != null) {
-                dbSeg = biasGradParts.segment();
-                dbOff = biasGradParts.offset(part);
-                biasGradParts.zero(part);
-            }
             if (from == to) {
                 weightGradParts.zero(part);
             }
@@ -255,7 +260,7 @@ public final class Conv2d extends Layer {
                     dbSeg, dbOff, pendingInputGrad ? inputGrad : null);
             return;
         }
-        winograd.weightGrad(lastInput, pendingGrad, from, to, part, ws, base, dwSeg, dwOff, freshDw, dbSeg, dbOff);
+        winograd.weightGrad(lastInput, pendingGrad, from, to, part, ws, base, dbSeg, dbOff);
         if (pendingInputGrad) {
             winograd.inputGrad(pendingGrad, from, to, ws, base, inputGrad);
         }

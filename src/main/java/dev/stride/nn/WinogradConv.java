@@ -4,11 +4,14 @@ import dev.stride.blas.Gemm;
 import dev.stride.ops.Winograd;
 import dev.stride.ops.WinogradFilters;
 import dev.stride.ops.WinogradGradient;
+import dev.stride.tensor.Parallel;
 import dev.stride.tensor.Shape;
 import dev.stride.tensor.Tensor;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+
+import static dev.stride.tensor.Tensor.FLOAT;
 
 /**
  * The forward pass and the input gradient of a 3x3, stride-1 {@link Conv2d} by Winograd's
@@ -34,6 +37,11 @@ final class WinogradConv {
     private final int samplesPerGroup;
     private final Tensor u;            // [16][K][C]: the transformed filters of the last forward
     private final Tensor du;           // (parts, 16, K, C): each part's gradient of u
+    private final int parts;
+    private Tensor pending;            // the weights (prepare) or their gradient (finishWeightGrad) the rows work on
+    // Made once so that a parallel call allocates nothing.
+    private final Parallel.Body prepareRows = this::prepareRows;
+    private final Parallel.Body finishRows = this::finishRows;
 
     WinogradConv(Conv2dSpec spec, Shape in, Gemm gemm, Arena arena, int parts, int samplesPerPart) {
         this.gemm = gemm;
@@ -47,6 +55,7 @@ final class WinogradConv {
                 Math.max(Math.ceilDiv(MIN_TILES, tiles), GROUP_FLOATS / perSample)));
         this.u = Tensor.zeros(arena, Shape.of(Winograd.ELEMENTS, outChannels, inChannels));
         this.du = Tensor.zeros(arena, Shape.of(parts, Winograd.ELEMENTS * outChannels, inChannels));
+        this.parts = parts;
     }
 
     /** True where this class applies and pays: 3x3 at stride 1, padding up to 2, and enough channels. */
@@ -61,9 +70,19 @@ final class WinogradConv {
         return (long) Winograd.ELEMENTS * (inChannels + outChannels) * tiles;
     }
 
-    /** Transforms the filters; call once per forward, before the parts run (the input gradient reuses them). */
-    void prepare(Tensor weight) {
-        WinogradFilters.transform(weight.segment(), weight.offset(), outChannels, inChannels, u.segment(), u.offset());
+    /** Transforms the filters, split by filter rows over {@code parallel}; call once per forward, before the parts run. */
+    void prepare(Parallel parallel, Tensor weight) {
+        pending = weight;
+        try {
+            parallel.forEach(outChannels, prepareRows);
+        } finally {
+            pending = null;
+        }
+    }
+
+    private void prepareRows(int from, int to, int ignoredPart) {
+        WinogradFilters.transform(pending.segment(), pending.offset(), from, to, outChannels, inChannels,
+                u.segment(), u.offset());
     }
 
     /** y = conv(x) + b for samples [from, to) of x into the NCHW output, with the part's scratch at {@code base}. */
@@ -77,18 +96,18 @@ final class WinogradConv {
     }
 
     /**
-     * dW (and dB unless {@code db} is null) from samples [from, to): dM = A dY A^T per tile and
-     * V = B^T x B per tile, dU[xi] = the sum over the groups of dM[xi] V[xi]^T (16 GEMMs a group, into
-     * the part's own dU), then dW = G^T dU G, added to {@code dw} or overwriting it when
-     * {@code freshDw}. An empty range writes nothing.
+     * The first half of dW, and dB unless {@code db} is null, from samples [from, to): dM = A dY A^T
+     * and V = B^T x B per tile, and the part's own dU[xi] = the sum over its groups of
+     * dM[xi] V[xi]^T (16 GEMMs a group). {@link #finishWeightGrad} completes dW once every part is done.
      */
     void weightGrad(Tensor x, Tensor dy, int from, int to, int part, MemorySegment ws, long base,
-                    MemorySegment dw, long dwOffset, boolean freshDw, MemorySegment db, long dbOffset) {
-        if (from == to) {
-            return;
-        }
+                    MemorySegment db, long dbOffset) {
         long uPlane = (long) outChannels * inChannels;
         long duBase = du.offset() + part * Winograd.ELEMENTS * uPlane;
+        if (from == to) {
+            Tensor.fill(du.segment(), duBase, Winograd.ELEMENTS * uPlane, 0f);
+            return;
+        }
         long outPlane = (long) forward.outH() * forward.outW();
         for (int first = from; first < to; first += samplesPerGroup) {
             int samples = Math.min(samplesPerGroup, to - first);
@@ -105,7 +124,39 @@ final class WinogradConv {
                         inChannels);
             }
         }
-        WinogradFilters.transformGradient(du.segment(), duBase, outChannels, inChannels, dw, dwOffset, !freshDw);
+    }
+
+    /**
+     * dW += G^T (dU of part 0 + part 1 + ...) G, the parts added in part order (so the result depends
+     * on the thread count, never on timing) and the filter rows split over {@code parallel}: each
+     * thread sums and transforms its own rows, where adding each part's dW would transform every row
+     * once per part.
+     */
+    void finishWeightGrad(Parallel parallel, Tensor dw) {
+        pending = dw;
+        try {
+            parallel.forEach(outChannels, finishRows);
+        } finally {
+            pending = null;
+        }
+    }
+
+    private void finishRows(int from, int to, int ignoredPart) {
+        MemorySegment d = du.segment();
+        long uPlane = (long) outChannels * inChannels;
+        long partFloats = Winograd.ELEMENTS * uPlane;
+        for (int p = 1; p < parts; p++) {
+            for (int e = 0; e < Winograd.ELEMENTS; e++) {
+                long row = du.offset() + e * uPlane + (long) from * inChannels;
+                long count = (long) (to - from) * inChannels;
+                for (long i = 0; i < count; i++) {
+                    long at = row + i;
+                    d.setAtIndex(FLOAT, at, d.getAtIndex(FLOAT, at) + d.getAtIndex(FLOAT, at + p * partFloats));
+                }
+            }
+        }
+        WinogradFilters.transformGradient(d, du.offset(), from, to, outChannels, inChannels, pending.segment(),
+                pending.offset(), true);
     }
 
     /** Overwrites dX for samples [from, to) from dY: the same algorithm with the rotated, transposed filters. */

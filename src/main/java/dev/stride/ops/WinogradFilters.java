@@ -16,11 +16,17 @@ public final class WinogradFilters {
      * {@code uOffset}. Each filter row's 16 x C values are made on the heap and copied out in 16 runs.
      */
     public static void transform(MemorySegment w, long wOffset, int k, int c, MemorySegment u, long uOffset) {
+        transform(w, wOffset, 0, k, k, c, u, uOffset);
+    }
+
+    /** {@link #transform} for filters [kFrom, kTo) of K, so that threads can share the work by rows. */
+    public static void transform(MemorySegment w, long wOffset, int kFrom, int kTo, int k, int c, MemorySegment u,
+                                 long uOffset) {
         Scratch s = SCRATCH.get().ensure(c);
         float[] g = s.filters;  // (C, 3, 3): one filter row
         float[] out = s.out;    // [16][C]
         long plane = (long) k * c;
-        for (int f = 0; f < k; f++) {
+        for (int f = kFrom; f < kTo; f++) {
             MemorySegment.copy(w, FLOAT, (wOffset + (long) f * c * 9) * Float.BYTES, g, 0, c * 9);
             for (int ch = 0; ch < c; ch++) {
                 int at = ch * 9;
@@ -72,12 +78,18 @@ public final class WinogradFilters {
      */
     public static void transformGradient(MemorySegment du, long duOffset, int k, int c, MemorySegment dw, long dwOffset,
                                          boolean accumulate) {
+        transformGradient(du, duOffset, 0, k, k, c, dw, dwOffset, accumulate);
+    }
+
+    /** {@link #transformGradient} for filters [kFrom, kTo) of K. */
+    public static void transformGradient(MemorySegment du, long duOffset, int kFrom, int kTo, int k, int c,
+                                         MemorySegment dw, long dwOffset, boolean accumulate) {
         Scratch s = SCRATCH.get().ensure(c);
         float[] in = s.out;      // [16][C]: one filter row of dU
         float[] g = s.filters;   // (C, 3, 3): that row's dW
         float[] t = s.gg;        // G^T dU: 3 rows of 4
         long plane = (long) k * c;
-        for (int f = 0; f < k; f++) {
+        for (int f = kFrom; f < kTo; f++) {
             for (int e = 0; e < Winograd.ELEMENTS; e++) {
                 MemorySegment.copy(du, FLOAT, (duOffset + e * plane + (long) f * c) * Float.BYTES, in, e * c, c);
             }
