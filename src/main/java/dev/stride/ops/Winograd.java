@@ -130,41 +130,38 @@ public final class Winograd {
                 splitIntoQuarters(in, q, b * quarter, row);
             }
             int len = planes * quarter;
-            for (int par = 0; par < 2; par++) { // B^T d over the rows, for even then odd columns
-                float[] re = q[par];
-                float[] ro = q[2 + par];
-                float[] a0 = a[4 * par];
-                float[] a1 = a[4 * par + 1];
-                float[] a2 = a[4 * par + 2];
-                float[] a3 = a[4 * par + 3];
-                for (int j = 0; j < len; j++) {
-                    a0[j] = re[j] - re[j + row];
-                    a1[j] = ro[j] + re[j + row];
-                    a2[j] = re[j + row] - ro[j];
-                    a3[j] = ro[j] - ro[j + row];
-                }
+            for (int par = 0; par < 2; par++) { // B^T d over the rows (the next tile row is L on), for even then odd columns
+                applyBt(q[par], q[2 + par], row, len, a[4 * par], a[4 * par + 1], a[4 * par + 2], a[4 * par + 3]);
             }
-            // (.) B over the columns, into one array per element with the plain index j: C2
-            // vectorises a loop only when its stores carry no offset (measured: a store to
-            // out[base + j] ran at scalar speed, out[j] 4x faster).
+            // (.) B over the columns (the next tile column is 1 on), into one array per element with
+            // the plain index j: C2 vectorises a loop only when its stores carry no offset (measured:
+            // a store to out[base + j] ran at scalar speed, out[j] 4x faster).
             for (int i = 0; i < 4; i++) {
-                float[] e = a[i];
-                float[] o = a[4 + i];
-                float[] h0 = h[4 * i];
-                float[] h1 = h[4 * i + 1];
-                float[] h2 = h[4 * i + 2];
-                float[] h3 = h[4 * i + 3];
-                for (int j = 0; j < len; j++) {
-                    h0[j] = e[j] - e[j + 1];
-                    h1[j] = o[j] + e[j + 1];
-                    h2[j] = e[j + 1] - o[j];
-                    h3[j] = o[j] - o[j + 1];
-                }
+                applyBt(a[i], a[4 + i], 1, len, h[4 * i], h[4 * i + 1], h[4 * i + 2], h[4 * i + 3]);
             }
             for (int e = 0; e < ELEMENTS; e++) {
                 long at = vOffset + ((long) e * channels + c0) * ld;
                 MemorySegment.copy(h[e], 0, v, FLOAT, at * Float.BYTES, len);
             }
+        }
+    }
+
+    /**
+     * The 1-D transform B^T [d0, d1, d2, d3] = [d0 - d2, d1 + d2, d2 - d1, d1 - d3] for every slot j,
+     * where d0 and d2 are {@code even[j]} and {@code even[j + step]}, d1 and d3 {@code odd[j]} and
+     * {@code odd[j + step]}: a tile's four rows (step L) or four columns (step 1) in the quarters.
+     */
+    private static void applyBt(float[] even, float[] odd, int step, int len, float[] o0, float[] o1, float[] o2,
+                                float[] o3) {
+        for (int j = 0; j < len; j++) {
+            float d0 = even[j];
+            float d1 = odd[j];
+            float d2 = even[j + step];
+            float d3 = odd[j + step];
+            o0[j] = d0 - d2;
+            o1[j] = d1 + d2;
+            o2[j] = d2 - d1;
+            o3[j] = d1 - d3;
         }
     }
 
