@@ -120,16 +120,11 @@ public final class Activations {
 
     /** dx = dy * y * (1 - y), through heap chunks where it vectorises (see HeapChunks). */
     public static void sigmoidBackward(MemorySegment y, long yOff, MemorySegment dy, long dyOff, MemorySegment dx, long dxOff, long count) {
-        HeapChunks c = HeapChunks.get();
-        for (long at = 0; at < count; at += HeapChunks.SIZE) {
-            int len = (int) Math.min(HeapChunks.SIZE, count - at);
-            HeapChunks.load(y, yOff + at, c.a, len);
-            HeapChunks.load(dy, dyOff + at, c.b, len);
+        HeapChunks.pairwise(y, yOff, dy, dyOff, dx, dxOff, count, (s, g, len) -> {
             for (int i = 0; i < len; i++) {
-                c.b[i] = c.b[i] * c.a[i] * (1f - c.a[i]);
+                g[i] = g[i] * s[i] * (1f - s[i]);
             }
-            HeapChunks.store(c.b, len, dx, dxOff + at);
-        }
+        });
     }
 
     public static void tanhForward(MemorySegment x, long xOff, MemorySegment y, long yOff, long count) {
@@ -140,16 +135,11 @@ public final class Activations {
 
     /** dx = dy * (1 - y^2), through heap chunks where it vectorises. */
     public static void tanhBackward(MemorySegment y, long yOff, MemorySegment dy, long dyOff, MemorySegment dx, long dxOff, long count) {
-        HeapChunks c = HeapChunks.get();
-        for (long at = 0; at < count; at += HeapChunks.SIZE) {
-            int len = (int) Math.min(HeapChunks.SIZE, count - at);
-            HeapChunks.load(y, yOff + at, c.a, len);
-            HeapChunks.load(dy, dyOff + at, c.b, len);
+        HeapChunks.pairwise(y, yOff, dy, dyOff, dx, dxOff, count, (t, g, len) -> {
             for (int i = 0; i < len; i++) {
-                c.b[i] = c.b[i] * (1f - c.a[i] * c.a[i]);
+                g[i] = g[i] * (1f - t[i] * t[i]);
             }
-            HeapChunks.store(c.b, len, dx, dxOff + at);
-        }
+        });
     }
 
     /** SiLU (Swish): y = x * sigmoid(x). */
@@ -185,16 +175,11 @@ public final class Activations {
 
     /** out = a * b element-wise (dropout applies its mask with this, forward and backward), through heap chunks. */
     public static void multiply(MemorySegment a, long aOff, MemorySegment b, long bOff, MemorySegment out, long outOff, long count) {
-        HeapChunks c = HeapChunks.get();
-        for (long at = 0; at < count; at += HeapChunks.SIZE) {
-            int len = (int) Math.min(HeapChunks.SIZE, count - at);
-            HeapChunks.load(a, aOff + at, c.a, len);
-            HeapChunks.load(b, bOff + at, c.b, len);
+        HeapChunks.pairwise(a, aOff, b, bOff, out, outOff, count, (p, q, len) -> {
             for (int i = 0; i < len; i++) {
-                c.b[i] = c.a[i] * c.b[i];
+                q[i] = p[i] * q[i];
             }
-            HeapChunks.store(c.b, len, out, outOff + at);
-        }
+        });
     }
 
     /**

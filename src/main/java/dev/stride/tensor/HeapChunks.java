@@ -38,6 +38,28 @@ public final class HeapChunks {
         return CHUNKS.get();
     }
 
+    /** A loop over one chunk: {@code b[i] = f(a[i], b[i])} for i below {@code len}. */
+    @FunctionalInterface
+    public interface Pairwise {
+        void apply(float[] a, float[] b, int len);
+    }
+
+    /**
+     * out = f(a, b) element by element over {@code count} floats, a chunk at a time. The kernel is
+     * called once per chunk, not per element, so its own loop is what C2 compiles and vectorises.
+     */
+    public static void pairwise(MemorySegment a, long aOffset, MemorySegment b, long bOffset, MemorySegment out,
+                                long outOffset, long count, Pairwise f) {
+        HeapChunks c = get();
+        for (long at = 0; at < count; at += SIZE) {
+            int len = (int) Math.min(SIZE, count - at);
+            load(a, aOffset + at, c.a, len);
+            load(b, bOffset + at, c.b, len);
+            f.apply(c.a, c.b, len);
+            store(c.b, len, out, outOffset + at);
+        }
+    }
+
     /** Copies {@code count} floats from {@code segment} at float offset {@code offset} into {@code into}. */
     public static void load(MemorySegment segment, long offset, float[] into, int count) {
         MemorySegment.copy(segment, FLOAT, offset * Float.BYTES, into, 0, count);
