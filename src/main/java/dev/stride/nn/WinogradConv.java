@@ -36,8 +36,7 @@ final class WinogradConv {
     private final Winograd backward;   // over dY, K -> C, padding 2 - p
     private final int samplesPerGroup;
     private final Tensor u;            // [16][K][C]: the transformed filters of the last forward
-    private final Tensor du;           // (parts, 16, K, C): each part's gradient of u
-    private final int parts;
+    private final Tensor du;           // (parts, 16 K, C): each part's gradient of u
     private Tensor pending;            // the weights (prepare) or their gradient (finishWeightGrad) the rows work on
     // Made once so that a parallel call allocates nothing.
     private final Parallel.Body prepareRows = this::prepareRows;
@@ -55,7 +54,6 @@ final class WinogradConv {
                 Math.max(Math.ceilDiv(MIN_TILES, tiles), GROUP_FLOATS / perSample)));
         this.u = Tensor.zeros(arena, Shape.of(Winograd.ELEMENTS, outChannels, inChannels));
         this.du = Tensor.zeros(arena, Shape.of(parts, Winograd.ELEMENTS * outChannels, inChannels));
-        this.parts = parts;
     }
 
     /** True where this class applies and pays: 3x3 at stride 1, padding up to 2, and enough channels. */
@@ -145,7 +143,7 @@ final class WinogradConv {
         MemorySegment d = du.segment();
         long uPlane = (long) outChannels * inChannels;
         long partFloats = Winograd.ELEMENTS * uPlane;
-        for (int p = 1; p < parts; p++) {
+        for (int p = 1; p < du.dim(0); p++) {
             for (int e = 0; e < Winograd.ELEMENTS; e++) {
                 long row = du.offset() + e * uPlane + (long) from * inChannels;
                 long count = (long) (to - from) * inChannels;
