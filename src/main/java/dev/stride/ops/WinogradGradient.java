@@ -21,8 +21,8 @@ public final class WinogradGradient {
 
     /**
      * dM = A dY A^T for every 2x2 block of dY (samples, K, outH, outW) at {@code dyOffset}, into
-     * [16][K][samples * g.tilesPerSample()] at {@code dmOffset}: zero in the unused slots and where
-     * a block overhangs an odd-sized output. When {@code db} is not null, adds each filter's sum of
+     * [16][K][samples * g.tilesPerSample()] at {@code dmOffset}: zero where a block overhangs an
+     * odd-sized output. When {@code db} is not null, adds each filter's sum of
      * dY over the samples to {@code db[k]} (summed in a fixed order, so results repeat bitwise).
      */
     public static void transformOutputGradient(Winograd g, MemorySegment dy, long dyOffset, int samples, int k,
@@ -31,23 +31,22 @@ public final class WinogradGradient {
         int tilesW = g.tilesW();
         int outH = g.outH();
         int outW = g.outW();
-        int row = tilesW + 1;
-        int slots = g.tilesPerSample();
-        int ld = samples * slots;
+        int tiles = g.tilesPerSample();
+        int ld = samples * tiles;
         int evenW = 2 * tilesW;
         int plane = outH * outW;
-        Scratch s = SCRATCH.get().ensure(plane, 2 * tilesH * evenW, slots, ld);
+        Scratch s = SCRATCH.get().ensure(plane, 2 * tilesH * evenW, tiles, ld);
         float[] in = s.in;       // one dY plane
         float[] p = s.padded;    // (2 tilesH, 2 tilesW): the plane, zero where a block overhangs it
-        float[] d00 = s.d[0];    // the four values of every block, by slot; unused slots stay zero
+        float[] d00 = s.d[0];    // the four values of every block, by tile slot
         float[] d01 = s.d[1];
         float[] d10 = s.d[2];
         float[] d11 = s.d[3];
-        float[][] h = s.h;       // [16][slots] of one sample
-        float[][] out = s.out;   // [16][samples * slots] of one filter
+        float[][] h = s.h;       // [16][tiles] of one sample
+        float[][] out = s.out;   // [16][samples * tiles] of one filter
         Arrays.fill(p, 0, 2 * tilesH * evenW, 0f);
         for (float[] d : s.d) {
-            Arrays.fill(d, 0, slots, 0f);
+            Arrays.fill(d, 0, tiles, 0f); // the unused slots, where g has them
         }
         for (int f = 0; f < k; f++) {
             float total = 0f;
@@ -58,7 +57,7 @@ public final class WinogradGradient {
                     System.arraycopy(in, r * outW, p, r * evenW, outW);
                 }
                 for (int th = 0; th < tilesH; th++) {
-                    for (int tw = 0, j = th * row, o = 2 * th * evenW; tw < tilesW; tw++, j++, o += 2) {
+                    for (int tw = 0, j = th * g.tileRow(), o = 2 * th * evenW; tw < tilesW; tw++, j++, o += 2) {
                         d00[j] = p[o];
                         d01[j] = p[o + 1];
                         d10[j] = p[o + evenW];
@@ -74,7 +73,7 @@ public final class WinogradGradient {
                     float[] h3 = h[4 * i + 3];
                     float s0 = i == 3 ? 0f : 1f;                  // weight of the block's first row
                     float s1 = i == 0 ? 0f : i == 1 ? 1f : -1f;   // weight of its second row
-                    for (int j = 0; j < slots; j++) {
+                    for (int j = 0; j < tiles; j++) {
                         float a = s0 * d00[j] + s1 * d10[j];
                         float b = s0 * d01[j] + s1 * d11[j];
                         h0[j] = a;
@@ -84,7 +83,7 @@ public final class WinogradGradient {
                     }
                 }
                 for (int e = 0; e < Winograd.ELEMENTS; e++) {
-                    System.arraycopy(h[e], 0, out[e], n * slots, slots);
+                    System.arraycopy(h[e], 0, out[e], n * tiles, tiles);
                 }
             }
             for (int e = 0; e < Winograd.ELEMENTS; e++) {
@@ -105,7 +104,7 @@ public final class WinogradGradient {
         final float[][] h = new float[Winograd.ELEMENTS][0];
         final float[][] out = new float[Winograd.ELEMENTS][0];
 
-        Scratch ensure(int plane, int paddedPlane, int slots, int ld) {
+        Scratch ensure(int plane, int paddedPlane, int tiles, int ld) {
             if (in.length < plane) {
                 in = new float[plane];
             }
@@ -113,13 +112,13 @@ public final class WinogradGradient {
                 padded = new float[paddedPlane];
             }
             for (int i = 0; i < 4; i++) {
-                if (d[i].length < slots) {
-                    d[i] = new float[slots];
+                if (d[i].length < tiles) {
+                    d[i] = new float[tiles];
                 }
             }
             for (int i = 0; i < Winograd.ELEMENTS; i++) {
-                if (h[i].length < slots) {
-                    h[i] = new float[slots];
+                if (h[i].length < tiles) {
+                    h[i] = new float[tiles];
                 }
                 if (out[i].length < ld) {
                     out[i] = new float[ld];

@@ -29,6 +29,8 @@ class WinogradTest {
             "1, 4, 5, 6, 2, 2",     // the input gradient's padding of a valid layer
             "2, 11, 8, 8, 13, 1",   // channels not multiples of anything
             "1, 2, 1, 3, 2, 1",     // one input row
+            "2, 3, 24, 22, 4, 1",   // wide enough that V keeps the unused slots
+            "1, 2, 23, 25, 3, 0",   // the same with odd outputs
     })
     void forwardAndInputGradientMatchTheDirectConvolution(int n, int c, int h, int w, int k, int pad) {
         try (Arena arena = Arena.ofConfined()) {
@@ -92,6 +94,15 @@ class WinogradTest {
             }
         }
         WinogradFilters.transformGradient(du, 0, k, c, dw.segment(), dw.offset(), true);
+    }
+
+    /** Both layouts of V and M are in the cases above: with the unused slots, and without them. */
+    @Test
+    void smallPlanesLeaveOutTheUnusedSlots() {
+        assertEquals(4 * 4, new Winograd(64, 8, 8, 1).tilesPerSample());
+        assertEquals(8 * 8, new Winograd(64, 16, 16, 1).tilesPerSample());
+        assertEquals(13 * 12, new Winograd(3, 24, 22, 1).tilesPerSample());
+        assertEquals(17 * 17, new Winograd(64, 32, 32, 1).tilesPerSample());
     }
 
     @Test
