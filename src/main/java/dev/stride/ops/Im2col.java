@@ -81,19 +81,27 @@ public final class Im2col {
         long ld = (long) samples * columnsPerSample();
         checkFits("column matrix", col, colOffset, rows() * ld);
         int perSample = columnsPerSample();
-        Scratch scratch = SCRATCH.get().ensure(windows * perSample, plane);
+        boolean shift = planeWindows.isShift();
+        Scratch scratch = SCRATCH.get().ensure(shift ? windows * perSample : 0, plane + 1);
         float[] cols = scratch.cols;   // (kH*kW, outH*outW): one channel's rows for one sample
-        float[] in = scratch.plane;    // (H, W): that channel of the input
+        float[] in = scratch.plane;    // (H, W): that channel of the input, then the zero that padding reads
+        in[plane] = 0f;
         for (int s = 0; s < samples; s++) {
             for (int c = 0; c < channels; c++) {
                 // As in col2im: bulk copies in and out, the window gathering on heap arrays. Copying
                 // each output row straight between segments measured slower: rows are short.
                 long planeAt = xOffset + ((long) s * channels + c) * plane;
                 MemorySegment.copy(x, FLOAT, planeAt * Float.BYTES, in, 0, plane);
-                planeWindows.gather(in, cols);
+                if (shift) {
+                    planeWindows.gather(in, cols);
+                }
                 for (int r = 0; r < windows; r++) {
                     long row = colOffset + (long) (c * windows + r) * ld + (long) s * perSample;
-                    MemorySegment.copy(cols, r * perSample, col, FLOAT, row * Float.BYTES, perSample);
+                    if (shift) {
+                        MemorySegment.copy(cols, r * perSample, col, FLOAT, row * Float.BYTES, perSample);
+                    } else {
+                        planeWindows.gatherRow(in, r, col, row);
+                    }
                 }
             }
         }
@@ -111,25 +119,32 @@ public final class Im2col {
         long ld = (long) samples * columnsPerSample();
         checkFits("column matrix", col, colOffset, rows() * ld);
         int perSample = columnsPerSample();
-        Scratch scratch = SCRATCH.get().ensure(windows * perSample, plane);
+        boolean shift = planeWindows.isShift();
+        Scratch scratch = SCRATCH.get().ensure(shift ? windows * perSample : 0, plane + 1);
         float[] cols = scratch.cols;   // (kH*kW, outH*outW): one channel's rows for one sample
-        float[] grad = scratch.plane;  // (H, W): that channel's input gradient
+        float[] grad = scratch.plane;  // (H, W): that channel's input gradient, then a slot for the padding's entries
         for (int s = 0; s < samples; s++) {
             for (int c = 0; c < channels; c++) {
-                // Whole rows and planes move in bulk, and the scatter-add runs on heap arrays, where C2
-                // vectorises the unit-stride case; adding into segments element by element measured
-                // as the largest cost outside GEMM in a VGG backward pass.
-                for (int r = 0; r < windows; r++) {
-                    long row = colOffset + (long) (c * windows + r) * ld + (long) s * perSample;
-                    MemorySegment.copy(col, FLOAT, row * Float.BYTES, cols, r * perSample, perSample);
-                }
                 long planeAt = dxOffset + ((long) s * channels + c) * plane;
                 if (accumulate) {
                     MemorySegment.copy(dx, FLOAT, planeAt * Float.BYTES, grad, 0, plane);
                 } else {
                     Arrays.fill(grad, 0, plane, 0f);
                 }
-                planeWindows.add(cols, grad);
+                // Whole rows and planes move in bulk, and the scatter-add runs on heap arrays, where C2
+                // vectorises the unit-stride case; adding into segments element by element measured
+                // as the largest cost outside GEMM in a VGG backward pass.
+                for (int r = 0; r < windows; r++) {
+                    long row = colOffset + (long) (c * windows + r) * ld + (long) s * perSample;
+                    if (shift) {
+                        MemorySegment.copy(col, FLOAT, row * Float.BYTES, cols, r * perSample, perSample);
+                    } else {
+                        planeWindows.addRow(col, row, r, grad);
+                    }
+                }
+                if (shift) {
+                    planeWindows.add(cols, grad);
+                }
                 MemorySegment.copy(grad, 0, dx, FLOAT, planeAt * Float.BYTES, plane);
             }
         }
