@@ -44,7 +44,7 @@ public final class Winograd {
     private final int tilesW;
     private final boolean compact; // V and M leave out the unused slots (see tilesPerSample)
     private final int tileRow;     // slots a tile row takes in V and M: tilesW, or tilesW + 1 with the unused one
-    private final int[] tileSlots; // where compact: for each tile of a sample, its slot in a quarter plane
+    private final int[] tileSlots; // where compact: for each tile of a run of quarter planes, its slot
 
     public Winograd(int channels, int height, int width, int pad) {
         if (channels < 1 || pad < 0 || pad > 2 || height + 2 * pad < 3 || width + 2 * pad < 3) {
@@ -62,9 +62,11 @@ public final class Winograd {
         int tiles = tilesH * tilesW;
         this.compact = (slotsPerSample() - tiles) * 5 >= tiles;
         this.tileRow = compact ? tilesW : tilesW + 1;
-        this.tileSlots = new int[compact ? tiles : 0];
+        int mapBlocks = Math.max(1, CHUNK_FLOATS / slotsPerSample()); // the blocks of a full chunk
+        this.tileSlots = new int[compact ? mapBlocks * tiles : 0];
         for (int t = 0; t < tileSlots.length; t++) {
-            tileSlots[t] = t / tilesW * (tilesW + 1) + t % tilesW;
+            int inBlock = t % tiles;
+            tileSlots[t] = t / tiles * slotsPerSample() + inBlock / tilesW * (tilesW + 1) + inBlock % tilesW;
         }
     }
 
@@ -181,15 +183,21 @@ public final class Winograd {
         }
     }
 
-    /** Copies the tiles of {@code blocks} quarter planes of slots, leaving out the unused slots, to {@code v} at {@code at}. */
+    /**
+     * Copies the tiles of {@code blocks} quarter planes of slots, leaving out the unused slots, to
+     * {@code v} at {@code at}. One flat loop over {@link #tileSlots}' blocks at a time: a loop per
+     * block ran 16 times at 8x8 and measured 0.73 ns a float, this one 0.3.
+     */
     private void gatherTiles(float[] slots, int blocks, MemorySegment v, long at) {
         int[] map = tileSlots;
-        int tiles = map.length;
+        int tiles = tilesPerSample();
+        int mapBlocks = map.length / tiles;
         int quarter = slotsPerSample();
-        for (int b = 0; b < blocks; b++) {
-            int from = b * quarter;
-            long to = at + (long) b * tiles;
-            for (int t = 0; t < tiles; t++) {
+        for (int b0 = 0; b0 < blocks; b0 += mapBlocks) {
+            int n = Math.min(mapBlocks, blocks - b0) * tiles;
+            int from = b0 * quarter;
+            long to = at + (long) b0 * tiles;
+            for (int t = 0; t < n; t++) {
                 v.setAtIndex(FLOAT, to + t, slots[from + map[t]]);
             }
         }

@@ -31,6 +31,7 @@ class WinogradTest {
             "1, 2, 1, 3, 2, 1",     // one input row
             "2, 3, 24, 22, 4, 1",   // wide enough that V keeps the unused slots
             "1, 2, 23, 25, 3, 0",   // the same with odd outputs
+            "2000, 1, 4, 4, 2, 1",  // one channel of the run overflows a transform chunk
     })
     void forwardAndInputGradientMatchTheDirectConvolution(int n, int c, int h, int w, int k, int pad) {
         try (Arena arena = Arena.ofConfined()) {
