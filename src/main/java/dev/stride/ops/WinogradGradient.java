@@ -31,59 +31,62 @@ public final class WinogradGradient {
         int tilesW = g.tilesW();
         int outH = g.outH();
         int outW = g.outW();
+        int tileRow = g.tileRow();
         int tiles = g.tilesPerSample();
         int ld = samples * tiles;
         int evenW = 2 * tilesW;
         int plane = outH * outW;
-        Scratch s = SCRATCH.get().ensure(plane, 2 * tilesH * evenW, tiles, ld);
+        boolean whole = evenW == outW && 2 * tilesH == outH; // no block overhangs the plane
+        Scratch s = SCRATCH.get().ensure(plane, 2 * tilesH * evenW, ld);
         float[] in = s.in;       // one dY plane
         float[] p = s.padded;    // (2 tilesH, 2 tilesW): the plane, zero where a block overhangs it
-        float[] d00 = s.d[0];    // the four values of every block, by tile slot
+        float[] d00 = s.d[0];    // the four values of every block, by tile slot, for all the samples
         float[] d01 = s.d[1];
         float[] d10 = s.d[2];
         float[] d11 = s.d[3];
-        float[][] h = s.h;       // [16][tiles] of one sample
         float[][] out = s.out;   // [16][samples * tiles] of one filter
         Arrays.fill(p, 0, 2 * tilesH * evenW, 0f);
         for (float[] d : s.d) {
-            Arrays.fill(d, 0, tiles, 0f); // the unused slots, where g has them
+            Arrays.fill(d, 0, ld, 0f); // the unused slots, where g has them
         }
         for (int f = 0; f < k; f++) {
             float total = 0f;
             for (int n = 0; n < samples; n++) {
                 MemorySegment.copy(dy, FLOAT, (dyOffset + ((long) n * k + f) * plane) * Float.BYTES, in, 0, plane);
                 total += FloatSums.sum(in, plane);
-                for (int r = 0; r < outH; r++) {
-                    System.arraycopy(in, r * outW, p, r * evenW, outW);
+                float[] src = in;
+                if (!whole) {
+                    for (int r = 0; r < outH; r++) {
+                        System.arraycopy(in, r * outW, p, r * evenW, outW);
+                    }
+                    src = p;
                 }
                 for (int th = 0; th < tilesH; th++) {
-                    for (int tw = 0, j = th * g.tileRow(), o = 2 * th * evenW; tw < tilesW; tw++, j++, o += 2) {
-                        d00[j] = p[o];
-                        d01[j] = p[o + 1];
-                        d10[j] = p[o + evenW];
-                        d11[j] = p[o + evenW + 1];
+                    for (int tw = 0, j = n * tiles + th * tileRow, o = 2 * th * evenW; tw < tilesW; tw++, j++, o += 2) {
+                        d00[j] = src[o];
+                        d01[j] = src[o + 1];
+                        d10[j] = src[o + evenW];
+                        d11[j] = src[o + evenW + 1];
                     }
                 }
-                // A dY: rows d0, d0 + d1, d0 - d1, -d1 (of the block's two rows); then (.) A^T on
-                // each row (a, b): a, a + b, a - b, -b. One loop per row of dM, stores at j.
-                for (int i = 0; i < 4; i++) {
-                    float[] h0 = h[4 * i];
-                    float[] h1 = h[4 * i + 1];
-                    float[] h2 = h[4 * i + 2];
-                    float[] h3 = h[4 * i + 3];
-                    float s0 = i == 3 ? 0f : 1f;                  // weight of the block's first row
-                    float s1 = i == 0 ? 0f : i == 1 ? 1f : -1f;   // weight of its second row
-                    for (int j = 0; j < tiles; j++) {
-                        float a = s0 * d00[j] + s1 * d10[j];
-                        float b = s0 * d01[j] + s1 * d11[j];
-                        h0[j] = a;
-                        h1[j] = a + b;
-                        h2[j] = a - b;
-                        h3[j] = -b;
-                    }
-                }
-                for (int e = 0; e < Winograd.ELEMENTS; e++) {
-                    System.arraycopy(h[e], 0, out[e], n * tiles, tiles);
+            }
+            // A dY: rows d0, d0 + d1, d0 - d1, -d1 (of the block's two rows); then (.) A^T on each
+            // row (a, b): a, a + b, a - b, -b. One loop per row of dM over every sample's tiles (a
+            // loop per sample ran 16 times at 8x8), stores at j.
+            for (int i = 0; i < 4; i++) {
+                float[] h0 = out[4 * i];
+                float[] h1 = out[4 * i + 1];
+                float[] h2 = out[4 * i + 2];
+                float[] h3 = out[4 * i + 3];
+                float s0 = i == 3 ? 0f : 1f;                  // weight of the block's first row
+                float s1 = i == 0 ? 0f : i == 1 ? 1f : -1f;   // weight of its second row
+                for (int j = 0; j < ld; j++) {
+                    float a = s0 * d00[j] + s1 * d10[j];
+                    float b = s0 * d01[j] + s1 * d11[j];
+                    h0[j] = a;
+                    h1[j] = a + b;
+                    h2[j] = a - b;
+                    h3[j] = -b;
                 }
             }
             for (int e = 0; e < Winograd.ELEMENTS; e++) {
@@ -101,10 +104,9 @@ public final class WinogradGradient {
         float[] in = new float[0];
         float[] padded = new float[0];
         final float[][] d = new float[4][0];
-        final float[][] h = new float[Winograd.ELEMENTS][0];
         final float[][] out = new float[Winograd.ELEMENTS][0];
 
-        Scratch ensure(int plane, int paddedPlane, int tiles, int ld) {
+        Scratch ensure(int plane, int paddedPlane, int ld) {
             if (in.length < plane) {
                 in = new float[plane];
             }
@@ -112,14 +114,11 @@ public final class WinogradGradient {
                 padded = new float[paddedPlane];
             }
             for (int i = 0; i < 4; i++) {
-                if (d[i].length < tiles) {
-                    d[i] = new float[tiles];
+                if (d[i].length < ld) {
+                    d[i] = new float[ld];
                 }
             }
             for (int i = 0; i < Winograd.ELEMENTS; i++) {
-                if (h[i].length < tiles) {
-                    h[i] = new float[tiles];
-                }
                 if (out[i].length < ld) {
                     out[i] = new float[ld];
                 }
