@@ -142,7 +142,7 @@ public final class Winograd {
         // Channels per pass: enough planes that the loops run long, few enough that they stay in cache.
         int chunk = Math.max(1, Math.min(channels, CHUNK_FLOATS / ld));
         int span = chunk * ld;
-        Scratch s = SCRATCH.get().ensure(plane, span + row, span + 1);
+        Scratch s = SCRATCH.get().ensure(chunk * plane, span + row, span + 1);
         float[] in = s.in;
         float[][] q = s.quarters;               // [row parity * 2 + column parity][(channel, sample) block][quarter row * L + column]
         float[][] a = s.rows;                   // B^T d for even columns (a[0..3]) and odd ones (a[4..7])
@@ -156,11 +156,15 @@ public final class Winograd {
         }
         for (int c0 = 0; c0 < channels; c0 += chunk) {
             int planes = Math.min(chunk, channels - c0) * samples;
-            for (int b = 0; b < planes; b++) {
-                int ch = c0 + b / samples;
-                int n = b % samples;
-                MemorySegment.copy(x, FLOAT, (xOffset + ((long) n * channels + ch) * plane) * Float.BYTES, in, 0, plane);
-                splitIntoQuarters(in, q, b * quarter, row);
+            int chunkChannels = planes / samples;
+            for (int n = 0; n < samples; n++) {
+                // The chunk's channels of one sample are contiguous: one copy (per plane, a copy of
+                // 64 floats at 8x8 cost more than its split).
+                MemorySegment.copy(x, FLOAT, (xOffset + ((long) n * channels + c0) * plane) * Float.BYTES, in, 0,
+                        chunkChannels * plane);
+                for (int ci = 0; ci < chunkChannels; ci++) {
+                    splitIntoQuarters(in, ci * plane, q, (ci * samples + n) * quarter, row);
+                }
             }
             int len = planes * quarter;
             for (int par = 0; par < 2; par++) { // B^T d over the rows (the next tile row is L on), for even then odd columns
@@ -237,22 +241,28 @@ public final class Winograd {
     }
 
     /**
-     * Copies one (H, W) plane into the four parity quarters of its padded plane at {@code base}:
-     * input (r, col) sits at padded (r + pad, col + pad). Positions never written stay zero.
+     * Copies the (H, W) plane at {@code from} in {@code in} into the four parity quarters of its
+     * padded plane at {@code base}: input (r, col) sits at padded (r + pad, col + pad). Positions
+     * never written stay zero. Input columns 2k and 2k + 1 go to the two column parities, so one
+     * loop over the pairs of a row fills both (two loops, one per parity, measured 1.5x slower).
      */
-    private void splitIntoQuarters(float[] in, float[][] q, int base, int row) {
-        int first = pad & 1; // the first input column whose padded column is even
+    private void splitIntoQuarters(float[] in, int from, float[][] q, int base, int row) {
+        int pairs = width / 2;
+        int parityA = pad & 1;          // column parity of padded column 2k + pad, quarter column k + offA
+        int offA = pad >> 1;
+        int offB = (pad + 1) >> 1;      // padded column 2k + 1 + pad: the other parity, quarter column k + offB
         for (int r = 0; r < height; r++) {
             int pr = r + pad;
             int at = base + (pr >> 1) * row;
-            float[] even = q[(pr & 1) * 2];
-            float[] odd = q[(pr & 1) * 2 + 1];
-            int src = r * width;
-            for (int col = first; col < width; col += 2) {
-                even[at + ((col + pad) >> 1)] = in[src + col];
+            float[] a = q[(pr & 1) * 2 + parityA];
+            float[] b = q[(pr & 1) * 2 + 1 - parityA];
+            int src = from + r * width;
+            for (int k = 0; k < pairs; k++) {
+                a[at + offA + k] = in[src + 2 * k];
+                b[at + offB + k] = in[src + 2 * k + 1];
             }
-            for (int col = 1 - first; col < width; col += 2) {
-                odd[at + ((col + pad) >> 1)] = in[src + col];
+            if ((width & 1) != 0) {
+                a[at + offA + pairs] = in[src + 2 * pairs];
             }
         }
     }
