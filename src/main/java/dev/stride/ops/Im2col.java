@@ -82,23 +82,24 @@ public final class Im2col {
         checkFits("column matrix", col, colOffset, rows() * ld);
         int perSample = columnsPerSample();
         boolean shift = planeWindows.isShift();
-        Scratch scratch = SCRATCH.get().ensure(shift ? windows * perSample : 0, plane + 1);
-        float[] cols = scratch.cols;   // (kH*kW, outH*outW): one channel's rows for one sample
-        float[] in = scratch.plane;    // (H, W): that channel of the input, then the zero that padding reads
+        Scratch scratch = SCRATCH.get().ensure(0, plane + 1);
+        float[] in = scratch.plane;    // (H, W): one channel of the input, then the zero that padding reads
+        float[][] masked = shift ? scratch.masked(planeWindows.kernelW(), plane) : null; // see WindowPlane.maskEdges
         in[plane] = 0f;
         for (int s = 0; s < samples; s++) {
             for (int c = 0; c < channels; c++) {
-                // As in col2im: bulk copies in and out, the window gathering on heap arrays. Copying
-                // each output row straight between segments measured slower: rows are short.
+                // The plane comes to the heap in one copy, and each window row goes straight to its
+                // place in the column matrix. Copying each output row between segments measured
+                // slower: rows are short.
                 long planeAt = xOffset + ((long) s * channels + c) * plane;
                 MemorySegment.copy(x, FLOAT, planeAt * Float.BYTES, in, 0, plane);
                 if (shift) {
-                    planeWindows.gather(in, cols);
+                    planeWindows.maskEdges(in, masked);
                 }
                 for (int r = 0; r < windows; r++) {
                     long row = colOffset + (long) (c * windows + r) * ld + (long) s * perSample;
                     if (shift) {
-                        MemorySegment.copy(cols, r * perSample, col, FLOAT, row * Float.BYTES, perSample);
+                        planeWindows.gatherShiftedRow(in, masked, r, col, row);
                     } else {
                         planeWindows.gatherRow(in, r, col, row);
                     }
@@ -154,6 +155,7 @@ public final class Im2col {
     private static final class Scratch {
         float[] cols = new float[0];
         float[] plane = new float[0];
+        float[][] masked = new float[0][0];
 
         Scratch ensure(int colFloats, int planeFloats) {
             if (cols.length < colFloats) {
@@ -163,6 +165,19 @@ public final class Im2col {
                 plane = new float[planeFloats];
             }
             return this;
+        }
+
+        /** {@code count} arrays of at least {@code planeFloats}, for WindowPlane.maskEdges. */
+        float[][] masked(int count, int planeFloats) {
+            if (masked.length < count) {
+                masked = Arrays.copyOf(masked, count);
+            }
+            for (int i = 0; i < count; i++) {
+                if (masked[i] == null || masked[i].length < planeFloats) {
+                    masked[i] = new float[planeFloats];
+                }
+            }
+            return masked;
         }
     }
 

@@ -26,7 +26,9 @@ class Im2colTest {
                 Arguments.of(2, 2, 8, 8, 3, 3, 3, 2),
                 Arguments.of(1, 2, 4, 4, 2, 2, 2, 2),
                 Arguments.of(2, 3, 7, 6, 3, 2, 1, 1),
-                Arguments.of(2, 1, 7, 7, 3, 3, 3, 0));
+                Arguments.of(2, 1, 7, 7, 3, 3, 3, 0),
+                Arguments.of(2, 2, 7, 6, 5, 5, 1, 2),   // 'same' 5x5: two edge columns each side
+                Arguments.of(1, 2, 5, 6, 3, 5, 1, 2));  // as wide as the input, but taller
     }
 
     private static Im2col geometry(int c, int h, int w, int kH, int kW, int stride, int pad) {
