@@ -1,6 +1,6 @@
 package dev.stride.nn;
 
-import dev.stride.ops.Pooling;
+import dev.stride.ops.AvgPooling;
 import dev.stride.tensor.Tensor;
 
 /**
@@ -16,12 +16,12 @@ public final class AvgPool2d extends Pool2d {
     @Override
     void forward(Tensor x, Tensor y) {
         int planes = x.dim(0) * x.dim(1);
-        Pooling.avgForward(geometry, planes, x.segment(), x.offset(), y.segment(), y.offset());
+        AvgPooling.forward(geometry, planes, x.segment(), x.offset(), y.segment(), y.offset());
     }
 
     @Override
     void backward(Tensor x, Tensor y, Tensor dy, Tensor dx) {
         int planes = dy.dim(0) * dy.dim(1);
-        Pooling.avgBackward(geometry, planes, dy.segment(), dy.offset(), dx.segment(), dx.offset());
+        AvgPooling.backward(geometry, planes, dy.segment(), dy.offset(), dx.segment(), dx.offset());
     }
 }

@@ -1,6 +1,6 @@
 package dev.stride.nn;
 
-import dev.stride.ops.Pooling;
+import dev.stride.ops.AvgPooling;
 import dev.stride.tensor.Shape;
 import dev.stride.tensor.ShapeException;
 import dev.stride.tensor.Tensor;
@@ -18,12 +18,12 @@ public final class GlobalAvgPool extends BufferedLayer {
 
     @Override
     void forward(Tensor x, Tensor y) {
-        Pooling.globalAvgForward(x.dim(0) * x.dim(1), x.dim(2) * x.dim(3), x.segment(), x.offset(), y.segment(), y.offset());
+        AvgPooling.globalForward(x.dim(0) * x.dim(1), x.dim(2) * x.dim(3), x.segment(), x.offset(), y.segment(), y.offset());
     }
 
     @Override
     void backward(Tensor x, Tensor y, Tensor dy, Tensor dx) {
-        Pooling.globalAvgBackward(dx.dim(0) * dx.dim(1), dx.dim(2) * dx.dim(3), dy.segment(), dy.offset(), dx.segment(), dx.offset());
+        AvgPooling.globalBackward(dx.dim(0) * dx.dim(1), dx.dim(2) * dx.dim(3), dy.segment(), dy.offset(), dx.segment(), dx.offset());
     }
 
     @Override

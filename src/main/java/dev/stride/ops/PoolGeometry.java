@@ -14,4 +14,9 @@ public record PoolGeometry(int height, int width, int kernelH, int kernelW, int 
     public int outPlane() {
         return outH * outW;
     }
+
+    /** The common 2x2 window at stride 2 without padding, which the kernels take a faster path for: every window lies inside, none overlap. */
+    public boolean isTwoByTwo() {
+        return kernelH == 2 && kernelW == 2 && stride == 2 && pad == 0;
+    }
 }

@@ -29,6 +29,7 @@ class PoolingTest {
             "1, 1, 5, 5, 1, 1, 1, 0, false",   // 1x1 kernel
             "1, 2, 7, 7, 1, 1, 3, 0, false",   // stride larger than the kernel
             "2, 3, 7, 7, 2, 2, 3, 0, true",    // floored: the last row and column are never read
+            "2, 2, 7, 5, 2, 2, 2, 0, true",    // the 2x2/2 paths floored: dx stays zero in the last row and column
             "3, 5, 5, 6, 2, 3, 1, 0, false",   // non-square kernel, channels not a multiple of 8
     })
     void maxAndAvgAgreeWithTheOracle(int n, int c, int h, int w, int kH, int kW, int stride, int pad, boolean floor) {

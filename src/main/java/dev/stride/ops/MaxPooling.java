@@ -8,16 +8,14 @@ import dev.stride.tensor.Tensor;
 import static dev.stride.tensor.Tensor.FLOAT;
 
 /**
- * Max, average and global average pooling over NCHW planes, forward and backward side by side.
- * Offsets are in floats; {@code planes} is batch times channels. Windows are clipped to the real
- * input, which is exactly "padding is -infinity" for max and "padded zeros add nothing to the sum"
- * for average.
+ * Max pooling over NCHW planes, forward and backward side by side ({@link AvgPooling} has the
+ * averages). Offsets are in floats; {@code planes} is batch times channels. Windows are clipped to
+ * the real input, which is exactly "padding is -infinity".
  */
-public final class Pooling {
+public final class MaxPooling {
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
-    private Pooling() {
+    private MaxPooling() {
     }
 
     /**
@@ -27,7 +25,7 @@ public final class Pooling {
      */
     public static void maxForward(PoolGeometry g, int planes, MemorySegment x, long xOff, MemorySegment y, long yOff,
                                   MemorySegment argmax, long argOff) {
-        if (g.kernelH() == 2 && g.kernelW() == 2 && g.stride() == 2 && g.pad() == 0) {
+        if (g.isTwoByTwo()) {
             maxForward2x2(g, planes, x, xOff, y, yOff, argmax, argOff);
             return;
         }
@@ -74,7 +72,7 @@ public final class Pooling {
         int outH = g.outH();
         int outW = g.outW();
         int outPlane = g.outPlane();
-        Scratch scratch = SCRATCH.get().ensure(g.inPlane(), outPlane);
+        PoolScratch scratch = PoolScratch.get(g.inPlane(), outPlane);
         float[] in = scratch.in;
         float[] max = scratch.out;
         int[] best = scratch.index;
@@ -112,24 +110,6 @@ public final class Pooling {
         }
     }
 
-    /** One thread's heap copy of a plane and its pooled output, grown to the largest plane seen. */
-    private static final class Scratch {
-        float[] in = new float[0];
-        float[] out = new float[0];
-        int[] index = new int[0];
-
-        Scratch ensure(int inFloats, int outFloats) {
-            if (in.length < inFloats) {
-                in = new float[inFloats];
-            }
-            if (out.length < outFloats) {
-                out = new float[outFloats];
-                index = new int[outFloats];
-            }
-            return this;
-        }
-    }
-
     /**
      * Overwrites dx (planes, H, W): zero, then each dy is added at its window's argmax, so
      * overlapping windows that share a maximum add up.
@@ -148,81 +128,4 @@ public final class Pooling {
         }
     }
 
-    /**
-     * Overwrites y with window sums divided by kernelH*kernelW: padded positions count as zeros
-     * (PyTorch's count_include_pad).
-     */
-    public static void avgForward(PoolGeometry g, int planes, MemorySegment x, long xOff, MemorySegment y, long yOff) {
-        int w = g.width();
-        float scale = 1f / (g.kernelH() * g.kernelW());
-        for (int p = 0; p < planes; p++) {
-            long xBase = xOff + (long) p * g.inPlane();
-            long yBase = yOff + (long) p * g.outPlane();
-            for (int oh = 0; oh < g.outH(); oh++) {
-                int h0 = oh * g.stride() - g.pad();
-                int hEnd = Math.min(h0 + g.kernelH(), g.height());
-                for (int ow = 0; ow < g.outW(); ow++) {
-                    int w0 = ow * g.stride() - g.pad();
-                    int wEnd = Math.min(w0 + g.kernelW(), w);
-                    float sum = 0f;
-                    for (int ih = Math.max(h0, 0); ih < hEnd; ih++) {
-                        for (int iw = Math.max(w0, 0); iw < wEnd; iw++) {
-                            sum += x.getAtIndex(FLOAT, xBase + ih * w + iw);
-                        }
-                    }
-                    y.setAtIndex(FLOAT, yBase + oh * g.outW() + ow, sum * scale);
-                }
-            }
-        }
-    }
-
-    /** Overwrites dx: each dy/(kernelH*kernelW) is spread over the real elements of its window. */
-    public static void avgBackward(PoolGeometry g, int planes, MemorySegment dy, long dyOff, MemorySegment dx, long dxOff) {
-        Tensor.fill(dx, dxOff, (long) planes * g.inPlane(), 0f);
-        int w = g.width();
-        float scale = 1f / (g.kernelH() * g.kernelW());
-        for (int p = 0; p < planes; p++) {
-            long dxBase = dxOff + (long) p * g.inPlane();
-            long dyBase = dyOff + (long) p * g.outPlane();
-            for (int oh = 0; oh < g.outH(); oh++) {
-                int h0 = oh * g.stride() - g.pad();
-                int hEnd = Math.min(h0 + g.kernelH(), g.height());
-                for (int ow = 0; ow < g.outW(); ow++) {
-                    int w0 = ow * g.stride() - g.pad();
-                    int wEnd = Math.min(w0 + g.kernelW(), w);
-                    float share = dy.getAtIndex(FLOAT, dyBase + oh * g.outW() + ow) * scale;
-                    for (int ih = Math.max(h0, 0); ih < hEnd; ih++) {
-                        for (int iw = Math.max(w0, 0); iw < wEnd; iw++) {
-                            long at = dxBase + ih * w + iw;
-                            dx.setAtIndex(FLOAT, at, dx.getAtIndex(FLOAT, at) + share);
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /** Overwrites y (planes) with the mean of each plane of x (planes, planeSize). */
-    public static void globalAvgForward(int planes, int planeSize, MemorySegment x, long xOff, MemorySegment y, long yOff) {
-        for (int p = 0; p < planes; p++) {
-            long base = xOff + (long) p * planeSize;
-            // Summed in double: a large plane of float adds loses digits the mean should keep.
-            double sum = 0;
-            for (int i = 0; i < planeSize; i++) {
-                sum += x.getAtIndex(FLOAT, base + i);
-            }
-            y.setAtIndex(FLOAT, yOff + p, (float) (sum / planeSize));
-        }
-    }
-
-    /** Overwrites dx (planes, planeSize) with dy[p]/planeSize everywhere in plane p. */
-    public static void globalAvgBackward(int planes, int planeSize, MemorySegment dy, long dyOff, MemorySegment dx, long dxOff) {
-        for (int p = 0; p < planes; p++) {
-            float share = dy.getAtIndex(FLOAT, dyOff + p) / planeSize;
-            long base = dxOff + (long) p * planeSize;
-            for (int i = 0; i < planeSize; i++) {
-                dx.setAtIndex(FLOAT, base + i, share);
-            }
-        }
-    }
 }
