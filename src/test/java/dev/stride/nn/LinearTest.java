@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.foreign.Arena;
 import java.util.stream.Stream;
@@ -36,6 +37,35 @@ class LinearTest {
             p.value().copyFrom(GradientCheck.random(arena, seed++, p.value().shape().dims()));
         }
         return fc;
+    }
+
+    /**
+     * Split over 3 threads (rows for y and dX, output features for dW and dB; uneven parts, and an
+     * empty one for a batch of 2): the same results as one thread, and dW and dB still accumulate.
+     */
+    @ParameterizedTest(name = "batch {0}")
+    @ValueSource(ints = {7, 2})
+    void threadsSplitRowsAndFeaturesWithTheSameResults(int n) {
+        try (Arena arena = Arena.ofShared()) {
+            Gemm gemm = Backends.all().get(0);
+            Linear one = new Linear(9, 5, true, gemm);
+            Linear three = new Linear(9, 5, true, gemm, 0);
+            one.build(Shape.of(7, 9), arena, new Workspace(arena));
+            three.build(Shape.of(7, 9), arena, new Workspace(arena, 3));
+            for (int i = 0; i < 2; i++) {
+                Tensor v = GradientCheck.random(arena, 100 + i, one.parameters().get(i).value().shape().dims());
+                one.parameters().get(i).value().copyFrom(v);
+                three.parameters().get(i).value().copyFrom(v);
+            }
+            Tensor x = GradientCheck.random(arena, 1, n, 9);
+            Tensor dy = GradientCheck.random(arena, 2, n, 5);
+            assertClose(one.forward(x).toArray(), three.forward(x), 1e-6, 1e-6);
+            assertClose(one.backward(dy, true).toArray(), three.backward(dy, true), 1e-6, 1e-6);
+            one.backward(dy, false);
+            three.backward(dy, false);
+            assertClose(one.weight().grad().toArray(), three.weight().grad(), 1e-6, 1e-6);
+            assertClose(one.bias().grad().toArray(), three.bias().grad(), 1e-6, 1e-6);
+        }
     }
 
     @ParameterizedTest(name = "{0} n={1} {2}->{3} bias={4}")
