@@ -6,15 +6,15 @@ import java.util.Arrays;
 import static dev.stride.tensor.Tensor.FLOAT;
 
 /**
- * The window kernels of {@link Im2col} for one channel plane on the heap. Two paths: with "same"
- * padding at stride 1 ({@link #isShift}), a window row is the plane shifted by a constant, so
- * {@link #gather} copies it in one long run and fixes up the edge columns, and {@link #add} adds
- * it back likewise. Every other geometry goes through a map from each window-row entry to the
- * input position it reads ({@link #gatherRow}, {@link #addRow}): one flat loop per window row,
- * straight to or from the column matrix's segment. Measured per plane (one thread, heap loops):
- * LeNet's conv2 (14x14, 5x5, valid) gathered in 0.57 us by the map against 1.12 us in loops of
- * ten-float rows, and the map also spares the 25 row copies a plane made into the segment; a 3x3
- * stride-2 window gathered in 0.53 us against 1.9 us in strided loops.
+ * The window kernels of {@link Im2col} for one channel plane. Two paths: with "same" padding at
+ * stride 1 ({@link #isShift}), a window row is the plane shifted by a constant, so
+ * {@link #gatherShiftedRow} copies it in one long run, and {@link #add} adds it back likewise.
+ * Every other geometry goes through a map from each window-row entry to the input position it
+ * reads ({@link #gatherRow}, {@link #addRow}): one flat loop per window row, straight to or from
+ * the column matrix's segment. Measured per plane (one thread, heap loops): LeNet's conv2 (14x14,
+ * 5x5, valid) gathered in 0.57 us by the map against 1.12 us in loops of ten-float rows, and the map
+ * also spares the 25 row copies a plane made into the segment; a 3x3 stride-2 window gathered in
+ * 0.53 us against 1.9 us in strided loops.
  */
 final class WindowPlane {
     private final int height;
