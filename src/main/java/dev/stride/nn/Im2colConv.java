@@ -26,17 +26,17 @@ import static dev.stride.tensor.Tensor.FLOAT;
  * GEMM (168 MB of scratch); LeNet's conv2 (6->16 5x5 at 14x14) 1.3 / 4.3 ms per sample against
  * 1.0 / 3.0 ms grouped. The wider dW GEMM (its inner dimension is the group's columns) gains most.
  *
- * <p>The backward pass recomputes im2col instead of keeping the forward's columns: keeping them
- * would cost C*kH*kW*N*outH*outW floats per layer for the whole step (150 MB for a 64-channel 3x3
- * layer at 32x32 and batch 64), outside the shared workspace that later layers overwrite, while
- * recomputing is a memory-bound copy, cheap next to the GEMMs that read it. Small layers are the
- * exception: up to {@link #KEEP_COLUMNS_FLOATS} the layer keeps the forward's columns in its own
- * buffer when its output rows are narrower than {@link #KEEP_COLUMNS_BELOW_WIDTH}, because there
- * the GEMMs are tiny and im2col pays per short row (JFR on LeNet's conv2, 1 thread: im2col was about
- * a third of forward plus backward, GEMM about as much). Measured in thread CPU time, best of 60 on
- * the loaded 2-core machine: LeNet's conv2 forward plus backward 3.8 ms recomputing, 3.25 ms
- * keeping. LeNet's conv1 (28 wide) gained nothing: its im2col moves long runs, and its 5 MB of kept
- * columns no longer stay in cache between im2col and the GEMM, so it recomputes.
+ * <p>The backward pass recomputes im2col instead of keeping the forward's columns where that is
+ * cheap: with "same" padding at stride 1 ({@link Im2col#copiesRuns}) each window row is one long
+ * copy, and keeping would cost C*kH*kW*N*outH*outW floats per layer for the whole step (150 MB for
+ * a 64-channel 3x3 layer at 32x32 and batch 64) outside the shared workspace that later layers
+ * overwrite; LeNet's conv1 measured no gain from keeping its 5 MB, which no longer stayed in cache
+ * between im2col and the GEMM. Every other geometry gathers entry by entry, so up to
+ * {@link #KEEP_COLUMNS_FLOATS} the layer keeps the forward's columns in its own buffer. Measured
+ * (thread CPU time, best of 60, loaded machine): LeNet's conv2 forward plus backward 3.8 ms
+ * recomputing, 3.25 ms keeping; the strided layer (64 -> 128, 3x3 at stride 2, 32x32, batch 64;
+ * 38 MB of columns), medians of three alternating runs, backward 53-56 -> 46-48 ms at one thread
+ * and 27-28 -> 23-24 ms at two, its forward unchanged.
  */
 final class Im2colConv {
     /** Fewest GEMM columns (samples * outH * outW) a group aims for; see the class comment. */
@@ -44,13 +44,11 @@ final class Im2colConv {
     /** Most floats of column matrix a group may need (32 MB), unless one sample alone needs more. */
     static final long MAX_GROUP_FLOATS = 1L << 23;
     /**
-     * Most floats of column matrix for the whole batch (16 MB) that a layer keeps from forward for
-     * backward: LeNet's conv2 at batch 256 needs 3.84M floats, and recomputing there cost 0.6 ms per
-     * 64 samples (its backward 2.06 against 1.50 ms per 64 at batch 64, where it keeps them).
+     * Most floats of column matrix for the whole batch (64 MB) that a layer keeps from forward for
+     * backward; see the class comment. The strided layer above needs 9.4M at batch 64, LeNet's conv2
+     * 3.84M at batch 256 (where recomputing cost 0.6 ms per 64 samples).
      */
-    static final long KEEP_COLUMNS_FLOATS = 1L << 22;
-    /** Output rows narrower than this make im2col pay per row, so small layers keep their columns; see the class comment. */
-    static final int KEEP_COLUMNS_BELOW_WIDTH = 16;
+    static final long KEEP_COLUMNS_FLOATS = 1L << 24;
 
     private final Gemm gemm;
     private final int outChannels;
@@ -78,8 +76,7 @@ final class Im2colConv {
         this.partFloats = zOffset + (samplesPerGemm > 1 ? outChannels * groupColumns : 0);
         this.partRows = new float[parts][(int) groupColumns];
         long batchColumnFloats = sampleFloats * in.dim(0);
-        this.keptColumns = !im2col.isIdentity() && out.dim(3) < KEEP_COLUMNS_BELOW_WIDTH
-                && batchColumnFloats <= keepColumnsFloats
+        this.keptColumns = !im2col.isIdentity() && !im2col.copiesRuns() && batchColumnFloats <= keepColumnsFloats
                 ? Tensor.zeros(arena, Shape.of(in.dim(0), im2col.rows(), columns)) : null;
     }
 

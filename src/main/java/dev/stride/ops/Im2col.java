@@ -64,6 +64,14 @@ public final class Im2col {
     }
 
     /**
+     * True where every window row is one shifted run of the plane ("same" padding at stride 1):
+     * such a column matrix is cheap to build again, where other geometries gather entry by entry.
+     */
+    public boolean copiesRuns() {
+        return planeWindows.isShift();
+    }
+
+    /**
      * True for a 1x1 kernel at stride 1 without padding: a sample's input (C, H*W) already is its
      * column matrix, so callers can hand it to GEMM without copying.
      */
