@@ -82,7 +82,10 @@ public final class Conv2d extends Layer {
         this(spec, gemm, minColumns, Im2colConv.KEEP_COLUMNS_FLOATS);
     }
 
-    /** For tests and measurements: {@code keepColumnsFloats} 0 makes backward always recompute im2col. */
+    /**
+     * For tests and measurements: {@code keepColumnsFloats} 0 makes backward always recompute
+     * im2col, or Winograd's transform of the input, instead of keeping the forward's.
+     */
     Conv2d(Conv2dSpec spec, Gemm gemm, int minColumns, long keepColumnsFloats) {
         this(spec, gemm, minColumns, keepColumnsFloats,
                 Boolean.parseBoolean(System.getProperty(WINOGRAD_PROPERTY, "true")) ? WINOGRAD_MIN_CHANNELS : Integer.MAX_VALUE);
@@ -150,7 +153,8 @@ public final class Conv2d extends Layer {
         parallel = workspace.parallel();
         int parts = parallel.parts();
         int perPart = Math.ceilDiv(in.dim(0), parts);
-        winograd = WinogradConv.suits(spec, winogradMinChannels) ? new WinogradConv(spec, in, gemm, arena, parts, perPart) : null;
+        winograd = WinogradConv.suits(spec, winogradMinChannels) ? new WinogradConv(spec, in, gemm, arena, parts, perPart,
+                Math.min(keepColumnsFloats, WinogradConv.KEEP_V_FLOATS)) : null;
         im2col = winograd == null ? new Im2colConv(spec, in, out, gemm, arena, parts, minColumns, keepColumnsFloats) : null;
         partFloats = winograd == null ? im2col.partFloats() : winograd.partFloats();
         workspace.reserve(parts * partFloats);

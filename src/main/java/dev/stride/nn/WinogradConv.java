@@ -28,6 +28,13 @@ final class WinogradConv {
     static final int MIN_TILES = 256;
     /** Floats of V and M per part that a group may fill beyond MIN_TILES (4 MB): small groups stay in cache. */
     static final long GROUP_FLOATS = 1L << 20;
+    /**
+     * Most floats of the input's transform V for the whole batch (64 MB) that a layer keeps from
+     * the forward pass for the weight gradient, instead of transforming the input again. VGG-small
+     * at batch 64 keeps it for its 16x16 and 8x8 layers (2.1M to 8.4M floats each), not for the
+     * 32x32 one (19M).
+     */
+    static final long KEEP_V_FLOATS = 1L << 24;
 
     private final Gemm gemm;
     private final int inChannels;
@@ -37,12 +44,14 @@ final class WinogradConv {
     private final int samplesPerGroup;
     private final Tensor u;            // [16][K][C]: the transformed filters of the last forward
     private final Tensor du;           // (parts, 16 K, C): each part's gradient of u
+    private final Tensor keptV;        // each group's V of the last forward, at its first sample's place, or null
     private Tensor pending;            // the weights (prepare) or their gradient (finishWeightGrad) the rows work on
     // Made once so that a parallel call allocates nothing.
     private final Parallel.Body prepareRows = this::prepareRows;
     private final Parallel.Body finishRows = this::finishRows;
 
-    WinogradConv(Conv2dSpec spec, Shape in, Gemm gemm, Arena arena, int parts, int samplesPerPart) {
+    /** Keeps the forward's V for the weight gradient when the batch's V takes at most {@code keepVFloats}. */
+    WinogradConv(Conv2dSpec spec, Shape in, Gemm gemm, Arena arena, int parts, int samplesPerPart, long keepVFloats) {
         this.gemm = gemm;
         this.inChannels = spec.inChannels();
         this.outChannels = spec.outChannels();
@@ -54,6 +63,13 @@ final class WinogradConv {
                 Math.max(Math.ceilDiv(MIN_TILES, tiles), GROUP_FLOATS / perSample)));
         this.u = Tensor.zeros(arena, Shape.of(Winograd.ELEMENTS, outChannels, inChannels));
         this.du = Tensor.zeros(arena, Shape.of(parts, Winograd.ELEMENTS * outChannels, inChannels));
+        long vFloats = (long) in.dim(0) * vPerSample();
+        this.keptV = vFloats <= keepVFloats ? Tensor.zeros(arena, Shape.of((int) vFloats)) : null;
+    }
+
+    /** Floats of V one sample takes: 16 C tiles. */
+    private long vPerSample() {
+        return (long) Winograd.ELEMENTS * inChannels * forward.tilesPerSample();
     }
 
     /** True where this class applies and pays: 3x3 at stride 1, padding up to 2, and enough channels. */
@@ -87,8 +103,10 @@ final class WinogradConv {
     void forward(Tensor x, int from, int to, MemorySegment ws, long base, Tensor output, Tensor bias) {
         for (int first = from; first < to; first += samplesPerGroup) {
             int samples = Math.min(samplesPerGroup, to - first);
+            MemorySegment v = keptV != null ? keptV.segment() : ws;
+            long vBase = keptV != null ? keptV.offset() + first * vPerSample() : base;
             run(forward, false, inChannels, outChannels, x.segment(), x.offset() + first * forward.inputSampleSize(),
-                    samples, ws, base, bias, output.segment(), output.offset() + (long) first * outChannels
+                    samples, v, vBase, ws, base, bias, output.segment(), output.offset() + (long) first * outChannels
                             * forward.outH() * forward.outW());
         }
     }
@@ -111,14 +129,21 @@ final class WinogradConv {
             int samples = Math.min(samplesPerGroup, to - first);
             int tiles = samples * forward.tilesPerSample();
             long mBase = base + (long) Winograd.ELEMENTS * inChannels * tiles;
-            forward.transformInput(x.segment(), x.offset() + first * forward.inputSampleSize(), samples, ws, base);
+            MemorySegment v = ws;
+            long vBase = base;
+            if (keptV != null) { // the forward's V of these samples, made with the same groups
+                v = keptV.segment();
+                vBase = keptV.offset() + first * vPerSample();
+            } else {
+                forward.transformInput(x.segment(), x.offset() + first * forward.inputSampleSize(), samples, ws, base);
+            }
             WinogradGradient.transformOutputGradient(forward, dy.segment(), dy.offset() + first * outChannels * outPlane,
                     samples, outChannels, ws, mBase, db, dbOffset);
             float beta = first == from ? 0f : 1f;
             for (int e = 0; e < Winograd.ELEMENTS; e++) {
                 // dU[e] (K x C) += dM[e] (K x tiles) V[e]^T (tiles x C)
                 gemm.sgemm(false, true, outChannels, inChannels, tiles, 1f, ws, mBase + (long) e * outChannels * tiles,
-                        tiles, ws, base + (long) e * inChannels * tiles, tiles, beta, du.segment(), duBase + e * uPlane,
+                        tiles, v, vBase + (long) e * inChannels * tiles, tiles, beta, du.segment(), duBase + e * uPlane,
                         inChannels);
             }
         }
@@ -162,28 +187,32 @@ final class WinogradConv {
         for (int first = from; first < to; first += samplesPerGroup) {
             int samples = Math.min(samplesPerGroup, to - first);
             run(backward, true, outChannels, inChannels, dy.segment(), dy.offset() + first * backward.inputSampleSize(),
-                    samples, ws, base, null, dx.segment(), dx.offset() + (long) first * inChannels
+                    samples, ws, base, ws, base, null, dx.segment(), dx.offset() + (long) first * inChannels
                             * backward.outH() * backward.outW());
         }
     }
 
-    /** Input tiles into V at base, the 16 products into M after it, then the output tiles into {@code dst}. */
+    /**
+     * Input tiles into V at {@code v}/{@code vBase}, the 16 products into M after the room for V at
+     * {@code ws}/{@code base}, then the output tiles into {@code dst}.
+     */
     private void run(Winograd g, boolean rotated, int inCh, int outCh, MemorySegment src, long srcOffset, int samples,
-                     MemorySegment ws, long base, Tensor bias, MemorySegment dst, long dstOffset) {
+                     MemorySegment v, long vBase, MemorySegment ws, long base, Tensor bias, MemorySegment dst,
+                     long dstOffset) {
         int tiles = samples * g.tilesPerSample();
         long mBase = base + (long) Winograd.ELEMENTS * inCh * tiles;
-        g.transformInput(src, srcOffset, samples, ws, base);
+        g.transformInput(src, srcOffset, samples, v, vBase);
         long uPlane = (long) outChannels * inChannels;
         for (int e = 0; e < Winograd.ELEMENTS; e++) {
-            long vAt = base + (long) e * inCh * tiles;
+            long vAt = vBase + (long) e * inCh * tiles;
             long mAt = mBase + (long) e * outCh * tiles;
             if (rotated) {
                 // U[rot(e)] is K x C; the input gradient needs its transpose, C x K.
                 gemm.sgemm(true, false, outCh, tiles, inCh, 1f, u.segment(), u.offset() + WinogradFilters.rotatedElement(e) * uPlane,
-                        inChannels, ws, vAt, tiles, 0f, ws, mAt, tiles);
+                        inChannels, v, vAt, tiles, 0f, ws, mAt, tiles);
             } else {
                 gemm.sgemm(false, false, outCh, tiles, inCh, 1f, u.segment(), u.offset() + e * uPlane,
-                        inChannels, ws, vAt, tiles, 0f, ws, mAt, tiles);
+                        inChannels, v, vAt, tiles, 0f, ws, mAt, tiles);
             }
         }
         g.transformOutput(ws, mBase, samples, outCh, bias == null ? null : bias.segment(), bias == null ? 0 : bias.offset(),

@@ -27,7 +27,8 @@ class Conv2dTest {
     /**
      * Every geometry with every backend: one GEMM per sample, the whole batch in one GEMM, the
      * whole batch again with backward recomputing im2col instead of keeping the forward's columns,
-     * and Winograd wherever it applies (3x3 at stride 1), whatever the channel count.
+     * and Winograd wherever it applies (3x3 at stride 1), whatever the channel count, keeping the
+     * forward's transform of the input or transforming it again.
      */
     static Stream<Arguments> geometries() {
         int never = Integer.MAX_VALUE;
@@ -35,7 +36,8 @@ class Conv2dTest {
                 Stream.of(Arguments.of(c, g, 1, Im2colConv.KEEP_COLUMNS_FLOATS, never),
                         Arguments.of(c, g, 1 << 20, Im2colConv.KEEP_COLUMNS_FLOATS, never),
                         Arguments.of(c, g, 1 << 20, 0L, never),
-                        Arguments.of(c, g, 1 << 20, Im2colConv.KEEP_COLUMNS_FLOATS, 1))));
+                        Arguments.of(c, g, 1 << 20, Im2colConv.KEEP_COLUMNS_FLOATS, 1),
+                        Arguments.of(c, g, 1 << 20, 0L, 1))));
     }
 
     static Stream<Arguments> winogradGeometriesAndBackends() {
