@@ -16,8 +16,8 @@ package dev.stride.ops;
  * is NaN, exp(-inf) is 0, exp(+inf) is +inf and exp(0) is exactly 1.
  */
 public final class FastExp {
-    /** Elements per chunk in the array kernels' scratch: small enough to stay in L1. */
-    public static final int CHUNK = 1024;
+    /** Elements per chunk in the array kernels' scratch: small enough to stay in cache (as HeapChunks.SIZE). */
+    public static final int CHUNK = 4096;
 
     private static final float LOG2E = 1.44269504088896341f;
     private static final float LN2_HI = 0.693359375f; // few mantissa bits, so n*LN2_HI is exact
