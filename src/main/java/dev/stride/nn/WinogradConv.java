@@ -4,6 +4,7 @@ import dev.stride.blas.Gemm;
 import dev.stride.ops.Winograd;
 import dev.stride.ops.WinogradFilters;
 import dev.stride.ops.WinogradGradient;
+import dev.stride.ops.WinogradOutput;
 import dev.stride.tensor.Parallel;
 import dev.stride.tensor.Shape;
 import dev.stride.tensor.Tensor;
@@ -215,7 +216,7 @@ final class WinogradConv {
                         inChannels, v, vAt, tiles, 0f, ws, mAt, tiles);
             }
         }
-        g.transformOutput(ws, mBase, samples, outCh, bias == null ? null : bias.segment(), bias == null ? 0 : bias.offset(),
+        WinogradOutput.transform(g, ws, mBase, samples, outCh, bias == null ? null : bias.segment(), bias == null ? 0 : bias.offset(),
                 dst, dstOffset);
     }
 }

@@ -13,9 +13,10 @@ import static dev.stride.tensor.Tensor.FLOAT;
  *
  * <p>With U = G g G^T for each filter g and V = B^T d B for each input tile d, the 16 elements
  * (xi = 4i + j) of the transformed domain are independent: M[xi] = U[xi] V[xi] is one GEMM of
- * (K x C) by (C x tiles) per xi, and each output block is A^T m A of its 16 products. Layouts, all
- * row-major in floats: U is [16][K][C], V is [16][C][tiles], M is [16][K][tiles], where the tiles of
- * a run of samples are sample-major, then tile row, then tile column.
+ * (K x C) by (C x tiles) per xi, and each output block is A^T m A of its 16 products
+ * ({@link WinogradOutput#transform}). Layouts, all row-major in floats: U is [16][K][C], V is
+ * [16][C][tiles], M is [16][K][tiles], where the tiles of a run of samples are sample-major, then
+ * tile row, then tile column.
  *
  * <p>An instance holds one direction's geometry: input (C, H, W) padded by {@code pad} on every side,
  * output (K, H + 2 pad - 2, W + 2 pad - 2). The input gradient of such a layer is again one of these,
@@ -267,88 +268,12 @@ public final class Winograd {
         }
     }
 
-    /**
-     * Y = A^T m A for every tile: reads M [16][K][samples * tilesPerSample()] at {@code mOffset} and
-     * overwrites the (samples, K, outH, outW) NCHW output at {@code yOffset}, adding {@code bias[k]}
-     * (when {@code bias} is not null) to every output of filter k. The arithmetic is one flat loop
-     * over the tiles of all samples; only placing the 2x2 blocks into the plane is strided.
-     */
-    public void transformOutput(MemorySegment m, long mOffset, int samples, int k, MemorySegment bias, long biasOffset,
-                                MemorySegment y, long yOffset) {
-        int tiles = tilesPerSample();
-        int ld = samples * tiles;
-        int evenW = 2 * tilesW;
-        int outPlane = outH * outW;
-        Scratch s = SCRATCH.get().ensure(4 * tilesH * tilesW, 0, ld);
-        float[][] mt = s.elements; // [16][samples * tiles] for one filter: one array each, see transformInput
-        float[] y00 = s.blocks[0];
-        float[] y01 = s.blocks[1];
-        float[] y10 = s.blocks[2];
-        float[] y11 = s.blocks[3];
-        float[] yp = s.in;        // (2 tilesH, 2 tilesW): one output plane, rounded up to whole tiles
-        for (int f = 0; f < k; f++) {
-            for (int e = 0; e < ELEMENTS; e++) {
-                MemorySegment.copy(m, FLOAT, (mOffset + ((long) e * k + f) * ld) * Float.BYTES, mt[e], 0, ld);
-            }
-            float b = bias == null ? 0f : bias.getAtIndex(FLOAT, biasOffset + f);
-            // A^T m in two stages, each a loop C2 vectorises: one loop over all 16 arrays measured
-            // 4x slower (scalar). First the rows of every column c: u = m0c + m1c + m2c and
-            // l = m1c - m2c - m3c; then the columns of u and l.
-            float[][] t = s.rows; // u0..u3, l0..l3
-            for (int c = 0; c < 4; c++) {
-                float[] r0 = mt[c];
-                float[] r1 = mt[4 + c];
-                float[] r2 = mt[8 + c];
-                float[] r3 = mt[12 + c];
-                float[] u = t[c];
-                float[] l = t[4 + c];
-                for (int j = 0; j < ld; j++) {
-                    u[j] = r0[j] + r1[j] + r2[j];
-                    l[j] = r1[j] - r2[j] - r3[j];
-                }
-            }
-            for (int r = 0; r < 2; r++) {
-                float[] c0 = t[4 * r];
-                float[] c1 = t[4 * r + 1];
-                float[] c2 = t[4 * r + 2];
-                float[] c3 = t[4 * r + 3];
-                float[] left = r == 0 ? y00 : y10;
-                float[] right = r == 0 ? y01 : y11;
-                for (int j = 0; j < ld; j++) {
-                    left[j] = c0[j] + c1[j] + c2[j] + b;
-                    right[j] = c1[j] - c2[j] - c3[j] + b;
-                }
-            }
-            for (int n = 0; n < samples; n++) {
-                for (int th = 0; th < tilesH; th++) {
-                    int j = n * tiles + th * tileRow;
-                    int o = 2 * th * evenW;
-                    for (int tw = 0; tw < tilesW; tw++, j++, o += 2) {
-                        yp[o] = y00[j];
-                        yp[o + 1] = y01[j];
-                        yp[o + evenW] = y10[j];
-                        yp[o + evenW + 1] = y11[j];
-                    }
-                }
-                long at = yOffset + ((long) n * k + f) * outPlane;
-                if (evenW == outW) {
-                    MemorySegment.copy(yp, 0, y, FLOAT, at * Float.BYTES, outPlane);
-                } else {
-                    for (int r = 0; r < outH; r++) {
-                        MemorySegment.copy(yp, r * evenW, y, FLOAT, (at + (long) r * outW) * Float.BYTES, outW);
-                    }
-                }
-            }
-        }
-    }
-
     /** One thread's heap arrays, grown to the largest geometry seen and then reused. */
     private static final class Scratch {
         float[] in = new float[0];
         final float[][] quarters = new float[4][0];
         final float[][] rows = new float[8][0];
         final float[][] elements = new float[ELEMENTS][0];
-        final float[][] blocks = new float[4][0];
         final float[][] shifted = new float[2][0];
         Winograd quartersFor;   // the geometry whose padding the quarters hold as zeros, or null
         int quartersZeroed;     // how many floats of each quarter hold quartersFor's zeros and planes
@@ -374,17 +299,11 @@ public final class Winograd {
                     elements[i] = new float[rowLength];
                 }
             }
-            for (int i = 0; i < 4; i++) {
-                if (blocks[i].length < rowLength) {
-                    blocks[i] = new float[rowLength];
-                }
-            }
             for (int i = 0; i < 2; i++) {
                 if (shifted[i].length < rowLength) {
                     shifted[i] = new float[rowLength];
                 }
             }
-
             return this;
         }
     }

@@ -8,7 +8,7 @@ import static dev.stride.tensor.Tensor.FLOAT;
 /**
  * The weight gradient's half of {@link Winograd}'s F(2x2, 3x3). The forward computes
  * M[xi] = U[xi] V[xi] and Y = A^T m A per tile, so by the chain rule dM = A dY A^T per tile
- * ({@link #transformOutputGradient}, the adjoint of {@link Winograd#transformOutput}),
+ * ({@link #transformOutputGradient}, the adjoint of {@link WinogradOutput#transform}),
  * dU[xi] = dM[xi] V[xi]^T (16 GEMMs, the caller's), and dW = G^T dU G per filter
  * ({@link WinogradFilters#transformGradient}). The multiplications fall to 16/36 of im2col's, as in
  * the forward pass.

@@ -145,7 +145,7 @@ class WinogradTest {
                 }
             }
         }
-        g.transformOutput(m, 0, n, outChannels, bias == null ? null : bias.segment(), bias == null ? 0 : bias.offset(),
+        WinogradOutput.transform(g, m, 0, n, outChannels, bias == null ? null : bias.segment(), bias == null ? 0 : bias.offset(),
                 out.segment(), out.offset());
     }
 }
