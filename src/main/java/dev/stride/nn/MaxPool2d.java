@@ -30,14 +30,14 @@ public final class MaxPool2d extends Pool2d {
     @Override
     void forward(Tensor x, Tensor y) {
         int planes = x.dim(0) * x.dim(1);
-        MaxPooling.maxForward(geometry, planes, x.segment(), x.offset(), y.segment(), y.offset(),
+        MaxPooling.forward(geometry, planes, x.segment(), x.offset(), y.segment(), y.offset(),
                 argmax, outputIndex(y));
     }
 
     @Override
     void backward(Tensor x, Tensor y, Tensor dy, Tensor dx) {
         int planes = dy.dim(0) * dy.dim(1);
-        MaxPooling.maxBackward(geometry, planes, dy.segment(), dy.offset(), argmax, outputIndex(y),
+        MaxPooling.backward(geometry, planes, dy.segment(), dy.offset(), argmax, outputIndex(y),
                 dx.segment(), dx.offset());
     }
 }

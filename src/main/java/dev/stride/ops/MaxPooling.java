@@ -23,10 +23,10 @@ public final class MaxPooling {
      * (planes, outH, outW; ints from element {@code argOff}) with the in-plane index ih*W + iw of
      * the first maximum in row-major order. A NaN wins so that it reaches the loss.
      */
-    public static void maxForward(PoolGeometry g, int planes, MemorySegment x, long xOff, MemorySegment y, long yOff,
+    public static void forward(PoolGeometry g, int planes, MemorySegment x, long xOff, MemorySegment y, long yOff,
                                   MemorySegment argmax, long argOff) {
         if (g.isTwoByTwo()) {
-            maxForward2x2(g, planes, x, xOff, y, yOff, argmax, argOff);
+            forward2x2(g, planes, x, xOff, y, yOff, argmax, argOff);
             return;
         }
         int w = g.width();
@@ -62,11 +62,11 @@ public final class MaxPooling {
     }
 
     /**
-     * {@link #maxForward} for the common 2x2 window at stride 2 without padding (every window lies
+     * {@link #forward} for the common 2x2 window at stride 2 without padding (every window lies
      * inside the input): the four candidates are read straight from two input rows, without the
      * general loop's clipping, and compared in the same order with the same rule.
      */
-    private static void maxForward2x2(PoolGeometry g, int planes, MemorySegment x, long xOff, MemorySegment y, long yOff,
+    private static void forward2x2(PoolGeometry g, int planes, MemorySegment x, long xOff, MemorySegment y, long yOff,
                                       MemorySegment argmax, long argOff) {
         int w = g.width();
         int outH = g.outH();
@@ -114,7 +114,7 @@ public final class MaxPooling {
      * Overwrites dx (planes, H, W): zero, then each dy is added at its window's argmax, so
      * overlapping windows that share a maximum add up.
      */
-    public static void maxBackward(PoolGeometry g, int planes, MemorySegment dy, long dyOff, MemorySegment argmax,
+    public static void backward(PoolGeometry g, int planes, MemorySegment dy, long dyOff, MemorySegment argmax,
                                    long argOff, MemorySegment dx, long dxOff) {
         Tensor.fill(dx, dxOff, (long) planes * g.inPlane(), 0f);
         int outPlane = g.outPlane();

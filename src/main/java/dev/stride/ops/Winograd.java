@@ -221,19 +221,15 @@ public final class Winograd {
      */
     private static void applyBt(float[] even, float[] odd, int step, int len, float[][] shifted, float[] o0,
                                 float[] o1, float[] o2, float[] o3) {
-        System.arraycopy(even, step, shifted[0], 0, len);
-        System.arraycopy(odd, step, shifted[1], 0, len);
-        bt(even, odd, shifted[0], shifted[1], len, o0, o1, o2, o3);
-    }
-
-    /** B^T [d0, d1, d2, d3] for every j of {@code len}, each di read at j alone (see {@link #applyBt}). */
-    private static void bt(float[] d0s, float[] d1s, float[] d2s, float[] d3s, int len, float[] o0, float[] o1,
-                           float[] o2, float[] o3) {
+        float[] even2 = shifted[0];
+        float[] odd2 = shifted[1];
+        System.arraycopy(even, step, even2, 0, len);
+        System.arraycopy(odd, step, odd2, 0, len);
         for (int j = 0; j < len; j++) {
-            float d0 = d0s[j];
-            float d1 = d1s[j];
-            float d2 = d2s[j];
-            float d3 = d3s[j];
+            float d0 = even[j];
+            float d1 = odd[j];
+            float d2 = even2[j];
+            float d3 = odd2[j];
             o0[j] = d0 - d2;
             o1[j] = d1 + d2;
             o2[j] = d2 - d1;
