@@ -10,9 +10,10 @@ import static dev.stride.tensor.Tensor.FLOAT;
 /**
  * Element-wise activations and their derivatives, forward and backward side by side. Offsets and
  * counts are in floats; every function overwrites its output. The loops are plain counted loops
- * over segment indices with no calls the JIT cannot inline, so C2 can vectorise them; the ones with
- * {@code exp} go through {@link FastExp} in heap chunks instead of calling Math.exp per element. Where the saved output gives the derivative exactly (ReLU, sigmoid, tanh) backward
- * takes y instead of x.
+ * over segment indices with no calls the JIT cannot inline, or loops over heap chunks where C2
+ * vectorises only those ({@link HeapChunks}); the ones with {@code exp} go through {@link FastExp}
+ * in heap chunks instead of calling Math.exp per element. Where the saved output gives the
+ * derivative exactly (ReLU, sigmoid, tanh) backward takes y instead of x.
  */
 public final class Activations {
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
