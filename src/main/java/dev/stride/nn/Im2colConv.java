@@ -20,11 +20,16 @@ import static dev.stride.tensor.Tensor.FLOAT;
  * matrix. A group of one writes its product straight into the NCHW output; a larger group yields
  * (K, samples, outH*outW), which the bias pass copies into NCHW order, so the transpose rides on a
  * pass made anyway. Groups aim for {@link #MIN_COLUMNS} GEMM columns, capped by
- * {@link #MAX_GROUP_FLOATS} of scratch. Measured (single-threaded OpenBLAS, batch 64, forward /
- * backward, best of 6 on a loaded 2-core machine, so +-20%): the VGG layer 64->64 3x3 at 32x32 takes
- * 77 / 240 ms one sample per GEMM, 67 / 165 ms two per GEMM, 87 / 216 ms the whole batch in one
- * GEMM (168 MB of scratch); LeNet's conv2 (6->16 5x5 at 14x14) 1.3 / 4.3 ms per sample against
- * 1.0 / 3.0 ms grouped. The wider dW GEMM (its inner dimension is the group's columns) gains most.
+ * {@link #MAX_GROUP_FLOATS} of scratch. With OpenBLAS's AVX-512 kernels one sample per GEMM is
+ * as fast as larger groups or faster wherever a sample has a few dozen output positions or more:
+ * its column matrix stays in L2, and the product needs neither the scatter into NCHW nor, in
+ * backward, the gather of dZ. Measured (thread CPU time, medians of 60-400 passes, batch 64, one
+ * thread, forward / backward, grouped to 2048 columns against one sample per GEMM): LeNet's conv2
+ * (6->16 5x5 at 14x14) 0.62-0.63 / 1.01-1.03 against 0.56-0.57 / 0.95 ms, VGG's first layer (3->64
+ * 3x3 at 32x32) 3.07-3.11 / 8.21-8.27 against 2.78-2.81 / 7.28-7.30 ms, LeNet's conv1 level forward
+ * and 0.91 against 0.85-0.86 ms backward, the strided layer level; the pure-Java GEMM level within
+ * noise. Only at 4x4 outputs (16 columns) did grouping to 64 columns help, 0.55 against 0.50 ms
+ * forward (32->32 3x3).
  *
  * <p>The backward pass recomputes im2col instead of keeping the forward's columns where that is
  * cheap: with "same" padding at stride 1 ({@link Im2col#copiesRuns}) each window row is one long
@@ -40,7 +45,7 @@ import static dev.stride.tensor.Tensor.FLOAT;
  */
 final class Im2colConv {
     /** Fewest GEMM columns (samples * outH * outW) a group aims for; see the class comment. */
-    static final int MIN_COLUMNS = 2048;
+    static final int MIN_COLUMNS = 64;
     /** Most floats of column matrix a group may need (32 MB), unless one sample alone needs more. */
     static final long MAX_GROUP_FLOATS = 1L << 23;
     /**

@@ -95,6 +95,14 @@ final class WindowPlane {
         }
     }
 
+    /** Adds every window row of {@code rows} (kH*kW, outH*outW) into {@code grad} where it was read; see {@link #addRow}. */
+    void addRows(float[] rows, float[] grad) {
+        int[] map = reads;
+        for (int t = 0; t < map.length; t++) {
+            grad[map[t]] += rows[t];
+        }
+    }
+
     /**
      * Adds window row {@code r} of {@code col} at float {@code at} into {@code grad} where it was
      * read; {@code grad} holds H*W + 1 floats, the last collecting the padding's entries.
