@@ -106,7 +106,7 @@ final class Im2colConv {
             if (samples == 1) {
                 gemm.sgemm(false, false, k, cols, rows, 1f, w.segment(), w.offset(), colSeg, colOff, 0f,
                         output.segment(), outOff);
-                addBias(b, output.segment(), outOff, perSample);
+                addBias(b, output.segment(), outOff, perSample, partRows[part]);
             } else {
                 gemm.sgemm(false, false, k, cols, rows, 1f, w.segment(), w.offset(), colSeg, colOff, 0f, ws, base + zOffset);
                 scatterWithBias(b, ws, base + zOffset, samples, output.segment(), outOff, partRows[part]);
@@ -202,17 +202,23 @@ final class Im2colConv {
         return keptColumns != null ? keptColumns.offset() + (long) first * im2col.rows() * im2col.columnsPerSample() : base;
     }
 
-    /** Adds each filter's bias to its (outH*outW) plane of one sample's output. */
-    private void addBias(Tensor b, MemorySegment out, long offset, int plane) {
+    /**
+     * Adds each filter's bias to its (outH*outW) plane of one sample's output, each plane through
+     * {@code row} on the heap, where the add vectorises: adding in the segment element by element
+     * took a quarter of LeNet's conv1 forward (0.27-0.29 against 0.17-0.23 ms without bias).
+     */
+    private void addBias(Tensor b, MemorySegment out, long offset, int plane, float[] row) {
         if (b == null) {
             return;
         }
         for (int f = 0; f < outChannels; f++) {
             float v = b.segment().getAtIndex(FLOAT, b.offset() + f);
-            long row = offset + (long) f * plane;
+            long at = (offset + (long) f * plane) * Float.BYTES;
+            MemorySegment.copy(out, FLOAT, at, row, 0, plane);
             for (int p = 0; p < plane; p++) {
-                out.setAtIndex(FLOAT, row + p, out.getAtIndex(FLOAT, row + p) + v);
+                row[p] += v;
             }
+            MemorySegment.copy(row, 0, out, FLOAT, at, plane);
         }
     }
 
