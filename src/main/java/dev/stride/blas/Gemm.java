@@ -31,4 +31,14 @@ public interface Gemm {
 
     /** A short name for logs and benchmark tables ("openblas", "java"). */
     String name();
+
+    /**
+     * True where a few thin GEMMs cost about what one GEMM of the same work does, so that a
+     * lowering trading a gather for more and thinner calls pays (the convolution's
+     * {@code ShiftConv}). OpenBLAS's AVX-512 builds say so: their small-matrix kernels multiply
+     * without packing. The pure-Java GEMM packs both operands on every call and says no.
+     */
+    default boolean thinCallsCheap() {
+        return false;
+    }
 }

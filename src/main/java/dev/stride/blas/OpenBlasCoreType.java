@@ -89,6 +89,15 @@ public final class OpenBlasCoreType {
                 + ", or run with -D" + PROPERTY + "=auto (CLI: --openblas-kernels auto)";
     }
 
+    /**
+     * True when the build's config names an AVX-512 kernel set; OpenBLAS pairs those with its
+     * small-matrix GEMM kernels. False for other sets and for builds whose config names none.
+     */
+    static boolean hasSmallMatrixKernels(String config) {
+        String kernels = kernelsOf(config);
+        return kernels != null && AVX512_KERNELS.contains(kernels);
+    }
+
     /** The kernel set a DYNAMIC_ARCH config names: the word before MAX_THREADS=...; null for other builds. */
     static String kernelsOf(String config) {
         List<String> words = List.of(config.trim().split("\\s+"));

@@ -16,7 +16,9 @@ import java.util.List;
 /**
  * 2-D convolution (cross-correlation, as in every CNN library) lowered to GEMM: Winograd's
  * F(2x2, 3x3) ({@link WinogradConv}) for 3x3, stride-1 layers with at least
- * {@link #WINOGRAD_MIN_CHANNELS} input and output channels, where it measured faster, and im2col
+ * {@link #WINOGRAD_MIN_CHANNELS} input and output channels, where it measured faster; one GEMM per
+ * kernel column over whole input rows ({@link ShiftConv}) for other stride-1 layers without
+ * padding, when the GEMM's thin calls are cheap (OpenBLAS's AVX-512 kernels); and im2col
  * ({@link Im2colConv}) for every other layer.
  *
  * <p>Threads: the workspace's {@link Parallel} cuts the batch into fixed contiguous parts, and each
@@ -38,18 +40,23 @@ public final class Conv2d extends Layer {
     /** {@code -Dstride.winograd=false} keeps every layer on im2col, for comparisons. */
     public static final String WINOGRAD_PROPERTY = "stride.winograd";
 
+    /** {@code -Dstride.shiftconv=false} keeps valid stride-1 layers on im2col instead of {@link ShiftConv}, for comparisons. */
+    public static final String SHIFT_PROPERTY = "stride.shiftconv";
+
     private final Conv2dSpec spec;
     private final Gemm gemm;
     private final int minColumns;
     private final long keepColumnsFloats;
     private final int winogradMinChannels;
+    private final boolean shiftColumns;
 
     private Parameter weight;      // value and grad (K, C, kH, kW), used as a K x C*kH*kW matrix
     private Parameter bias;        // value and grad (K), or null
     private List<Parameter> parameters = List.of();
 
     private Shape input;           // (N, C, H, W) built for
-    private Im2colConv im2col;     // the passes of every layer WinogradConv does not take, else null
+    private ShiftConv shift;       // the passes of a valid stride-1 layer WinogradConv does not take, else null
+    private Im2colConv im2col;     // the passes of every other layer, else null
     private WinogradConv winograd; // the forward and input gradient of a suitable 3x3 layer, else null
     private long partFloats;       // scratch per part: the larger of the two paths' needs
     private Workspace workspace;   // parts() scratch areas of partFloats, one after another
@@ -93,6 +100,17 @@ public final class Conv2d extends Layer {
 
     /** For tests and measurements: {@code winogradMinChannels} 1 uses Winograd wherever it applies, MAX_VALUE never. */
     Conv2d(Conv2dSpec spec, Gemm gemm, int minColumns, long keepColumnsFloats, int winogradMinChannels) {
+        this(spec, gemm, minColumns, keepColumnsFloats, winogradMinChannels,
+                Boolean.parseBoolean(System.getProperty(SHIFT_PROPERTY, "true")) && ShiftConv.pays(spec, gemm));
+    }
+
+    /**
+     * For tests and measurements: {@code shiftColumns} true runs valid stride-1 layers through
+     * {@link ShiftConv} whatever the backend, false keeps them on im2col; the public constructors
+     * leave the choice to {@link ShiftConv#pays}.
+     */
+    Conv2d(Conv2dSpec spec, Gemm gemm, int minColumns, long keepColumnsFloats, int winogradMinChannels,
+           boolean shiftColumns) {
         if (minColumns < 1) {
             throw new IllegalArgumentException("minColumns must be at least 1, got " + minColumns);
         }
@@ -101,6 +119,7 @@ public final class Conv2d extends Layer {
         this.minColumns = minColumns;
         this.keepColumnsFloats = keepColumnsFloats;
         this.winogradMinChannels = winogradMinChannels;
+        this.shiftColumns = shiftColumns;
     }
 
     public Conv2dSpec spec() {
@@ -155,8 +174,11 @@ public final class Conv2d extends Layer {
         int perPart = Math.ceilDiv(in.dim(0), parts);
         winograd = WinogradConv.suits(spec, winogradMinChannels) ? new WinogradConv(spec, in, gemm, arena, parts, perPart,
                 Math.min(keepColumnsFloats, WinogradConv.KEEP_V_FLOATS)) : null;
-        im2col = winograd == null ? new Im2colConv(spec, in, out, gemm, arena, parts, minColumns, keepColumnsFloats) : null;
-        partFloats = winograd == null ? im2col.partFloats() : winograd.partFloats();
+        shift = winograd == null && shiftColumns && ShiftConv.suits(spec)
+                ? new ShiftConv(spec, in, out, gemm, arena, parts, keepColumnsFloats) : null;
+        im2col = winograd == null && shift == null
+                ? new Im2colConv(spec, in, out, gemm, arena, parts, minColumns, keepColumnsFloats) : null;
+        partFloats = winograd != null ? winograd.partFloats() : shift != null ? shift.partFloats() : im2col.partFloats();
         workspace.reserve(parts * partFloats);
         this.workspace = workspace;
         this.input = in;
@@ -193,6 +215,8 @@ public final class Conv2d extends Layer {
         Tensor b = bias == null ? null : bias.value();
         if (winograd != null) {
             winograd.forward(lastInput, from, to, ws, base, output, b);
+        } else if (shift != null) {
+            shift.forward(lastInput, from, to, part, ws, base, weight.value(), b, output);
         } else {
             im2col.forward(lastInput, from, to, part, ws, base, weight.value(), b, output);
         }
@@ -259,7 +283,12 @@ public final class Conv2d extends Layer {
         }
         // A part's own dW starts from its first group; the layer's dW accumulates.
         boolean freshDw = weightGradParts != null;
-        if (winograd == null) {
+        if (shift != null) {
+            shift.backward(lastInput, pendingGrad, from, to, part, ws, base, weight.value(), dwSeg, dwOff, freshDw,
+                    dbSeg, dbOff, pendingInputGrad ? inputGrad : null);
+            return;
+        }
+        if (im2col != null) {
             im2col.backward(lastInput, pendingGrad, from, to, part, ws, base, weight.value(), dwSeg, dwOff, freshDw,
                     dbSeg, dbOff, pendingInputGrad ? inputGrad : null);
             return;

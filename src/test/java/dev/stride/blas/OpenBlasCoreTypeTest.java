@@ -57,6 +57,14 @@ class OpenBlasCoreTypeTest {
     }
 
     @Test
+    void onlyAvx512KernelSetsCountAsHavingSmallMatrixKernels() {
+        assertTrue(OpenBlasCoreType.hasSmallMatrixKernels(SKYLAKEX));
+        assertTrue(OpenBlasCoreType.hasSmallMatrixKernels("OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Cooperlake MAX_THREADS=64"));
+        assertFalse(OpenBlasCoreType.hasSmallMatrixKernels(HASWELL));
+        assertFalse(OpenBlasCoreType.hasSmallMatrixKernels("OpenBLAS 0.3.21 DYNAMIC_ARCH"));
+    }
+
+    @Test
     void flagsAreReadFromTheFirstFlagsLine() {
         List<String> cpuinfo = List.of("processor\t: 0", "model name\t: AMD EPYC", "flags\t\t: fpu avx2 avx512f  avx512vl",
                 "flags\t\t: something else");

@@ -25,19 +25,25 @@ class Conv2dTest {
     private static final double ATOL = 1e-4;
 
     /**
-     * Every geometry with every backend: one GEMM per sample, the whole batch in one GEMM, the
-     * whole batch again with backward recomputing im2col instead of keeping the forward's columns,
-     * and Winograd wherever it applies (3x3 at stride 1), whatever the channel count, keeping the
-     * forward's transform of the input or transforming it again.
+     * Every geometry with every backend: im2col with one GEMM per sample, the whole batch in one
+     * GEMM, the whole batch again with backward recomputing im2col instead of keeping the forward's
+     * columns; Winograd wherever it applies (3x3 at stride 1), whatever the channel count, keeping
+     * the forward's transform of the input or transforming it again; and one GEMM per kernel column
+     * ({@link ShiftConv}) wherever that applies (stride 1, no padding), keeping the forward's rows
+     * or copying them again.
      */
     static Stream<Arguments> geometries() {
         int never = Integer.MAX_VALUE;
-        return Arrays.stream(ConvCase.all()).flatMap(c -> Backends.all().stream().flatMap(g ->
-                Stream.of(Arguments.of(c, g, 1, Im2colConv.KEEP_COLUMNS_FLOATS, never),
-                        Arguments.of(c, g, 1 << 20, Im2colConv.KEEP_COLUMNS_FLOATS, never),
-                        Arguments.of(c, g, 1 << 20, 0L, never),
-                        Arguments.of(c, g, 1 << 20, Im2colConv.KEEP_COLUMNS_FLOATS, 1),
-                        Arguments.of(c, g, 1 << 20, 0L, 1))));
+        long keep = Im2colConv.KEEP_COLUMNS_FLOATS;
+        return Arrays.stream(ConvCase.all()).flatMap(c -> Backends.all().stream().flatMap(g -> Stream.concat(
+                Stream.of(Arguments.of(c, g, 1, keep, never, false),
+                        Arguments.of(c, g, 1 << 20, keep, never, false),
+                        Arguments.of(c, g, 1 << 20, 0L, never, false),
+                        Arguments.of(c, g, 1 << 20, keep, 1, false),
+                        Arguments.of(c, g, 1 << 20, 0L, 1, false)),
+                ShiftConv.suits(c.spec())
+                        ? Stream.of(Arguments.of(c, g, 1, keep, never, true), Arguments.of(c, g, 1, 0L, never, true))
+                        : Stream.empty())));
     }
 
     static Stream<Arguments> winogradGeometriesAndBackends() {
@@ -64,7 +70,12 @@ class Conv2dTest {
 
     static Conv2d built(ConvCase cc, Gemm gemm, int minColumns, long keepColumnsFloats, int winogradMinChannels,
                         Arena arena, Workspace workspace, long seed) {
-        Conv2d conv = new Conv2d(cc.spec(), gemm, minColumns, keepColumnsFloats, winogradMinChannels);
+        return built(cc, gemm, minColumns, keepColumnsFloats, winogradMinChannels, true, arena, workspace, seed);
+    }
+
+    static Conv2d built(ConvCase cc, Gemm gemm, int minColumns, long keepColumnsFloats, int winogradMinChannels,
+                        boolean shiftColumns, Arena arena, Workspace workspace, long seed) {
+        Conv2d conv = new Conv2d(cc.spec(), gemm, minColumns, keepColumnsFloats, winogradMinChannels, shiftColumns);
         conv.build(Shape.of(cc.n(), cc.c(), cc.h(), cc.w()), arena, workspace);
         for (Parameter p : conv.parameters()) {
             p.value().copyFrom(GradientCheck.random(arena, seed++, p.value().shape().dims()));
@@ -72,12 +83,13 @@ class Conv2dTest {
         return conv;
     }
 
-    @ParameterizedTest(name = "{0}, {1}, minColumns {2}, keepColumnsFloats {3}, winogradMinChannels {4}")
+    @ParameterizedTest(name = "{0}, {1}, minColumns {2}, keepColumnsFloats {3}, winogradMinChannels {4}, shift {5}")
     @MethodSource("geometries")
     void matchesTheDirectConvolutionForwardAndBackward(ConvCase cc, Gemm gemm, int minColumns, long keepColumnsFloats,
-                                                       int winogradMinChannels) {
+                                                       int winogradMinChannels, boolean shiftColumns) {
         try (Arena arena = Arena.ofConfined()) {
-            Conv2d conv = built(cc, gemm, minColumns, keepColumnsFloats, winogradMinChannels, arena, 1);
+            Conv2d conv = built(cc, gemm, minColumns, keepColumnsFloats, winogradMinChannels, shiftColumns, arena,
+                    new Workspace(arena), 1);
             Tensor x = GradientCheck.random(arena, 2, cc.n(), cc.c(), cc.h(), cc.w());
             DirectConv oracle = cc.oracle(cc.n());
             float[] w = conv.weight().value().toArray();

@@ -50,6 +50,8 @@ record ConvCase(String name, int n, int c, int h, int w, int k, int kH, int kW, 
                 of("rectangular kernel", 2, 3, 7, 6, 4, 3, 2, 1, 1),
                 of("padding wider than the kernel", 1, 2, 4, 4, 2, 2, 2, 2, 2),
                 of("one output position, more filters than columns", 1, 2, 3, 3, 9, 3, 3, 1, 0),
+                of("5x5 valid, as LeNet's conv2", 2, 6, 10, 10, 16, 5, 5, 1, 0),
+                of("rectangular valid", 2, 3, 6, 7, 4, 2, 3, 1, 0),
                 of("no bias", 2, 3, 6, 6, 4, 3, 3, 1, 1).noBias(),
                 of("floored 7x7 3x3 stride 3", 2, 2, 7, 7, 3, 3, 3, 3, 0).floored(),
         };
