@@ -33,6 +33,11 @@ final class TimedGemm implements Gemm {
         return inner.name();
     }
 
+    @Override
+    public boolean thinCallsCheap() {
+        return inner.thinCallsCheap();
+    }
+
     /** GEMM time so far, summed over the threads that called; {@link #reset()} starts again. */
     long nanos() {
         return nanos.get();

@@ -159,6 +159,11 @@ class ParallelTrainingTest {
             return inner.name();
         }
 
+        @Override
+        public boolean thinCallsCheap() {
+            return inner.thinCallsCheap();
+        }
+
         long calls() {
             return calls.get();
         }
