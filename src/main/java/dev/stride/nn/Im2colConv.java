@@ -161,20 +161,22 @@ final class Im2colConv {
         }
         if (to > from) {
             addTransposed(weightGradT.segment(), weightGradT.offset() + (long) part * rows * k, rows, k, dw, dwOffset,
-                    freshDw, partRows[part]);
+                    rows, 1, freshDw, partRows[part]);
         }
     }
 
     /**
-     * dW (k x rows) = (or +=, unless {@code fresh}) the transpose of the rows x k matrix at
-     * {@code t}, one row of t at a time through {@code row} on the heap.
+     * dW = (or +=, unless {@code fresh}) the transpose of the rows x k matrix at {@code t}, one row
+     * of t at a time through {@code row} on the heap: entry (r, f) of t goes to
+     * {@code dwOffset + f * filterStride + r * rowStride} (filterStride = rows, rowStride = 1 for a
+     * dense k x rows dW; {@link ShiftConv} spreads each kernel column's rows kW apart).
      */
-    private static void addTransposed(MemorySegment t, long tOffset, int rows, int k, MemorySegment dw, long dwOffset,
-                                      boolean fresh, float[] row) {
+    static void addTransposed(MemorySegment t, long tOffset, int rows, int k, MemorySegment dw, long dwOffset,
+                              int filterStride, int rowStride, boolean fresh, float[] row) {
         for (int r = 0; r < rows; r++) {
             MemorySegment.copy(t, FLOAT, (tOffset + (long) r * k) * Float.BYTES, row, 0, k);
             for (int f = 0; f < k; f++) {
-                long at = dwOffset + (long) f * rows + r;
+                long at = dwOffset + (long) f * filterStride + (long) r * rowStride;
                 dw.setAtIndex(FLOAT, at, fresh ? row[f] : dw.getAtIndex(FLOAT, at) + row[f]);
             }
         }

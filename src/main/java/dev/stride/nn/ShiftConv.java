@@ -123,6 +123,8 @@ final class ShiftConv {
      */
     void backward(Tensor x, Tensor dy, int from, int to, int part, MemorySegment ws, long base, Tensor w,
                   MemorySegment dw, long dwOffset, boolean freshDw, MemorySegment db, long dbOffset, Tensor dx) {
+        // Again, not trusting forward's copy: W may have changed in between (as Im2colConv reads W
+        // afresh too), and the reordering is K*C*kH*kW floats against the pass's GEMMs.
         shiftWeights(w, part);
         Scratch sc = scratch[part];
         long zOff = base + zOffset;
@@ -262,17 +264,9 @@ final class ShiftConv {
 
     /** dW[f][c][ki][kj] (+)= the part's dW_kj^T[(c, ki)][f]. */
     private void addWeightGrad(int part, MemorySegment dw, long dwOffset, boolean fresh, Scratch sc) {
-        float[] row = sc.plane;
-        int filter = rows * kernelW;
         for (int kj = 0; kj < kernelW; kj++) {
-            for (int r = 0; r < rows; r++) {
-                MemorySegment.copy(weightGradT.segment(), FLOAT,
-                        (weightGradTOffset(part, kj) + (long) r * outChannels) * Float.BYTES, row, 0, outChannels);
-                for (int f = 0; f < outChannels; f++) {
-                    long at = dwOffset + (long) f * filter + r * kernelW + kj;
-                    dw.setAtIndex(FLOAT, at, fresh ? row[f] : dw.getAtIndex(FLOAT, at) + row[f]);
-                }
-            }
+            Im2colConv.addTransposed(weightGradT.segment(), weightGradTOffset(part, kj), rows, outChannels, dw,
+                    dwOffset + kj, rows * kernelW, kernelW, fresh, sc.plane);
         }
     }
 
