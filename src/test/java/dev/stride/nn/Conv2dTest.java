@@ -122,12 +122,12 @@ class Conv2dTest {
      * Split over 3 threads (uneven parts, and an empty one for batch 2) with each path: the same
      * outputs and gradients as the oracle, and parameter gradients summed over two backward passes.
      */
-    @ParameterizedTest(name = "{0}, winogradMinChannels {1}")
+    @ParameterizedTest(name = "{0}, winogradMinChannels {1}, shift {2}")
     @MethodSource("threadCases")
-    void threadsSplitTheBatchWithTheSameResults(ConvCase cc, int winogradMinChannels) {
+    void threadsSplitTheBatchWithTheSameResults(ConvCase cc, int winogradMinChannels, boolean shiftColumns) {
         try (Arena arena = Arena.ofShared()) {
             Conv2d conv = built(cc, Backends.all().get(0), Im2colConv.MIN_COLUMNS, Im2colConv.KEEP_COLUMNS_FLOATS,
-                    winogradMinChannels, arena, new Workspace(arena, 3), 5);
+                    winogradMinChannels, shiftColumns, arena, new Workspace(arena, 3), 5);
             Tensor x = GradientCheck.random(arena, 2, cc.n(), cc.c(), cc.h(), cc.w());
             DirectConv oracle = cc.oracle(cc.n());
             float[] w = conv.weight().value().toArray();
@@ -140,11 +140,17 @@ class Conv2dTest {
         }
     }
 
+    /**
+     * Winograd, im2col, and for the valid geometry the kernel-column path ({@link ShiftConv}), each
+     * forced on or off whatever OpenBLAS kernels this machine picks ({@link ShiftConv#pays}).
+     */
     static Stream<Arguments> threadCases() {
         return Stream.of(5, 2).flatMap(batch -> Stream.of(
                 ConvCase.of("padding, batch " + batch, batch, 3, 6, 6, 4, 3, 3, 1, 1),
                 ConvCase.of("odd sizes, batch " + batch, batch, 5, 9, 7, 7, 3, 3, 1, 0)))
-                .flatMap(c -> Stream.of(Arguments.of(c, 1), Arguments.of(c, Integer.MAX_VALUE)));
+                .flatMap(c -> Stream.concat(
+                        Stream.of(Arguments.of(c, 1, false), Arguments.of(c, Integer.MAX_VALUE, false)),
+                        ShiftConv.suits(c.spec()) ? Stream.of(Arguments.of(c, Integer.MAX_VALUE, true)) : Stream.empty()));
     }
 
     /** The Winograd path's forward and input gradient against finite differences, where it applies. */
