@@ -3,6 +3,7 @@ package dev.stride.cli;
 import dev.stride.blas.Gemm;
 import dev.stride.blas.GemmBackend;
 import dev.stride.blas.OpenBlasGemm;
+import dev.stride.ops.VectorSupport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -22,6 +23,7 @@ final class InfoCommand implements Callable<Integer> {
         Gemm gemm = GemmBackend.defaultGemm();
         System.out.println("backend   " + gemm.name());
         System.out.println("threads   " + backend.threads() + " (Stride splits each batch over them)");
+        System.out.println("vector    " + VectorSupport.describe());
         if (gemm instanceof OpenBlasGemm openBlas) {
             System.out.println("openblas  " + openBlas.library());
             System.out.println("config    " + openBlas.config());

@@ -25,7 +25,9 @@ import static dev.stride.tensor.Tensor.FLOAT;
  * {@link WinogradFilters#transform}.
  *
  * <p>The transforms run on heap copies of whole planes, in loops over every column or tile that C2
- * vectorises; only the stride-2 picks into and out of the tile layout are scalar.
+ * vectorises; only the stride-2 picks into and out of the tile layout are scalar. Where
+ * {@link VectorSupport#enabled} the loops that C2 would leave scalar without extra copies run on the
+ * Vector API instead ({@link VectorLoops}), with the same results to the bit.
  */
 public final class Winograd {
     /** Elements of the transformed 4x4 tile. */
@@ -46,8 +48,27 @@ public final class Winograd {
     private final boolean compact; // V and M leave out the unused slots (see tilesPerSample)
     private final int tileRow;     // slots a tile row takes in V and M: tilesW, or tilesW + 1 with the unused one
     private final int[] tileSlots; // where compact: for each tile of a run of quarter planes, its slot
+    private final boolean vector;  // the transforms' loops on the Vector API (VectorLoops)
 
+    /**
+     * The geometry, with the transforms on the Vector API where {@link VectorSupport#enabled} and V
+     * keeps the unused slots (planes wider than 16): there the input transform stores straight into
+     * V, and VGG-small's 64-channel layer at 32x32 measured 94-96 -> 84-87 ms forward and backward
+     * (one thread, OpenBLAS). On the smaller planes V is gathered on the heap either way, and the
+     * Vector API loops measured level with the plain ones within this machine's noise (128 channels
+     * at 16x16, 27-30 against 24-33 ms outside GEMM) or slower (256 at 8x8, 20-21 against 21-25).
+     */
     public Winograd(int channels, int height, int width, int pad) {
+        this(channels, height, width, pad, VectorSupport.enabled() && !leavesOutUnusedSlots(height, width, pad));
+    }
+
+    /** For tests and comparisons: {@code vector} picks the Vector API loops, which need {@link VectorSupport#present}. */
+    public Winograd(int channels, int height, int width, int pad, boolean vector) {
+        if (vector && !VectorSupport.present()) {
+            throw new IllegalStateException("winograd: the Vector API loops need the JVM option --add-modules "
+                    + VectorSupport.MODULE);
+        }
+        this.vector = vector;
         if (channels < 1 || pad < 0 || pad > 2 || height + 2 * pad < 3 || width + 2 * pad < 3) {
             throw new IllegalArgumentException("winograd: a 3x3 filter at stride 1 with padding " + pad
                     + " does not fit a " + channels + "x" + height + "x" + width + " input (padding must be 0..2)");
@@ -61,7 +82,7 @@ public final class Winograd {
         this.tilesH = (outH + 1) / 2;
         this.tilesW = (outW + 1) / 2;
         int tiles = tilesH * tilesW;
-        this.compact = (slotsPerSample() - tiles) * 5 >= tiles;
+        this.compact = leavesOutUnusedSlots(height, width, pad);
         this.tileRow = compact ? tilesW : tilesW + 1;
         int mapBlocks = Math.max(1, CHUNK_FLOATS / slotsPerSample()); // the blocks of a full chunk
         this.tileSlots = new int[compact ? mapBlocks * tiles : 0];
@@ -69,6 +90,19 @@ public final class Winograd {
             int inBlock = t % tiles;
             tileSlots[t] = t / tiles * slotsPerSample() + inBlock / tilesW * (tilesW + 1) + inBlock % tilesW;
         }
+    }
+
+    /** True when the transforms of this geometry run on the Vector API ({@link VectorLoops}). */
+    boolean vector() {
+        return vector;
+    }
+
+    /** True where V and M leave out the unused slots: where they are at least a fifth of the tiles ({@link #tilesPerSample}). */
+    private static boolean leavesOutUnusedSlots(int height, int width, int pad) {
+        int tilesH = (height + 2 * pad - 1) / 2; // (outH + 1) / 2 with outH = height + 2 pad - 2
+        int tilesW = (width + 2 * pad - 1) / 2;
+        int tiles = tilesH * tilesW;
+        return ((tilesH + 1) * (tilesW + 1) - tiles) * 5 >= tiles;
     }
 
     /** True for the geometries this class computes: a 3x3 kernel, stride 1, padding 0..2. */
@@ -171,6 +205,14 @@ public final class Winograd {
             for (int par = 0; par < 2; par++) { // B^T d over the rows (the next tile row is L on), for even then odd columns
                 applyBt(q[par], q[2 + par], row, len, s.shifted, a[4 * par], a[4 * par + 1], a[4 * par + 2], a[4 * par + 3]);
             }
+            if (vector && !compact) { // (.) B over the columns, straight into V
+                long elementStride = (long) channels * ldV;
+                for (int i = 0; i < 4; i++) {
+                    VectorLoops.btInto(a[i], a[4 + i], 1, len, v, vOffset + ((long) 4 * i * channels + c0) * ldV,
+                            elementStride);
+                }
+                continue;
+            }
             // (.) B over the columns (the next tile column is 1 on), into one array per element with
             // the plain index j: C2 vectorises a loop only when its stores carry no offset (measured:
             // a store to out[base + j] ran at scalar speed, out[j] 4x faster).
@@ -217,10 +259,15 @@ public final class Winograd {
      * {@code shifted[0]} and {@code shifted[1]}, so that every access of the loop is at {@code j}:
      * C2 (JDK 25) cannot rule out that a store to {@code o0[j]} feeds a later read of
      * {@code even[j + step]}, and runs such a loop scalar. Measured on 4096 slots: 4.2 us reading at
-     * the offset, 2.0-2.7 us with the two copies.
+     * the offset, 2.0-2.7 us with the two copies. The Vector API reads at the offset directly
+     * ({@link VectorLoops#bt}), when this geometry uses it.
      */
-    private static void applyBt(float[] even, float[] odd, int step, int len, float[][] shifted, float[] o0,
-                                float[] o1, float[] o2, float[] o3) {
+    private void applyBt(float[] even, float[] odd, int step, int len, float[][] shifted, float[] o0,
+                         float[] o1, float[] o2, float[] o3) {
+        if (vector) {
+            VectorLoops.bt(even, odd, step, len, o0, o1, o2, o3);
+            return;
+        }
         float[] even2 = shifted[0];
         float[] odd2 = shifted[1];
         System.arraycopy(even, step, even2, 0, len);

@@ -74,12 +74,17 @@ public final class WinogradGradient {
             // row (a, b): a, a + b, a - b, -b. One loop per row of dM over every sample's tiles (a
             // loop per sample ran 16 times at 8x8), stores at j.
             for (int i = 0; i < 4; i++) {
+                float s0 = i == 3 ? 0f : 1f;                  // weight of the block's first row
+                float s1 = i == 0 ? 0f : i == 1 ? 1f : -1f;   // weight of its second row
+                if (g.vector()) { // straight into dM
+                    VectorLoops.gradientRowInto(s0, s1, d00, d01, d10, d11, ld, dm,
+                            dmOffset + ((long) 4 * i * k + f) * ld, (long) k * ld);
+                    continue;
+                }
                 float[] h0 = out[4 * i];
                 float[] h1 = out[4 * i + 1];
                 float[] h2 = out[4 * i + 2];
                 float[] h3 = out[4 * i + 3];
-                float s0 = i == 3 ? 0f : 1f;                  // weight of the block's first row
-                float s1 = i == 0 ? 0f : i == 1 ? 1f : -1f;   // weight of its second row
                 for (int j = 0; j < ld; j++) {
                     float a = s0 * d00[j] + s1 * d10[j];
                     float b = s0 * d01[j] + s1 * d11[j];
@@ -89,8 +94,10 @@ public final class WinogradGradient {
                     h3[j] = -b;
                 }
             }
-            for (int e = 0; e < Winograd.ELEMENTS; e++) {
-                MemorySegment.copy(out[e], 0, dm, FLOAT, (dmOffset + ((long) e * k + f) * ld) * Float.BYTES, ld);
+            if (!g.vector()) {
+                for (int e = 0; e < Winograd.ELEMENTS; e++) {
+                    MemorySegment.copy(out[e], 0, dm, FLOAT, (dmOffset + ((long) e * k + f) * ld) * Float.BYTES, ld);
+                }
             }
             if (db != null) {
                 long at = dbOffset + f;

@@ -38,25 +38,34 @@ public final class WinogradOutput {
         float[] y10 = s.blocks[2];
         float[] y11 = s.blocks[3];
         float[] yp = s.plane;     // (2 tilesH, 2 tilesW): one output plane, rounded up to whole tiles
+        long elementStride = (long) k * ld;
         for (int f = 0; f < k; f++) {
-            for (int e = 0; e < Winograd.ELEMENTS; e++) {
-                MemorySegment.copy(m, FLOAT, (mOffset + ((long) e * k + f) * ld) * Float.BYTES, mt[e], 0, ld);
-            }
             float b = bias == null ? 0f : bias.getAtIndex(FLOAT, biasOffset + f);
             // A^T m in two stages, each a loop C2 vectorises: one loop over all 16 arrays measured
             // 4x slower (scalar). First the rows of every column c: u = m0c + m1c + m2c and
-            // l = m1c - m2c - m3c; then the columns of u and l.
+            // l = m1c - m2c - m3c; then the columns of u and l. The first stage reads M's segment
+            // on the Vector API, else heap copies of its 16 rows.
             float[][] t = s.rows; // u0..u3, l0..l3
-            for (int c = 0; c < 4; c++) {
-                float[] r0 = mt[c];
-                float[] r1 = mt[4 + c];
-                float[] r2 = mt[8 + c];
-                float[] r3 = mt[12 + c];
-                float[] u = t[c];
-                float[] l = t[4 + c];
-                for (int j = 0; j < ld; j++) {
-                    u[j] = r0[j] + r1[j] + r2[j];
-                    l[j] = r1[j] - r2[j] - r3[j];
+            if (g.vector()) {
+                for (int c = 0; c < 4; c++) {
+                    VectorLoops.outputColumn(m, mOffset + f * (long) ld + c * elementStride, 4 * elementStride, ld,
+                            t[c], t[4 + c]);
+                }
+            } else {
+                for (int e = 0; e < Winograd.ELEMENTS; e++) {
+                    MemorySegment.copy(m, FLOAT, (mOffset + ((long) e * k + f) * ld) * Float.BYTES, mt[e], 0, ld);
+                }
+                for (int c = 0; c < 4; c++) {
+                    float[] r0 = mt[c];
+                    float[] r1 = mt[4 + c];
+                    float[] r2 = mt[8 + c];
+                    float[] r3 = mt[12 + c];
+                    float[] u = t[c];
+                    float[] l = t[4 + c];
+                    for (int j = 0; j < ld; j++) {
+                        u[j] = r0[j] + r1[j] + r2[j];
+                        l[j] = r1[j] - r2[j] - r3[j];
+                    }
                 }
             }
             for (int r = 0; r < 2; r++) {

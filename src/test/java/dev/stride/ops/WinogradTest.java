@@ -5,13 +5,17 @@ import dev.stride.testing.DirectConv;
 import dev.stride.testing.GradientCheck;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.stream.Stream;
 
 import static dev.stride.tensor.Tensor.FLOAT;
 import static dev.stride.testing.TensorAssert.assertClose;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -20,25 +24,38 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** F(2x2, 3x3) transforms plus the 16 products, against the direct convolution, both directions. */
 class WinogradTest {
 
-    @ParameterizedTest(name = "n {0}, C {1}, {2}x{3}, K {4}, pad {5}")
-    @CsvSource({
-            "1, 1, 4, 4, 1, 0",     // one tile exactly
-            "2, 3, 6, 6, 4, 1",     // 'same' padding, even size
-            "2, 5, 7, 9, 3, 1",     // odd sizes: the last tiles overhang the output
-            "3, 2, 5, 5, 6, 0",     // valid, odd output (3x3)
-            "1, 4, 5, 6, 2, 2",     // the input gradient's padding of a valid layer
-            "2, 11, 8, 8, 13, 1",   // channels not multiples of anything
-            "1, 2, 1, 3, 2, 1",     // one input row
-            "2, 3, 24, 22, 4, 1",   // wide enough that V keeps the unused slots
-            "1, 2, 23, 25, 3, 0",   // the same with odd outputs
-            "2000, 1, 4, 4, 2, 1",  // one channel of the run overflows a transform chunk
-    })
-    void forwardAndInputGradientMatchTheDirectConvolution(int n, int c, int h, int w, int k, int pad) {
+    /** n, C, H, W, K, pad. */
+    private static final int[][] GEOMETRIES = {
+            {1, 1, 4, 4, 1, 0},     // one tile exactly
+            {2, 3, 6, 6, 4, 1},     // 'same' padding, even size
+            {2, 5, 7, 9, 3, 1},     // odd sizes: the last tiles overhang the output
+            {3, 2, 5, 5, 6, 0},     // valid, odd output (3x3)
+            {1, 4, 5, 6, 2, 2},     // the input gradient's padding of a valid layer
+            {2, 11, 8, 8, 13, 1},   // channels not multiples of anything
+            {1, 2, 1, 3, 2, 1},     // one input row
+            {2, 3, 24, 22, 4, 1},   // wide enough that V keeps the unused slots
+            {1, 2, 23, 25, 3, 0},   // the same with odd outputs
+            {2000, 1, 4, 4, 2, 1},  // one channel of the run overflows a transform chunk
+    };
+
+    /** Every geometry with the plain loops and with the Vector API's ({@link VectorLoops}). */
+    static Stream<Arguments> geometriesAndLoops() {
+        return Stream.of(GEOMETRIES).flatMap(g -> Stream.of(false, true).map(vector ->
+                Arguments.of(g[0], g[1], g[2], g[3], g[4], g[5], vector)));
+    }
+
+    static Stream<Arguments> geometries() {
+        return Stream.of(GEOMETRIES).map(g -> Arguments.of(g[0], g[1], g[2], g[3], g[4], g[5]));
+    }
+
+    @ParameterizedTest(name = "n {0}, C {1}, {2}x{3}, K {4}, pad {5}, Vector API {6}")
+    @MethodSource("geometriesAndLoops")
+    void forwardAndInputGradientMatchTheDirectConvolution(int n, int c, int h, int w, int k, int pad, boolean vector) {
         try (Arena arena = Arena.ofConfined()) {
             Tensor x = GradientCheck.random(arena, 1, n, c, h, w);
             Tensor weights = GradientCheck.random(arena, 2, k, c, 3, 3);
             Tensor bias = GradientCheck.random(arena, 3, k);
-            Winograd forward = new Winograd(c, h, w, pad);
+            Winograd forward = new Winograd(c, h, w, pad, vector);
             DirectConv oracle = new DirectConv(n, c, h, w, k, 3, 3, 1, pad, forward.outH(), forward.outW());
 
             Tensor y = Tensor.zeros(arena, n, k, forward.outH(), forward.outW());
@@ -48,7 +65,7 @@ class WinogradTest {
 
             // dX: the same algorithm over dY with padding 2 - pad and the filters rotated and transposed.
             Tensor dy = GradientCheck.random(arena, 4, n, k, forward.outH(), forward.outW());
-            Winograd backward = new Winograd(k, forward.outH(), forward.outW(), 2 - pad);
+            Winograd backward = new Winograd(k, forward.outH(), forward.outW(), 2 - pad, vector);
             assertEquals(h, backward.outH());
             assertEquals(w, backward.outW());
             Tensor dx = Tensor.zeros(arena, n, c, h, w);
@@ -95,6 +112,62 @@ class WinogradTest {
             }
         }
         WinogradFilters.transformGradient(du, 0, k, c, dw.segment(), dw.offset(), true);
+    }
+
+    /**
+     * The Vector API loops do the plain loops' float operations in the same order: V, Y and dM
+     * (with dB) agree to the bit, on every geometry.
+     */
+    @ParameterizedTest(name = "n {0}, C {1}, {2}x{3}, K {4}, pad {5}")
+    @MethodSource("geometries")
+    void theVectorApiLoopsGiveThePlainLoopsBits(int n, int c, int h, int w, int k, int pad) {
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor x = GradientCheck.random(arena, 1, n, c, h, w);
+            Winograd plain = new Winograd(c, h, w, pad, false);
+            Winograd vector = new Winograd(c, h, w, pad, true);
+            int tiles = n * plain.tilesPerSample();
+            assertArrayEquals(transformed(arena, plain, x, tiles), transformed(arena, vector, x, tiles));
+
+            MemorySegment m = GradientCheck.random(arena, 5, 16, k, tiles).segment();
+            assertArrayEquals(output(arena, plain, m, n, k), output(arena, vector, m, n, k));
+
+            Tensor dy = GradientCheck.random(arena, 4, n, k, plain.outH(), plain.outW());
+            assertArrayEquals(outputGradient(arena, plain, dy, n, k, tiles), outputGradient(arena, vector, dy, n, k, tiles));
+        }
+    }
+
+    private static float[] transformed(Arena arena, Winograd g, Tensor x, int tiles) {
+        Tensor v = Tensor.zeros(arena, 16 * x.dim(1), tiles);
+        v.fill(Float.NaN); // every slot is written
+        g.transformInput(x.segment(), x.offset(), x.dim(0), v.segment(), v.offset());
+        return v.toArray();
+    }
+
+    private static float[] output(Arena arena, Winograd g, MemorySegment m, int n, int k) {
+        Tensor bias = GradientCheck.random(arena, 3, k);
+        Tensor y = Tensor.zeros(arena, n, k, g.outH(), g.outW());
+        y.fill(Float.NaN);
+        WinogradOutput.transform(g, m, 0, n, k, bias.segment(), bias.offset(), y.segment(), y.offset());
+        return y.toArray();
+    }
+
+    /** dM, then dB (which started at 2), in one array. */
+    private static float[] outputGradient(Arena arena, Winograd g, Tensor dy, int n, int k, int tiles) {
+        Tensor dm = Tensor.zeros(arena, 16 * k, tiles);
+        dm.fill(Float.NaN);
+        Tensor db = Tensor.zeros(arena, k);
+        db.fill(2f);
+        WinogradGradient.transformOutputGradient(g, dy.segment(), dy.offset(), n, k, dm.segment(), dm.offset(),
+                db.segment(), db.offset());
+        float[] dmAndDb = Arrays.copyOf(dm.toArray(), 16 * k * tiles + k);
+        System.arraycopy(db.toArray(), 0, dmAndDb, 16 * k * tiles, k);
+        return dmAndDb;
+    }
+
+    /** The test JVM resolves the Vector API's module (the build passes it), so the cases above run both paths. */
+    @Test
+    void theTestsRunWithTheVectorApi() {
+        assertTrue(VectorSupport.present(), "run the tests with --add-modules " + VectorSupport.MODULE + " (pom.xml passes it)");
     }
 
     /** Both layouts of V and M are in the cases above: with the unused slots, and without them. */

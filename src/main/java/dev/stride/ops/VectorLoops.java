@@ -1,0 +1,131 @@
+package dev.stride.ops;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+import static dev.stride.tensor.Tensor.FLOAT;
+
+/**
+ * The Winograd transforms' inner loops on the Vector API, for when {@link VectorSupport#enabled}
+ * (only then may this class load: it needs {@code jdk.incubator.vector}). Each does exactly the
+ * float operations of the plain loop it replaces, in the same order, so both give the same bits;
+ * what changes is that reads at an offset and stores into segments no longer go through heap copies.
+ */
+final class VectorLoops {
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+
+    private VectorLoops() {
+    }
+
+    /** {@link Winograd}'s 1-D transform B^T [d0, d1, d2, d3] for every slot j below {@code len}, into heap arrays. */
+    static void bt(float[] even, float[] odd, int step, int len, float[] o0, float[] o1, float[] o2, float[] o3) {
+        int j = 0;
+        for (int bound = SPECIES.loopBound(len); j < bound; j += SPECIES.length()) {
+            FloatVector d0 = FloatVector.fromArray(SPECIES, even, j);
+            FloatVector d1 = FloatVector.fromArray(SPECIES, odd, j);
+            FloatVector d2 = FloatVector.fromArray(SPECIES, even, j + step);
+            FloatVector d3 = FloatVector.fromArray(SPECIES, odd, j + step);
+            d0.sub(d2).intoArray(o0, j);
+            d1.add(d2).intoArray(o1, j);
+            d2.sub(d1).intoArray(o2, j);
+            d1.sub(d3).intoArray(o3, j);
+        }
+        for (; j < len; j++) {
+            float d1 = odd[j];
+            float d2 = even[j + step];
+            o0[j] = even[j] - d2;
+            o1[j] = d1 + d2;
+            o2[j] = d2 - d1;
+            o3[j] = d1 - odd[j + step];
+        }
+    }
+
+    /** {@link #bt} storing output r (0..3) into {@code out} at float {@code at + r * stride}. */
+    static void btInto(float[] even, float[] odd, int step, int len, MemorySegment out, long at, long stride) {
+        long b0 = at * Float.BYTES;
+        long b1 = (at + stride) * Float.BYTES;
+        long b2 = (at + 2 * stride) * Float.BYTES;
+        long b3 = (at + 3 * stride) * Float.BYTES;
+        int j = 0;
+        for (int bound = SPECIES.loopBound(len); j < bound; j += SPECIES.length()) {
+            FloatVector d0 = FloatVector.fromArray(SPECIES, even, j);
+            FloatVector d1 = FloatVector.fromArray(SPECIES, odd, j);
+            FloatVector d2 = FloatVector.fromArray(SPECIES, even, j + step);
+            FloatVector d3 = FloatVector.fromArray(SPECIES, odd, j + step);
+            long o = (long) j * Float.BYTES;
+            d0.sub(d2).intoMemorySegment(out, b0 + o, ORDER);
+            d1.add(d2).intoMemorySegment(out, b1 + o, ORDER);
+            d2.sub(d1).intoMemorySegment(out, b2 + o, ORDER);
+            d1.sub(d3).intoMemorySegment(out, b3 + o, ORDER);
+        }
+        for (; j < len; j++) {
+            float d1 = odd[j];
+            float d2 = even[j + step];
+            out.setAtIndex(FLOAT, at + j, even[j] - d2);
+            out.setAtIndex(FLOAT, at + stride + j, d1 + d2);
+            out.setAtIndex(FLOAT, at + 2 * stride + j, d2 - d1);
+            out.setAtIndex(FLOAT, at + 3 * stride + j, d1 - odd[j + step]);
+        }
+    }
+
+    /**
+     * {@link WinogradOutput}'s first stage for one column of the tile: with r_i read from {@code m}
+     * at float {@code at + i * stride}, u = r0 + r1 + r2 and l = r1 - r2 - r3 for j below {@code len}.
+     */
+    static void outputColumn(MemorySegment m, long at, long stride, int len, float[] u, float[] l) {
+        long b0 = at * Float.BYTES;
+        long b1 = (at + stride) * Float.BYTES;
+        long b2 = (at + 2 * stride) * Float.BYTES;
+        long b3 = (at + 3 * stride) * Float.BYTES;
+        int j = 0;
+        for (int bound = SPECIES.loopBound(len); j < bound; j += SPECIES.length()) {
+            long o = (long) j * Float.BYTES;
+            FloatVector r0 = FloatVector.fromMemorySegment(SPECIES, m, b0 + o, ORDER);
+            FloatVector r1 = FloatVector.fromMemorySegment(SPECIES, m, b1 + o, ORDER);
+            FloatVector r2 = FloatVector.fromMemorySegment(SPECIES, m, b2 + o, ORDER);
+            FloatVector r3 = FloatVector.fromMemorySegment(SPECIES, m, b3 + o, ORDER);
+            r0.add(r1).add(r2).intoArray(u, j);
+            r1.sub(r2).sub(r3).intoArray(l, j);
+        }
+        for (; j < len; j++) {
+            float r1 = m.getAtIndex(FLOAT, at + stride + j);
+            float r2 = m.getAtIndex(FLOAT, at + 2 * stride + j);
+            u[j] = m.getAtIndex(FLOAT, at + j) + r1 + r2;
+            l[j] = r1 - r2 - m.getAtIndex(FLOAT, at + 3 * stride + j);
+        }
+    }
+
+    /**
+     * {@link WinogradGradient}'s row i of dM: a = s0 d00 + s1 d10 and b = s0 d01 + s1 d11, then
+     * a, a + b, a - b, -b stored into {@code out} at float {@code at + r * stride} (r = 0..3).
+     */
+    static void gradientRowInto(float s0, float s1, float[] d00, float[] d01, float[] d10, float[] d11, int len,
+                                MemorySegment out, long at, long stride) {
+        long b0 = at * Float.BYTES;
+        long b1 = (at + stride) * Float.BYTES;
+        long b2 = (at + 2 * stride) * Float.BYTES;
+        long b3 = (at + 3 * stride) * Float.BYTES;
+        int j = 0;
+        for (int bound = SPECIES.loopBound(len); j < bound; j += SPECIES.length()) {
+            long o = (long) j * Float.BYTES;
+            FloatVector a = FloatVector.fromArray(SPECIES, d00, j).mul(s0).add(FloatVector.fromArray(SPECIES, d10, j).mul(s1));
+            FloatVector b = FloatVector.fromArray(SPECIES, d01, j).mul(s0).add(FloatVector.fromArray(SPECIES, d11, j).mul(s1));
+            a.intoMemorySegment(out, b0 + o, ORDER);
+            a.add(b).intoMemorySegment(out, b1 + o, ORDER);
+            a.sub(b).intoMemorySegment(out, b2 + o, ORDER);
+            b.neg().intoMemorySegment(out, b3 + o, ORDER);
+        }
+        for (; j < len; j++) {
+            float a = s0 * d00[j] + s1 * d10[j];
+            float b = s0 * d01[j] + s1 * d11[j];
+            out.setAtIndex(FLOAT, at + j, a);
+            out.setAtIndex(FLOAT, at + stride + j, a + b);
+            out.setAtIndex(FLOAT, at + 2 * stride + j, a - b);
+            out.setAtIndex(FLOAT, at + 3 * stride + j, -b);
+        }
+    }
+}
