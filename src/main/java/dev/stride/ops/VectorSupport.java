@@ -10,8 +10,9 @@ package dev.stride.ops;
  * scalar when it reads an array at an offset from an index it also stores at, or stores into a
  * segment, and the transforms do both; the plain loops get round it with heap copies, which took
  * about half of the transforms' time. Measured on one pass of the input transform (16K floats, four
- * outputs stored into a segment): 17 us with the copies, 3.4 us with the Vector API.
- * {@code -Dstride.vector=false} turns it off with the module present, for comparisons.
+ * outputs stored into a segment): 17 us with the copies, 3.4 us with the Vector API. Which layers
+ * use it: see {@link Winograd#Winograd(int, int, int, int)}. {@code -Dstride.vector=false} turns it
+ * off with the module present, for comparisons.
  */
 public final class VectorSupport {
     /** The system property that turns the Vector API off ({@code false}) although the module is present. */
