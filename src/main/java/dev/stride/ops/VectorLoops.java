@@ -1,6 +1,7 @@
 package dev.stride.ops;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -69,6 +70,39 @@ final class VectorLoops {
             out.setAtIndex(FLOAT, at + stride + j, d1 + d2);
             out.setAtIndex(FLOAT, at + 2 * stride + j, d2 - d1);
             out.setAtIndex(FLOAT, at + 3 * stride + j, d1 - odd[j + step]);
+        }
+    }
+
+    /**
+     * {@link #btInto} for V without the unused slots: of each quarter plane's {@code tilesH} rows of
+     * {@code rowLength} slots (of {@code blocks} planes, {@code quarter} slots apart), only the first
+     * {@code tilesW} slots, stored one tile after another from {@code at} (so tiles * blocks floats
+     * an output), in place of a pass over every slot and a gather through an index map.
+     */
+    static void btTilesInto(float[] even, float[] odd, int blocks, int quarter, int tilesH, int tilesW, int rowLength,
+                            MemorySegment out, long at, long stride) {
+        long o1 = stride * Float.BYTES;
+        long o2 = 2 * o1;
+        long o3 = 3 * o1;
+        int lanes = SPECIES.length();
+        for (int b = 0; b < blocks; b++) {
+            for (int th = 0; th < tilesH; th++) {
+                int src = b * quarter + th * rowLength;
+                long dst = (at + ((long) b * tilesH + th) * tilesW) * Float.BYTES;
+                for (int tw = 0; tw < tilesW; tw += lanes) {
+                    VectorMask<Float> m = SPECIES.indexInRange(tw, tilesW);
+                    int j = src + tw;
+                    FloatVector d0 = FloatVector.fromArray(SPECIES, even, j, m);
+                    FloatVector d1 = FloatVector.fromArray(SPECIES, odd, j, m);
+                    FloatVector d2 = FloatVector.fromArray(SPECIES, even, j + 1, m);
+                    FloatVector d3 = FloatVector.fromArray(SPECIES, odd, j + 1, m);
+                    long o = dst + (long) tw * Float.BYTES;
+                    d0.sub(d2).intoMemorySegment(out, o, ORDER, m);
+                    d1.add(d2).intoMemorySegment(out, o + o1, ORDER, m);
+                    d2.sub(d1).intoMemorySegment(out, o + o2, ORDER, m);
+                    d1.sub(d3).intoMemorySegment(out, o + o3, ORDER, m);
+                }
+            }
         }
     }
 

@@ -32,6 +32,15 @@ import static dev.stride.tensor.Tensor.FLOAT;
 public final class Winograd {
     /** Elements of the transformed 4x4 tile. */
     public static final int ELEMENTS = 16;
+    /**
+     * Fewest tiles a row for which the default constructor takes the Vector API loops. Measured
+     * against the plain loops (one thread, OpenBLAS, fwd+bwd of one layer with every GEMM call timed,
+     * three alternating pairs each): 64 channels at 32x32 (16 tiles a row) 94-96 -> 84-87 ms, 128 at
+     * 16x16 (8) 70.3 -> 63.5-67.4 ms (outside GEMM 27.1-27.3 -> 21.5-22.6 ms); at 8x8 (4 tiles, a
+     * quarter of each vector in use) 256 channels spent 18.2-20.0 ms outside GEMM on the plain
+     * loops and 20.1-31.8 on the Vector API's.
+     */
+    static final int MIN_VECTOR_TILE_COLUMNS = 8;
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
     /** Floats of slots per element that one pass of {@link #transformInput} makes (64 KB per array). */
@@ -51,15 +60,11 @@ public final class Winograd {
     private final boolean vector;  // the transforms' loops on the Vector API (VectorLoops)
 
     /**
-     * The geometry, with the transforms on the Vector API where {@link VectorSupport#enabled} and V
-     * keeps the unused slots (planes wider than 16): there the input transform stores straight into
-     * V, and VGG-small's 64-channel layer at 32x32 measured 94-96 -> 84-87 ms forward and backward
-     * (one thread, OpenBLAS). On the smaller planes V is gathered on the heap either way, and the
-     * Vector API loops measured level with the plain ones within this machine's noise (128 channels
-     * at 16x16, 27-30 against 24-33 ms outside GEMM) or slower (256 at 8x8, 20-21 against 21-25).
+     * The geometry, with the transforms on the Vector API where {@link VectorSupport#enabled} and a
+     * tile row has at least {@link #MIN_VECTOR_TILE_COLUMNS} tiles.
      */
     public Winograd(int channels, int height, int width, int pad) {
-        this(channels, height, width, pad, VectorSupport.enabled() && !leavesOutUnusedSlots(height, width, pad));
+        this(channels, height, width, pad, VectorSupport.enabled() && tiles(width, pad) >= MIN_VECTOR_TILE_COLUMNS);
     }
 
     /** For tests and comparisons: {@code vector} picks the Vector API loops, which need {@link VectorSupport#present}. */
@@ -82,7 +87,7 @@ public final class Winograd {
         this.tilesH = (outH + 1) / 2;
         this.tilesW = (outW + 1) / 2;
         int tiles = tilesH * tilesW;
-        this.compact = leavesOutUnusedSlots(height, width, pad);
+        this.compact = (slotsPerSample() - tiles) * 5 >= tiles;
         this.tileRow = compact ? tilesW : tilesW + 1;
         int mapBlocks = Math.max(1, CHUNK_FLOATS / slotsPerSample()); // the blocks of a full chunk
         this.tileSlots = new int[compact ? mapBlocks * tiles : 0];
@@ -97,12 +102,9 @@ public final class Winograd {
         return vector;
     }
 
-    /** True where V and M leave out the unused slots: where they are at least a fifth of the tiles ({@link #tilesPerSample}). */
-    private static boolean leavesOutUnusedSlots(int height, int width, int pad) {
-        int tilesH = (height + 2 * pad - 1) / 2; // (outH + 1) / 2 with outH = height + 2 pad - 2
-        int tilesW = (width + 2 * pad - 1) / 2;
-        int tiles = tilesH * tilesW;
-        return ((tilesH + 1) * (tilesW + 1) - tiles) * 5 >= tiles;
+    /** Tiles along a side of {@code size} input positions: (out + 1) / 2 for out = size + 2 pad - 2. */
+    private static int tiles(int size, int pad) {
+        return (size + 2 * pad - 1) / 2;
     }
 
     /** True for the geometries this class computes: a 3x3 kernel, stride 1, padding 0..2. */
@@ -205,11 +207,15 @@ public final class Winograd {
             for (int par = 0; par < 2; par++) { // B^T d over the rows (the next tile row is L on), for even then odd columns
                 applyBt(q[par], q[2 + par], row, len, s.shifted, a[4 * par], a[4 * par + 1], a[4 * par + 2], a[4 * par + 3]);
             }
-            if (vector && !compact) { // (.) B over the columns, straight into V
+            if (vector) { // (.) B over the columns, straight into V
                 long elementStride = (long) channels * ldV;
                 for (int i = 0; i < 4; i++) {
-                    VectorLoops.btInto(a[i], a[4 + i], 1, len, v, vOffset + ((long) 4 * i * channels + c0) * ldV,
-                            elementStride);
+                    long at = vOffset + ((long) 4 * i * channels + c0) * ldV;
+                    if (compact) {
+                        VectorLoops.btTilesInto(a[i], a[4 + i], planes, quarter, tilesH, tilesW, row, v, at, elementStride);
+                    } else {
+                        VectorLoops.btInto(a[i], a[4 + i], 1, len, v, at, elementStride);
+                    }
                 }
                 continue;
             }

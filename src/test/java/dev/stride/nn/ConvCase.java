@@ -52,7 +52,9 @@ record ConvCase(String name, int n, int c, int h, int w, int k, int kH, int kW, 
                 of("one output position, more filters than columns", 1, 2, 3, 3, 9, 3, 3, 1, 0),
                 of("5x5 valid, as LeNet's conv2", 2, 6, 10, 10, 16, 5, 5, 1, 0),
                 of("rectangular valid", 2, 3, 6, 7, 4, 2, 3, 1, 0),
-                // Wide enough that Winograd's V keeps the unused slots, where it uses the Vector API.
+                // Wide enough that Winograd uses the Vector API (8 tiles a row and more): V without
+                // the unused slots at 16x16, with them at 22x22.
+                of("16x16 same", 1, 2, 16, 16, 2, 3, 3, 1, 1),
                 of("22x22 same", 2, 2, 22, 22, 3, 3, 3, 1, 1),
                 of("no bias", 2, 3, 6, 6, 4, 3, 3, 1, 1).noBias(),
                 of("floored 7x7 3x3 stride 3", 2, 2, 7, 7, 3, 3, 3, 3, 0).floored(),
