@@ -21,8 +21,17 @@ public final class Activations {
     private Activations() {
     }
 
-    /** y = max(x, 0), through heap chunks where the loop vectorises (2.5x faster in cache; see HeapChunks). */
+    /** y = max(x, 0): on the Vector API where {@link VectorSupport#enabled} ({@link VectorActivations}), else {@link #reluForwardPlain}. */
     public static void reluForward(MemorySegment x, long xOff, MemorySegment y, long yOff, long count) {
+        if (VectorSupport.enabled()) {
+            VectorActivations.reluForward(x, xOff, y, yOff, count);
+        } else {
+            reluForwardPlain(x, xOff, y, yOff, count);
+        }
+    }
+
+    /** y = max(x, 0), through heap chunks where the loop vectorises (2.5x faster in cache; see HeapChunks). */
+    static void reluForwardPlain(MemorySegment x, long xOff, MemorySegment y, long yOff, long count) {
         float[] a = HeapChunks.get().a;
         for (long at = 0; at < count; at += HeapChunks.SIZE) {
             int len = (int) Math.min(HeapChunks.SIZE, count - at);
@@ -35,10 +44,22 @@ public final class Activations {
     }
 
     /**
-     * dx = dy where y > 0, else 0 (the subgradient at 0 is 0, as in PyTorch). Stays on segments:
-     * the select compiles to a conditional move here but to a mispredicted branch on arrays.
+     * dx = dy where y > 0, else 0 (the subgradient at 0 is 0, as in PyTorch): on the Vector API
+     * where {@link VectorSupport#enabled}, else {@link #reluBackwardPlain}.
      */
     public static void reluBackward(MemorySegment y, long yOff, MemorySegment dy, long dyOff, MemorySegment dx, long dxOff, long count) {
+        if (VectorSupport.enabled()) {
+            VectorActivations.reluBackward(y, yOff, dy, dyOff, dx, dxOff, count);
+        } else {
+            reluBackwardPlain(y, yOff, dy, dyOff, dx, dxOff, count);
+        }
+    }
+
+    /**
+     * {@link #reluBackward} in a plain loop that stays on segments: the select compiles to a
+     * conditional move here but to a mispredicted branch on arrays.
+     */
+    static void reluBackwardPlain(MemorySegment y, long yOff, MemorySegment dy, long dyOff, MemorySegment dx, long dxOff, long count) {
         for (long i = 0; i < count; i++) {
             float g = dy.getAtIndex(FLOAT, dyOff + i);
             dx.setAtIndex(FLOAT, dxOff + i, y.getAtIndex(FLOAT, yOff + i) > 0f ? g : 0f);
