@@ -82,8 +82,17 @@ public final class Activations {
         }
     }
 
-    /** y = x for x > 0, alpha*(exp(x) - 1) otherwise. */
+    /** y = x for x > 0, alpha*(exp(x) - 1) otherwise: on the Vector API where {@link VectorSupport#enabled}. */
     public static void eluForward(float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff, long count) {
+        if (VectorSupport.enabled()) {
+            VectorActivations.eluForward(alpha, x, xOff, y, yOff, count);
+        } else {
+            eluForwardPlain(alpha, x, xOff, y, yOff, count);
+        }
+    }
+
+    /** {@link #eluForward} through heap chunks and {@link FastExp}. */
+    static void eluForwardPlain(float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff, long count) {
         Scratch t = SCRATCH.get();
         for (long start = 0; start < count; start += FastExp.CHUNK) {
             int len = (int) Math.min(FastExp.CHUNK, count - start);
@@ -130,7 +139,17 @@ public final class Activations {
         }
     }
 
+    /** y = 1 / (1 + exp(-x)): on the Vector API where {@link VectorSupport#enabled}. */
     public static void sigmoidForward(MemorySegment x, long xOff, MemorySegment y, long yOff, long count) {
+        if (VectorSupport.enabled()) {
+            VectorActivations.sigmoidForward(x, xOff, y, yOff, count);
+        } else {
+            sigmoidForwardPlain(x, xOff, y, yOff, count);
+        }
+    }
+
+    /** {@link #sigmoidForward} through heap chunks and {@link FastExp}. */
+    static void sigmoidForwardPlain(MemorySegment x, long xOff, MemorySegment y, long yOff, long count) {
         Scratch t = SCRATCH.get();
         for (long start = 0; start < count; start += FastExp.CHUNK) {
             int len = (int) Math.min(FastExp.CHUNK, count - start);
@@ -140,8 +159,17 @@ public final class Activations {
         }
     }
 
-    /** dx = dy * y * (1 - y), through heap chunks where it vectorises (see HeapChunks). */
+    /** dx = dy * y * (1 - y): on the Vector API where {@link VectorSupport#enabled}. */
     public static void sigmoidBackward(MemorySegment y, long yOff, MemorySegment dy, long dyOff, MemorySegment dx, long dxOff, long count) {
+        if (VectorSupport.enabled()) {
+            VectorActivations.sigmoidBackward(y, yOff, dy, dyOff, dx, dxOff, count);
+        } else {
+            sigmoidBackwardPlain(y, yOff, dy, dyOff, dx, dxOff, count);
+        }
+    }
+
+    /** {@link #sigmoidBackward} through heap chunks where it vectorises (see HeapChunks). */
+    static void sigmoidBackwardPlain(MemorySegment y, long yOff, MemorySegment dy, long dyOff, MemorySegment dx, long dxOff, long count) {
         HeapChunks.pairwise(y, yOff, dy, dyOff, dx, dxOff, count, (s, g, len) -> {
             for (int i = 0; i < len; i++) {
                 g[i] = g[i] * s[i] * (1f - s[i]);
