@@ -118,13 +118,26 @@ public final class Activations {
     }
 
     /**
-     * For x <= 0 the derivative alpha*exp(x) equals y + alpha, so no exp is recomputed. The choice
-     * between 1 and y + alpha is arithmetic, m = max(signum(x), 0) being 1 for x > 0 and 0 otherwise
-     * (NaN stays NaN), so the loop vectorises: the select it replaces branched unpredictably and
-     * took 6 ns per element (24 ms on 64x64x32x32).
+     * For x <= 0 the derivative alpha*exp(x) equals y + alpha, so no exp is recomputed: on the
+     * Vector API where {@link VectorSupport#enabled}, else {@link #eluBackwardPlain}.
      */
     public static void eluBackward(float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff, MemorySegment dy, long dyOff,
                                    MemorySegment dx, long dxOff, long count) {
+        if (VectorSupport.enabled()) {
+            VectorActivations.eluBackward(alpha, x, xOff, y, yOff, dy, dyOff, dx, dxOff, count);
+        } else {
+            eluBackwardPlain(alpha, x, xOff, y, yOff, dy, dyOff, dx, dxOff, count);
+        }
+    }
+
+    /**
+     * {@link #eluBackward} through heap chunks. The choice between 1 and y + alpha is arithmetic,
+     * m = max(signum(x), 0) being 1 for x > 0 and 0 otherwise (NaN stays NaN), so the loop
+     * vectorises: the select it replaces branched unpredictably and took 6 ns per element (24 ms on
+     * 64x64x32x32).
+     */
+    static void eluBackwardPlain(float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff, MemorySegment dy,
+                                 long dyOff, MemorySegment dx, long dxOff, long count) {
         Scratch t = SCRATCH.get();
         for (long start = 0; start < count; start += FastExp.CHUNK) {
             int len = (int) Math.min(FastExp.CHUNK, count - start);

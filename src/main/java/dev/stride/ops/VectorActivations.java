@@ -85,6 +85,28 @@ final class VectorActivations {
         }
     }
 
+    /**
+     * dx = dy * (m + (1 - m) * (y + alpha)) with m = 1 where x > 0, else 0: the plain loop's
+     * operations in order (so the same bits, NaN where it gives NaN).
+     */
+    static void eluBackward(float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff, MemorySegment dy,
+                            long dyOff, MemorySegment dx, long dxOff, long count) {
+        FloatVector zero = FloatVector.zero(SPECIES);
+        long i = 0;
+        for (long bound = SPECIES.loopBound(count); i < bound; i += SPECIES.length()) {
+            FloatVector v = FloatVector.fromMemorySegment(SPECIES, x, (xOff + i) * Float.BYTES, ORDER);
+            FloatVector out = FloatVector.fromMemorySegment(SPECIES, y, (yOff + i) * Float.BYTES, ORDER);
+            FloatVector g = FloatVector.fromMemorySegment(SPECIES, dy, (dyOff + i) * Float.BYTES, ORDER);
+            FloatVector m = zero.blend(1f, v.compare(VectorOperators.GT, 0f));
+            g.mul(m.add(m.neg().add(1f).mul(out.add(alpha)))).intoMemorySegment(dx, (dxOff + i) * Float.BYTES, ORDER);
+        }
+        for (; i < count; i++) {
+            float m = Math.max(Math.signum(x.getAtIndex(FLOAT, xOff + i)), 0f);
+            dx.setAtIndex(FLOAT, dxOff + i,
+                    dy.getAtIndex(FLOAT, dyOff + i) * (m + (1f - m) * (y.getAtIndex(FLOAT, yOff + i) + alpha)));
+        }
+    }
+
     static void reluBackward(MemorySegment y, long yOff, MemorySegment dy, long dyOff, MemorySegment dx, long dxOff,
                              long count) {
         FloatVector zero = FloatVector.zero(SPECIES);

@@ -12,9 +12,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The Vector API's activations against the plain loops, special values included (NaN, infinities,
- * both zeros), at offsets and lengths that leave a scalar tail: ReLU and sigmoid's backward to the
- * bit, sigmoid and ELU (another exp) within a few ulps. The layer tests (ActivationsTest,
- * gradient checks, reference cases) run whichever path the JVM takes, the Vector API's in this build.
+ * both zeros), at offsets and lengths that leave a scalar tail: ReLU and the sigmoid and ELU
+ * backward passes to the bit, the sigmoid and ELU forward passes (another exp) within a few ulps.
+ * The layer tests (ActivationsTest, gradient checks, reference cases) run whichever path the JVM
+ * takes, the Vector API's in this build.
  */
 class VectorActivationsTest {
 
@@ -70,6 +71,12 @@ class VectorActivationsTest {
                 exact[i] = in[i] > 0 ? in[i] : (float) (0.7 * Math.expm1(in[i]));
             }
             assertClose(exact, vector.toArray(), "elu forward");
+
+            Activations.eluBackwardPlain(0.7f, x.segment(), off, vector.segment(), off, dy.segment(), off,
+                    dxPlain.segment(), off, count);
+            VectorActivations.eluBackward(0.7f, x.segment(), off, vector.segment(), off, dy.segment(), off,
+                    dxVector.segment(), off, count);
+            assertArrayEquals(dxPlain.toArray(), dxVector.toArray(), "elu backward, the same operations in order");
         }
     }
 
