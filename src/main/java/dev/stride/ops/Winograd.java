@@ -179,11 +179,11 @@ public final class Winograd {
         // Channels per pass: enough planes that the loops run long, few enough that they stay in cache.
         int chunk = Math.max(1, Math.min(channels, CHUNK_FLOATS / ld));
         int span = chunk * ld;
-        Scratch s = SCRATCH.get().ensure(chunk * plane, span + row, span + 1);
+        Scratch s = SCRATCH.get().ensure(chunk * plane, span + row, span + 1, vector ? 0 : span + 1);
         float[] in = s.in;
         float[][] q = s.quarters;               // [row parity * 2 + column parity][(channel, sample) block][quarter row * L + column]
         float[][] a = s.rows;                   // B^T d for even columns (a[0..3]) and odd ones (a[4..7])
-        float[][] h = s.elements;               // B^T d B: one array per element
+        float[][] h = s.elements;               // B^T d B: one array per element (plain loops only)
         if (s.quartersFor != this || s.quartersZeroed < span + row) {
             for (float[] part : q) {
                 Arrays.fill(part, 0, span + row, 0f); // the padding; the interior is overwritten for every plane
@@ -327,8 +327,8 @@ public final class Winograd {
         Winograd quartersFor;   // the geometry whose padding the quarters hold as zeros, or null
         int quartersZeroed;     // how many floats of each quarter hold quartersFor's zeros and planes
 
-        /** in: a plane; quarters: one quarter plane each; the others: rowLength each. */
-        Scratch ensure(int plane, int quarter, int rowLength) {
+        /** in: a plane; quarters: one quarter plane each; rows: rowLength each; what only the plain loops use, plainLength. */
+        Scratch ensure(int plane, int quarter, int rowLength, int plainLength) {
             if (in.length < plane) {
                 in = new float[plane];
             }
@@ -344,13 +344,13 @@ public final class Winograd {
                 }
             }
             for (int i = 0; i < ELEMENTS; i++) {
-                if (elements[i].length < rowLength) {
-                    elements[i] = new float[rowLength];
+                if (elements[i].length < plainLength) {
+                    elements[i] = new float[plainLength];
                 }
             }
             for (int i = 0; i < 2; i++) {
-                if (shifted[i].length < rowLength) {
-                    shifted[i] = new float[rowLength];
+                if (shifted[i].length < plainLength) {
+                    shifted[i] = new float[plainLength];
                 }
             }
             return this;

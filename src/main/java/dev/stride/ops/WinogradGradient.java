@@ -37,14 +37,14 @@ public final class WinogradGradient {
         int evenW = 2 * tilesW;
         int plane = outH * outW;
         boolean whole = evenW == outW && 2 * tilesH == outH; // no block overhangs the plane
-        Scratch s = SCRATCH.get().ensure(plane, 2 * tilesH * evenW, ld);
+        Scratch s = SCRATCH.get().ensure(plane, 2 * tilesH * evenW, ld, g.vector() ? 0 : ld);
         float[] in = s.in;       // one dY plane
         float[] p = s.padded;    // (2 tilesH, 2 tilesW): the plane, zero where a block overhangs it
         float[] d00 = s.d[0];    // the four values of every block, by tile slot, for all the samples
         float[] d01 = s.d[1];
         float[] d10 = s.d[2];
         float[] d11 = s.d[3];
-        float[][] out = s.out;   // [16][samples * tiles] of one filter
+        float[][] out = s.out;   // [16][samples * tiles] of one filter (plain loops only)
         Arrays.fill(p, 0, 2 * tilesH * evenW, 0f);
         for (float[] d : s.d) {
             Arrays.fill(d, 0, ld, 0f); // the unused slots, where g has them
@@ -113,7 +113,8 @@ public final class WinogradGradient {
         final float[][] d = new float[4][0];
         final float[][] out = new float[Winograd.ELEMENTS][0];
 
-        Scratch ensure(int plane, int paddedPlane, int ld) {
+        /** out is what only the plain loops fill: plainLength each. */
+        Scratch ensure(int plane, int paddedPlane, int ld, int plainLength) {
             if (in.length < plane) {
                 in = new float[plane];
             }
@@ -126,8 +127,8 @@ public final class WinogradGradient {
                 }
             }
             for (int i = 0; i < Winograd.ELEMENTS; i++) {
-                if (out[i].length < ld) {
-                    out[i] = new float[ld];
+                if (out[i].length < plainLength) {
+                    out[i] = new float[plainLength];
                 }
             }
             return this;

@@ -31,8 +31,8 @@ public final class WinogradOutput {
         int ld = samples * tiles;
         int evenW = 2 * tilesW;
         int outPlane = outH * outW;
-        Scratch s = SCRATCH.get().ensure(4 * tilesH * tilesW, ld);
-        float[][] mt = s.elements; // [16][samples * tiles] for one filter: one array each, see Winograd.transformInput
+        Scratch s = SCRATCH.get().ensure(4 * tilesH * tilesW, ld, g.vector() ? 0 : ld);
+        float[][] mt = s.elements; // [16][samples * tiles] for one filter (plain loops only), see Winograd.transformInput
         float[] y00 = s.blocks[0];
         float[] y01 = s.blocks[1];
         float[] y10 = s.blocks[2];
@@ -110,12 +110,12 @@ public final class WinogradOutput {
         final float[][] rows = new float[8][0];
         final float[][] blocks = new float[4][0];
 
-        /** plane: an output plane in whole tiles; the others: rowLength each. */
-        Scratch ensure(int planeFloats, int rowLength) {
+        /** plane: an output plane in whole tiles; elements (only the plain loops read them): plainLength; the others: rowLength each. */
+        Scratch ensure(int planeFloats, int rowLength, int plainLength) {
             if (plane.length < planeFloats) {
                 plane = new float[planeFloats];
             }
-            grow(elements, rowLength);
+            grow(elements, plainLength);
             grow(rows, rowLength);
             grow(blocks, rowLength);
             return this;
