@@ -26,7 +26,11 @@ public final class MaxPooling {
     public static void forward(PoolGeometry g, int planes, MemorySegment x, long xOff, MemorySegment y, long yOff,
                                   MemorySegment argmax, long argOff) {
         if (g.isTwoByTwo()) {
-            forward2x2(g, planes, x, xOff, y, yOff, argmax, argOff);
+            if (VectorSupport.enabled()) {
+                VectorPooling.maxForward2x2(g, planes, x, xOff, y, yOff, argmax, argOff);
+            } else {
+                forward2x2Plain(g, planes, x, xOff, y, yOff, argmax, argOff);
+            }
             return;
         }
         int w = g.width();
@@ -64,9 +68,10 @@ public final class MaxPooling {
     /**
      * {@link #forward} for the common 2x2 window at stride 2 without padding (every window lies
      * inside the input): the four candidates are read straight from two input rows, without the
-     * general loop's clipping, and compared in the same order with the same rule.
+     * general loop's clipping, and compared in the same order with the same rule. Where
+     * {@link VectorSupport#enabled}, {@link VectorPooling} runs it instead.
      */
-    private static void forward2x2(PoolGeometry g, int planes, MemorySegment x, long xOff, MemorySegment y, long yOff,
+    static void forward2x2Plain(PoolGeometry g, int planes, MemorySegment x, long xOff, MemorySegment y, long yOff,
                                       MemorySegment argmax, long argOff) {
         int w = g.width();
         int outH = g.outH();

@@ -1,8 +1,9 @@
 package dev.stride.ops;
 
 /**
- * Whether Stride's Winograd transforms and ReLU run on the Vector API ({@code jdk.incubator.vector},
- * {@link VectorLoops}, {@link VectorActivations}) or on the plain loops that C2 vectorises by itself.
+ * Whether Stride's Winograd transforms, activations and 2x2 max pooling run on the Vector API
+ * ({@code jdk.incubator.vector}: {@link VectorLoops}, {@link VectorActivations}, {@link VectorPooling})
+ * or on the plain loops that C2 vectorises by itself.
  *
  * <p>The Vector API is still an incubator module in JDK 25, so the JVM resolves it only when asked
  * to: {@code --add-modules jdk.incubator.vector} (the project's scripts, tests and benchmarks pass
@@ -44,6 +45,6 @@ public final class VectorSupport {
         if (PRESENT) {
             return "off (-D" + PROPERTY + "=false)";
         }
-        return "off: start the JVM with --add-modules " + MODULE + " for faster Winograd transforms and ReLU";
+        return "off: start the JVM with --add-modules " + MODULE + " for faster Winograd transforms, activations and pooling";
     }
 }

@@ -1,0 +1,82 @@
+package dev.stride.ops;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+/**
+ * Max pooling's 2x2, stride-2 windows on the Vector API, for {@link MaxPooling} when
+ * {@link VectorSupport#enabled} (only then may this class load). Each vector holds one output row's
+ * input columns for half a vector of windows, read straight from the segment: the plain loop copies
+ * every plane to the heap and back, and picks the argmax in a second pass. Same results to the bit
+ * (lanewise max is Math.max; the argmax is the same first-match rule). Measured, one thread, forward:
+ * LeNet's 384 planes of 28x28 0.27 -> 0.14-0.16 ms, 1024 planes of 10x10 0.11 -> 0.07 ms, 1024 of
+ * 32x32 0.92-1.32 -> 0.68-0.70 ms. The backward stays on the plain fill and scatter, which measured
+ * faster than writing every input position from vectors of dy and argmax spread over window pairs
+ * (28x28: 0.064 against 0.102 ms).
+ */
+final class VectorPooling {
+    private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class, FLOATS.vectorShape());
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    /** Windows per vector: each takes two lanes (its left and right column). */
+    private static final int HALF = FLOATS.length() / 2;
+    /** The lanes of window starts (the even lanes), which compress to the first {@link #HALF}. */
+    private static final VectorMask<Float> STARTS = VectorMask.fromLong(FLOATS, 0x5555_5555_5555_5555L);
+    private static final VectorMask<Integer> INT_STARTS = STARTS.cast(INTS);
+
+    private VectorPooling() {
+    }
+
+    /**
+     * {@link MaxPooling#forward} for 2x2 windows at stride 2 without padding. Per chunk of windows:
+     * a, b (top row) and c, d (bottom row) loaded at the window starts and one column on, so even
+     * lane 2k holds window k's four candidates; the maximum is Math.max over them, the argmax the
+     * first of a, b, c, d equal to it or NaN, and the even lanes are compressed into the outputs.
+     */
+    static void maxForward2x2(PoolGeometry g, int planes, MemorySegment x, long xOff, MemorySegment y, long yOff,
+                              MemorySegment argmax, long argOff) {
+        int w = g.width();
+        int outH = g.outH();
+        int outW = g.outW();
+        long below = (long) w * Float.BYTES;
+        IntVector lanes = IntVector.zero(INTS).addIndex(1);
+        for (int p = 0; p < planes; p++) {
+            long xBase = xOff + (long) p * g.inPlane();
+            long oBase = (long) p * g.outPlane();
+            for (int oh = 0; oh < outH; oh++) {
+                int top = 2 * oh * w;
+                for (int ow = 0; ow < outW; ow += HALF) {
+                    int columns = 2 * (outW - ow); // input columns left in this row's windows
+                    VectorMask<Float> left = FLOATS.indexInRange(0, columns);
+                    VectorMask<Float> right = FLOATS.indexInRange(1, columns); // one column on: never past the windows
+                    long at = (xBase + top + 2L * ow) * Float.BYTES;
+                    FloatVector a = FloatVector.fromMemorySegment(FLOATS, x, at, ORDER, left);
+                    FloatVector b = FloatVector.fromMemorySegment(FLOATS, x, at + Float.BYTES, ORDER, right);
+                    FloatVector c = FloatVector.fromMemorySegment(FLOATS, x, at + below, ORDER, left);
+                    FloatVector d = FloatVector.fromMemorySegment(FLOATS, x, at + below + Float.BYTES, ORDER, right);
+                    FloatVector max = a.max(b).max(c.max(d));
+                    // The first of a, b, c, d equal to the maximum or NaN (a NaN maximum is the first
+                    // NaN), picked last to first. Written out rather than in a helper: C2 gave up
+                    // inlining one here (node count), and vectors crossing a call are boxed.
+                    IntVector index = lanes.add(top + 2 * ow);
+                    IntVector best = index.add(w + 1);
+                    best = best.blend(index.add(w), c.compare(VectorOperators.EQ, max).or(c.test(VectorOperators.IS_NAN)).cast(INTS));
+                    best = best.blend(index.add(1), b.compare(VectorOperators.EQ, max).or(b.test(VectorOperators.IS_NAN)).cast(INTS));
+                    best = best.blend(index, a.compare(VectorOperators.EQ, max).or(a.test(VectorOperators.IS_NAN)).cast(INTS));
+                    int windows = Math.min(HALF, outW - ow);
+                    long o = oBase + (long) oh * outW + ow;
+                    max.compress(STARTS).intoMemorySegment(y, (yOff + o) * Float.BYTES, ORDER,
+                            FLOATS.indexInRange(0, windows));
+                    best.compress(INT_STARTS).intoMemorySegment(argmax, (argOff + o) * Integer.BYTES, ORDER,
+                            INTS.indexInRange(0, windows));
+                }
+            }
+        }
+    }
+}
