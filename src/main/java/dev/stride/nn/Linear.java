@@ -2,6 +2,7 @@ package dev.stride.nn;
 
 import dev.stride.blas.Gemm;
 import dev.stride.blas.GemmBackend;
+import dev.stride.tensor.HeapChunks;
 import dev.stride.tensor.Parallel;
 import dev.stride.tensor.Shape;
 import dev.stride.tensor.ShapeException;
@@ -10,6 +11,7 @@ import dev.stride.tensor.Workspace;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.util.List;
 
 import static dev.stride.tensor.Tensor.FLOAT;
@@ -150,25 +152,28 @@ public final class Linear extends Layer {
         return outputView;
     }
 
-    /** y = x W^T + b for batch rows [from, to). */
+    /**
+     * y = x W^T + b for batch rows [from, to): each row starts as b (one bulk copy) and the GEMM adds
+     * x W^T to it (beta 1), instead of a pass over y element by element afterwards. The GEMMs add
+     * their blocks of the product to C as they go, so b now enters the sum first rather than last:
+     * the same value up to float rounding.
+     */
     private void forwardRows(int from, int to, int ignoredPart) {
         if (from == to) {
             return;
         }
         Tensor x = lastInput;
         Tensor w = weight.value();
-        gemm.sgemm(false, true, to - from, out, in, 1f, x.segment(), x.offset() + (long) from * in, w.segment(), w.offset(),
-                0f, output.segment(), output.offset() + (long) from * out);
+        MemorySegment y = output.segment();
         if (bias != null) {
-            MemorySegment y = output.segment();
             Tensor b = bias.value();
             for (int r = from; r < to; r++) {
-                long row = output.offset() + (long) r * out;
-                for (int j = 0; j < out; j++) {
-                    y.setAtIndex(FLOAT, row + j, y.getAtIndex(FLOAT, row + j) + b.segment().getAtIndex(FLOAT, b.offset() + j));
-                }
+                MemorySegment.copy(b.segment(), FLOAT, b.offset() * Float.BYTES, y, FLOAT,
+                        (output.offset() + (long) r * out) * Float.BYTES, out);
             }
         }
+        gemm.sgemm(false, true, to - from, out, in, 1f, x.segment(), x.offset() + (long) from * in, w.segment(), w.offset(),
+                bias != null ? 1f : 0f, y, output.offset() + (long) from * out);
     }
 
     /** Accumulates dW += dy^T x and dB += column sums of dy; when {@code needInputGrad}, overwrites dx = dy W. */
@@ -208,14 +213,33 @@ public final class Linear extends Layer {
         gemm.sgemm(true, false, to - from, in, n, 1f, dy.segment(), dy.offset() + from, out, x.segment(), x.offset(), in,
                 1f, dw.segment(), dw.offset() + (long) from * in, in);
         if (bias != null) {
-            Tensor db = bias.grad();
-            for (int j = from; j < to; j++) {
-                float sum = 0f;
-                for (int r = 0; r < n; r++) {
-                    sum += dy.segment().getAtIndex(FLOAT, dy.offset() + (long) r * out + j);
+            addColumnSums(dy, n, from, to);
+        }
+    }
+
+    /**
+     * dB[j] += dy[0][j] + dy[1][j] + ... for j in [from, to), summed in that order as before, a row
+     * at a time through heap chunks (a loop C2 vectorises) instead of down each column of the segment.
+     */
+    private void addColumnSums(Tensor dy, int n, int from, int to) {
+        Tensor db = bias.grad();
+        HeapChunks chunks = HeapChunks.get();
+        float[] row = chunks.a;
+        float[] sums = chunks.b;
+        for (int j0 = from; j0 < to; j0 += HeapChunks.SIZE) {
+            int len = Math.min(HeapChunks.SIZE, to - j0);
+            Arrays.fill(sums, 0, len, 0f);
+            for (int r = 0; r < n; r++) {
+                HeapChunks.load(dy.segment(), dy.offset() + (long) r * out + j0, row, len);
+                for (int j = 0; j < len; j++) {
+                    sums[j] += row[j];
                 }
-                db.segment().setAtIndex(FLOAT, db.offset() + j, db.segment().getAtIndex(FLOAT, db.offset() + j) + sum);
             }
+            HeapChunks.load(db.segment(), db.offset() + j0, row, len);
+            for (int j = 0; j < len; j++) {
+                row[j] += sums[j];
+            }
+            HeapChunks.store(row, len, db.segment(), db.offset() + j0);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.stride.optim;
 
 import dev.stride.nn.Parameter;
+import dev.stride.ops.VectorSupport;
 import dev.stride.tensor.Tensor;
 
 import java.lang.foreign.Arena;
@@ -28,6 +29,7 @@ public final class Adam extends Optimizer {
     private final AdamSpec spec;
     private final Tensor[] m; // first moments, one per parameter, shaped like it
     private final Tensor[] v; // second moments, one per parameter, shaped like it
+    private final AdamStep step = new AdamStep(); // the constants of the update in progress
 
     /** Builds the optimiser, allocating both moments of every parameter from {@code arena}. */
     public Adam(List<Parameter> parameters, Arena arena, AdamSpec spec) {
@@ -50,27 +52,39 @@ public final class Adam extends Optimizer {
     protected void update(int index, Parameter p, long t) {
         double lr = lr();
         float wd = decayFor(p, spec.weightDecay(), spec.decayWeightsOnly());
-        float shrink = spec.decoupled() ? (float) (1 - lr * wd) : 1f;
-        float l2 = spec.decoupled() ? 0f : wd;
-        float b1 = (float) spec.beta1(), b2 = (float) spec.beta2();
-        float c1 = (float) (1 - spec.beta1()), c2 = (float) (1 - spec.beta2());
-        float stepSize = (float) (lr / (1 - Math.pow(spec.beta1(), t)));
-        float bc2Sqrt = (float) Math.sqrt(1 - Math.pow(spec.beta2(), t));
-        float eps = (float) spec.eps();
+        AdamStep s = step;
+        s.shrink = spec.decoupled() ? (float) (1 - lr * wd) : 1f;
+        s.l2 = spec.decoupled() ? 0f : wd;
+        s.beta1 = (float) spec.beta1();
+        s.beta2 = (float) spec.beta2();
+        s.oneMinusBeta1 = (float) (1 - spec.beta1());
+        s.oneMinusBeta2 = (float) (1 - spec.beta2());
+        s.stepSize = (float) (lr / (1 - Math.pow(spec.beta1(), t)));
+        s.bc2Sqrt = (float) Math.sqrt(1 - Math.pow(spec.beta2(), t));
+        s.eps = (float) spec.eps();
+        Tensor w = p.value();
+        Tensor g = p.grad();
+        if (VectorSupport.enabled()) {
+            VectorUpdates.adam(w.segment(), w.offset(), g.segment(), g.offset(), m[index].segment(), m[index].offset(),
+                    v[index].segment(), v[index].offset(), w.size(), s);
+        } else {
+            updatePlain(w.segment(), w.offset(), g.segment(), g.offset(), m[index].segment(), m[index].offset(),
+                    v[index].segment(), v[index].offset(), w.size(), s);
+        }
+    }
 
-        MemorySegment ps = p.value().segment(), gs = p.grad().segment();
-        MemorySegment ms = m[index].segment(), vs = v[index].segment();
-        long po = p.value().offset(), go = p.grad().offset(), mo = m[index].offset(), vo = v[index].offset();
-        long n = p.value().size();
+    /** The element loop without the Vector API: {@code n} parameters p from gradients g, with moments m and v. */
+    static void updatePlain(MemorySegment ps, long po, MemorySegment gs, long go, MemorySegment ms, long mo,
+                            MemorySegment vs, long vo, long n, AdamStep s) {
         for (long i = 0; i < n; i++) {
-            float w = ps.getAtIndex(Tensor.FLOAT, po + i) * shrink;
-            float g = gs.getAtIndex(Tensor.FLOAT, go + i) + l2 * w;
-            float mi = b1 * ms.getAtIndex(Tensor.FLOAT, mo + i) + c1 * g;
-            float vi = b2 * vs.getAtIndex(Tensor.FLOAT, vo + i) + c2 * g * g;
+            float w = ps.getAtIndex(Tensor.FLOAT, po + i) * s.shrink;
+            float g = gs.getAtIndex(Tensor.FLOAT, go + i) + s.l2 * w;
+            float mi = s.beta1 * ms.getAtIndex(Tensor.FLOAT, mo + i) + s.oneMinusBeta1 * g;
+            float vi = s.beta2 * vs.getAtIndex(Tensor.FLOAT, vo + i) + s.oneMinusBeta2 * g * g;
             ms.setAtIndex(Tensor.FLOAT, mo + i, mi);
             vs.setAtIndex(Tensor.FLOAT, vo + i, vi);
-            float denom = (float) Math.sqrt(vi) / bc2Sqrt + eps;
-            ps.setAtIndex(Tensor.FLOAT, po + i, w - stepSize * (mi / denom));
+            float denom = (float) Math.sqrt(vi) / s.bc2Sqrt + s.eps;
+            ps.setAtIndex(Tensor.FLOAT, po + i, w - s.stepSize * (mi / denom));
         }
     }
 
