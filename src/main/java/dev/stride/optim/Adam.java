@@ -64,7 +64,7 @@ public final class Adam extends Optimizer {
         s.eps = (float) spec.eps();
         Tensor w = p.value();
         Tensor g = p.grad();
-        if (VectorSupport.enabled()) {
+        if (VectorSupport.enabled() && w.size() >= VectorUpdates.MIN_FLOATS) {
             VectorUpdates.adam(w.segment(), w.offset(), g.segment(), g.offset(), m[index].segment(), m[index].offset(),
                     v[index].segment(), v[index].offset(), w.size(), s);
         } else {

@@ -51,7 +51,7 @@ public final class Sgd extends Optimizer {
         Tensor g = p.grad();
         MemorySegment vs = velocity == null ? null : velocity[index].segment();
         long vo = velocity == null ? 0 : velocity[index].offset();
-        if (VectorSupport.enabled()) {
+        if (VectorSupport.enabled() && w.size() >= VectorUpdates.MIN_FLOATS) {
             VectorUpdates.sgd(w.segment(), w.offset(), g.segment(), g.offset(), vs, vo, w.size(), lr, wd, mu,
                     spec.nesterov());
         } else {

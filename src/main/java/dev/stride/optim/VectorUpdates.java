@@ -1,12 +1,11 @@
 package dev.stride.optim;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
-
-import static dev.stride.tensor.Tensor.FLOAT;
 
 /**
  * The optimisers' element loops on the Vector API, for when
@@ -19,18 +18,29 @@ import static dev.stride.tensor.Tensor.FLOAT;
 final class VectorUpdates {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    /**
+     * Fewest floats of a parameter that the optimisers send here. Until C2 has compiled a loop, the
+     * Vector API allocates for every operation, and a model whose parameters are all small makes
+     * few loop iterations a step: TrainerTest's (36 to 432 floats a parameter) still allocated
+     * 16-45 KB a step after 800 steps, from 0 once compiled. Below this size the plain loop costs a
+     * few microseconds.
+     */
+    static final int MIN_FLOATS = 1024;
 
     private VectorUpdates() {
     }
 
     /**
      * {@link Sgd}'s update of {@code n} parameters p from gradients g: without momentum when
-     * {@code v} is null, else with velocity v (Nesterov's form when asked).
+     * {@code v} is null, else with velocity v (Nesterov's form when asked); the last partial vector
+     * goes to the plain loop. Nesterov's step or the velocity is picked lane by lane by a constant
+     * mask rather than by a choice inside the loop: with the choice (a conditional on the flag),
+     * C2 trapped at the loop and recompiled the method over and over in LeNet-5's training after
+     * other calls had shaped its profile (17 "profile predicate" traps in ParallelTrainingTest run
+     * after VectorUpdatesTest), and until it is compiled again the Vector API allocates.
      */
     static void sgd(MemorySegment p, long po, MemorySegment g, long go, MemorySegment v, long vo, long n,
                     float lr, float wd, float mu, boolean nesterov) {
-        // One loop per variant, each straight-line: a vector chosen in a branch and used after it
-        // is boxed by C2 (measured: 16 KB a step of TrainerTest's small model).
         long i = 0;
         long bound = SPECIES.loopBound(n);
         if (v == null) {
@@ -40,17 +50,8 @@ final class VectorUpdates {
                 FloatVector gi = FloatVector.fromMemorySegment(SPECIES, g, (go + i) * Float.BYTES, ORDER).add(w.mul(wd));
                 w.sub(gi.mul(lr)).intoMemorySegment(p, pb, ORDER);
             }
-        } else if (nesterov) {
-            for (; i < bound; i += SPECIES.length()) {
-                long pb = (po + i) * Float.BYTES;
-                long vb = (vo + i) * Float.BYTES;
-                FloatVector w = FloatVector.fromMemorySegment(SPECIES, p, pb, ORDER);
-                FloatVector gi = FloatVector.fromMemorySegment(SPECIES, g, (go + i) * Float.BYTES, ORDER).add(w.mul(wd));
-                FloatVector vi = FloatVector.fromMemorySegment(SPECIES, v, vb, ORDER).mul(mu).add(gi);
-                vi.intoMemorySegment(v, vb, ORDER);
-                w.sub(gi.add(vi.mul(mu)).mul(lr)).intoMemorySegment(p, pb, ORDER);
-            }
         } else {
+            VectorMask<Float> lookAhead = SPECIES.maskAll(nesterov); // Nesterov's step, else the velocity
             for (; i < bound; i += SPECIES.length()) {
                 long pb = (po + i) * Float.BYTES;
                 long vb = (vo + i) * Float.BYTES;
@@ -58,20 +59,10 @@ final class VectorUpdates {
                 FloatVector gi = FloatVector.fromMemorySegment(SPECIES, g, (go + i) * Float.BYTES, ORDER).add(w.mul(wd));
                 FloatVector vi = FloatVector.fromMemorySegment(SPECIES, v, vb, ORDER).mul(mu).add(gi);
                 vi.intoMemorySegment(v, vb, ORDER);
-                w.sub(vi.mul(lr)).intoMemorySegment(p, pb, ORDER);
+                w.sub(vi.blend(gi.add(vi.mul(mu)), lookAhead).mul(lr)).intoMemorySegment(p, pb, ORDER);
             }
         }
-        for (; i < n; i++) {
-            float w = p.getAtIndex(FLOAT, po + i);
-            float gi = g.getAtIndex(FLOAT, go + i) + wd * w;
-            float step = gi;
-            if (v != null) {
-                float vi = mu * v.getAtIndex(FLOAT, vo + i) + gi;
-                v.setAtIndex(FLOAT, vo + i, vi);
-                step = nesterov ? gi + mu * vi : vi;
-            }
-            p.setAtIndex(FLOAT, po + i, w - lr * step);
-        }
+        Sgd.updatePlain(p, po + i, g, go + i, v, vo + i, n - i, lr, wd, mu, nesterov);
     }
 
     /** {@link Adam}'s update of {@code n} parameters p from gradients g, with moments m and v. */

@@ -5,12 +5,12 @@ import dev.stride.blas.GemmBackend;
 import dev.stride.ops.VectorSupport;
 import dev.stride.tensor.Tensor;
 import dev.stride.tensor.Workspace;
+import dev.stride.testing.Allocations;
 import dev.stride.testing.GradientCheck;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.lang.foreign.Arena;
-import java.lang.management.ManagementFactory;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -32,26 +32,16 @@ class WinogradAllocationTest {
     @MethodSource("vectorGeometries")
     void forwardAndBackwardAllocateNothingOnceCompiled(ConvCase cc) {
         assertTrue(VectorSupport.enabled(), "the tests run with --add-modules " + VectorSupport.MODULE);
-        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         Gemm gemm = GemmBackend.java();
         try (Arena arena = Arena.ofShared()) {
             Conv2d conv = Conv2dTest.built(cc, gemm, Im2colConv.MIN_COLUMNS, Im2colConv.KEEP_COLUMNS_FLOATS, 1, arena,
                     new Workspace(arena, 1), 7);
             Tensor x = GradientCheck.random(arena, 1, cc.n(), cc.c(), cc.h(), cc.w());
             Tensor dy = GradientCheck.random(arena, 2, cc.n(), cc.k(), cc.outH(), cc.outW());
-            // Until C2 has compiled the transforms (until then the Vector API's objects are real):
-            // batches of passes, until one allocates nothing, for up to 20 s in a busy test JVM.
-            long perPass = Long.MAX_VALUE;
-            long deadline = System.nanoTime() + 20_000_000_000L;
-            while (perPass >= 64 && System.nanoTime() < deadline) {
-                int passes = 50;
-                long before = mx.getCurrentThreadAllocatedBytes();
-                for (int i = 0; i < passes; i++) {
-                    conv.forward(x);
-                    conv.backward(dy, true);
-                }
-                perPass = (mx.getCurrentThreadAllocatedBytes() - before) / passes;
-            }
+            long perPass = Allocations.perCallOnceCompiled(50, 64, i -> {
+                conv.forward(x);
+                conv.backward(dy, true);
+            });
             assertTrue(perPass < 64, cc + ": a forward and backward pass still allocated " + perPass
                     + " bytes on the Java heap after 20 s of passes (allowed 64: an occasional recompilation)");
         }

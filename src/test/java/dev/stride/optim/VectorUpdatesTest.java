@@ -1,5 +1,8 @@
 package dev.stride.optim;
 
+import dev.stride.ops.VectorSupport;
+import dev.stride.testing.Allocations;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -9,6 +12,7 @@ import java.util.SplittableRandom;
 
 import static dev.stride.tensor.Tensor.FLOAT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The optimisers' Vector API loops against their plain loops, to the bit, over three steps (so the
@@ -74,6 +78,30 @@ class VectorUpdatesTest {
             assertSame(pPlain, pVector, "parameters");
             assertSame(mPlain, mVector, "first moments");
             assertSame(vPlain, vVector, "second moments");
+        }
+    }
+
+    /** Once compiled, both loops allocate nothing: C2 keeps the vectors and the mask in registers. */
+    @Test
+    void sgdAndAdamAllocateNothingOnceCompiled() {
+        assertTrue(VectorSupport.enabled(), "the tests run with --add-modules " + VectorSupport.MODULE);
+        int n = 4 * VectorUpdates.MIN_FLOATS + 5;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment p = values(arena, n, 1);
+            MemorySegment g = values(arena, n, 2);
+            MemorySegment m = values(arena, n, 3);
+            MemorySegment v = squares(arena, n, 4);
+            AdamStep s = new AdamStep();
+            s.beta1 = 0.9f;
+            s.beta2 = 0.999f;
+            s.bc2Sqrt = 1f;
+            long perCall = Allocations.perCallOnceCompiled(200, 16, i -> {
+                VectorUpdates.sgd(p, OFF, g, OFF, null, 0, n, 1e-6f, 0f, 0f, false);
+                VectorUpdates.sgd(p, OFF, g, OFF, m, OFF, n, 1e-6f, 1e-4f, 0.9f, i % 2 == 0);
+                VectorUpdates.adam(p, OFF, g, OFF, m, OFF, v, OFF, n, s);
+            });
+            assertTrue(perCall < 16, "three updates still allocated " + perCall
+                    + " bytes on the Java heap after 20 s of calls (allowed 16: an occasional recompilation)");
         }
     }
 
