@@ -2,6 +2,7 @@ package dev.stride.ops;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -18,6 +19,12 @@ import static dev.stride.tensor.Tensor.FLOAT;
 final class VectorLoops {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    /** Two vectors' first halves interleaved, lane by lane (an index below 0 takes the second vector's lane + length). */
+    private static final VectorShuffle<Float> ZIP_LOW = VectorShuffle.fromOp(SPECIES,
+            i -> i % 2 == 0 ? i / 2 : i / 2 - SPECIES.length());
+    /** Their second halves interleaved. */
+    private static final VectorShuffle<Float> ZIP_HIGH = VectorShuffle.fromOp(SPECIES,
+            i -> SPECIES.length() / 2 + (i % 2 == 0 ? i / 2 : i / 2 - SPECIES.length()));
 
     private VectorLoops() {
     }
@@ -160,6 +167,45 @@ final class VectorLoops {
             out.setAtIndex(FLOAT, at + stride + j, a + b);
             out.setAtIndex(FLOAT, at + 2 * stride + j, a - b);
             out.setAtIndex(FLOAT, at + 3 * stride + j, -b);
+        }
+    }
+    /**
+     * {@link WinogradOutput}'s second stage, written straight into the output planes: for output
+     * row parity {@code r}, with c_i the first stage's rows, the left column of every 2x2 block is
+     * c0 + c1 + c2 + b and the right one c1 - c2 - c3 + b (the plain loop's operations in order),
+     * and the two are interleaved into output row 2 th + r of each sample's plane of filter f
+     * ({@code y} at {@code planeAt} for sample 0, {@code sampleStride} floats per sample), clipped
+     * to {@code outH} x {@code outW}. Replaces the plain loop's per-element placement into a heap
+     * plane and its copy into the segment.
+     */
+    static void outputRowsInto(float[] c0, float[] c1, float[] c2, float[] c3, float b, int r, Winograd g,
+                               int samples, MemorySegment y, long planeAt, long sampleStride) {
+        int lanes = SPECIES.length();
+        int tiles = g.tilesPerSample();
+        int tileRow = g.tileRow();
+        int tilesW = g.tilesW();
+        int outH = g.outH();
+        int outW = g.outW();
+        for (int n = 0; n < samples; n++) {
+            for (int th = 0; th < g.tilesH() && 2 * th + r < outH; th++) {
+                int j0 = n * tiles + th * tileRow;
+                long rowAt = (planeAt + n * sampleStride + (long) (2 * th + r) * outW) * Float.BYTES;
+                for (int tw = 0; tw < tilesW; tw += lanes) {
+                    VectorMask<Float> in = SPECIES.indexInRange(tw, tilesW);
+                    int j = j0 + tw;
+                    FloatVector v1 = FloatVector.fromArray(SPECIES, c1, j, in);
+                    FloatVector v2 = FloatVector.fromArray(SPECIES, c2, j, in);
+                    FloatVector left = FloatVector.fromArray(SPECIES, c0, j, in).add(v1).add(v2).add(b);
+                    FloatVector right = v1.sub(v2).sub(FloatVector.fromArray(SPECIES, c3, j, in)).add(b);
+                    int column = 2 * tw;
+                    left.rearrange(ZIP_LOW, right).intoMemorySegment(y, rowAt + (long) column * Float.BYTES, ORDER,
+                            SPECIES.indexInRange(column, outW));
+                    if (column + lanes < outW) {
+                        left.rearrange(ZIP_HIGH, right).intoMemorySegment(y, rowAt + (long) (column + lanes) * Float.BYTES,
+                                ORDER, SPECIES.indexInRange(column + lanes, outW));
+                    }
+                }
+            }
         }
     }
 }

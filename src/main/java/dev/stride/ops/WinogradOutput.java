@@ -31,7 +31,7 @@ public final class WinogradOutput {
         int ld = samples * tiles;
         int evenW = 2 * tilesW;
         int outPlane = outH * outW;
-        Scratch s = SCRATCH.get().ensure(4 * tilesH * tilesW, ld, g.vector() ? 0 : ld);
+        Scratch s = SCRATCH.get().ensure(g.vector() ? 0 : 4 * tilesH * tilesW, ld, g.vector() ? 0 : ld);
         float[][] mt = s.elements; // [16][samples * tiles] for one filter (plain loops only), see Winograd.transformInput
         float[] y00 = s.blocks[0];
         float[] y01 = s.blocks[1];
@@ -43,8 +43,9 @@ public final class WinogradOutput {
             float b = bias == null ? 0f : bias.getAtIndex(FLOAT, biasOffset + f);
             // A^T m in two stages, each a loop C2 vectorises: one loop over all 16 arrays measured
             // 4x slower (scalar). First the rows of every column c: u = m0c + m1c + m2c and
-            // l = m1c - m2c - m3c; then the columns of u and l. The first stage reads M's segment
-            // on the Vector API, else heap copies of its 16 rows.
+            // l = m1c - m2c - m3c; then the columns of u and l. On the Vector API the first stage
+            // reads M's segment and the second writes the output rows (VectorLoops); else heap
+            // copies of M's 16 rows, and the 2x2 blocks placed into a heap plane one by one.
             float[][] t = s.rows; // u0..u3, l0..l3
             if (g.vector()) {
                 for (int c = 0; c < 4; c++) {
@@ -67,6 +68,13 @@ public final class WinogradOutput {
                         l[j] = r1[j] - r2[j] - r3[j];
                     }
                 }
+            }
+            if (g.vector()) {
+                for (int r = 0; r < 2; r++) {
+                    VectorLoops.outputRowsInto(t[4 * r], t[4 * r + 1], t[4 * r + 2], t[4 * r + 3], b, r, g, samples, y,
+                            yOffset + (long) f * outPlane, (long) k * outPlane);
+                }
+                continue;
             }
             for (int r = 0; r < 2; r++) {
                 float[] c0 = t[4 * r];
@@ -110,14 +118,17 @@ public final class WinogradOutput {
         final float[][] rows = new float[8][0];
         final float[][] blocks = new float[4][0];
 
-        /** plane: an output plane in whole tiles; elements (only the plain loops read them): plainLength; the others: rowLength each. */
+        /**
+         * rows: rowLength each; what only the plain loops use: plane, an output plane in whole
+         * tiles, and elements and blocks, plainLength each.
+         */
         Scratch ensure(int planeFloats, int rowLength, int plainLength) {
             if (plane.length < planeFloats) {
                 plane = new float[planeFloats];
             }
             grow(elements, plainLength);
             grow(rows, rowLength);
-            grow(blocks, rowLength);
+            grow(blocks, plainLength);
             return this;
         }
 

@@ -35,6 +35,8 @@ class WinogradTest {
             {1, 2, 1, 3, 2, 1},     // one input row
             {2, 3, 24, 22, 4, 1},   // wide enough that V keeps the unused slots
             {1, 2, 23, 25, 3, 0},   // the same with odd outputs
+            {1, 2, 17, 17, 3, 1},   // 17 output columns: the 17th from the second half of a vector of tiles
+            {1, 2, 9, 34, 2, 1},    // 17 tiles a row: a second vector of tiles, one tile in it
             {2000, 1, 4, 4, 2, 1},  // one channel of the run overflows a transform chunk
     };
 
