@@ -2,6 +2,7 @@ package dev.stride.nn;
 
 import dev.stride.blas.Gemm;
 import dev.stride.ops.FloatSums;
+import dev.stride.ops.VectorSupport;
 import dev.stride.tensor.Shape;
 import dev.stride.tensor.Tensor;
 
@@ -39,6 +40,7 @@ import static dev.stride.tensor.Tensor.FLOAT;
  */
 final class ShiftConv {
     private final Gemm gemm;
+    private final boolean vector;         // narrow and addRowsBack on the Vector API (ShiftConvVectors)
     private final int outChannels;
     private final int channels;
     private final int height;
@@ -69,6 +71,17 @@ final class ShiftConv {
 
     /** For input {@code in} and output {@code out} of {@code spec}, run in {@code parts} parts. */
     ShiftConv(Conv2dSpec spec, Shape in, Shape out, Gemm gemm, Arena arena, int parts, long keepRowsFloats) {
+        this(spec, in, out, gemm, arena, parts, keepRowsFloats, VectorSupport.enabled());
+    }
+
+    /** For tests: {@code vector} picks {@link ShiftConvVectors} for the output and input-gradient passes. */
+    ShiftConv(Conv2dSpec spec, Shape in, Shape out, Gemm gemm, Arena arena, int parts, long keepRowsFloats,
+              boolean vector) {
+        if (vector && !VectorSupport.present()) {
+            throw new IllegalStateException(spec + ": the Vector API passes need the JVM option --add-modules "
+                    + VectorSupport.MODULE);
+        }
+        this.vector = vector;
         this.gemm = gemm;
         this.outChannels = spec.outChannels();
         this.channels = in.dim(1);
@@ -111,7 +124,13 @@ final class ShiftConv {
                         shiftedWeights.segment(), shiftedWeightsOffset(part, kj), rows,
                         rowsSeg, rowsOff + kj, ld, kj == 0 ? 0f : 1f, ws, zOff, wide);
             }
-            narrow(ws, zOff, b, output.segment(), output.offset() + (long) s * outChannels * outH * outW, scratch[part]);
+            long outAt = output.offset() + (long) s * outChannels * outH * outW;
+            if (vector) {
+                ShiftConvVectors.narrow(ws, zOff, b == null ? null : b.segment(), b == null ? 0 : b.offset(),
+                        outChannels, outH, outW, width, output.segment(), outAt);
+            } else {
+                narrow(ws, zOff, b, output.segment(), outAt, scratch[part]);
+            }
         }
     }
 
@@ -147,7 +166,12 @@ final class ShiftConv {
                             shiftedWeights.segment(), shiftedWeightsOffset(part, kj), rows,
                             ws, zOff, wide, 1f, ws, base + kj, ld);
                 }
-                addRowsBack(ws, base, dx, s, sc);
+                if (vector) {
+                    ShiftConvVectors.addRowsBack(ws, base, channels, kernelH, ld, height * width, width, dx.segment(),
+                            dx.offset() + (long) s * channels * height * width);
+                } else {
+                    addRowsBack(ws, base, dx, s, sc);
+                }
             }
         }
         if (to > from) {
