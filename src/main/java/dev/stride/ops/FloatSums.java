@@ -1,29 +1,45 @@
 package dev.stride.ops;
 
-/** Sums of float arrays for the bias gradients, in a fixed order so results repeat bitwise. */
+/**
+ * Sums of float arrays for the bias gradients, in a fixed order so results repeat bitwise, and the
+ * same order with or without the Vector API: element i goes to running sum i mod 32 (32 = {@link
+ * #WAYS}), and the 32 sums are then halved pairwise, s[j] += s[j + 16] for j below 16, then
+ * s[j] += s[j + 8], and so on down to s[0]. On the Vector API ({@link VectorSums}) the running sums
+ * are two vectors of 16 lanes (or four of 8); the plain loop keeps them in an array.
+ *
+ * <p>Measured over 784 floats (a LeNet plane) and 64K: the former four running sums 0.20-0.23 ns a
+ * float (one add a cycle), 32 in an array about 0.4-0.5 (C2 does not vectorise that loop), the
+ * Vector API's 32 about 0.03.
+ */
 public final class FloatSums {
+    /** Running sums: a multiple of every vector length that {@link VectorSums} takes (4, 8 and 16 floats). */
+    static final int WAYS = 32;
+
+    private static final ThreadLocal<float[]> RUNNING = ThreadLocal.withInitial(() -> new float[WAYS]);
+
     private FloatSums() {
     }
 
-    /**
-     * The sum of a[0, n) with four running sums (a single float sum waits on each add's latency),
-     * added in the order ((s0 + s1) + (s2 + s3)).
-     */
+    /** The sum of a[0, n) in the fixed order above. */
     public static float sum(float[] a, int n) {
-        float s0 = 0f;
-        float s1 = 0f;
-        float s2 = 0f;
-        float s3 = 0f;
-        int i = 0;
-        for (; i + 3 < n; i += 4) {
-            s0 += a[i];
-            s1 += a[i + 1];
-            s2 += a[i + 2];
-            s3 += a[i + 3];
+        if (VectorSupport.enabled() && VectorSums.fits()) {
+            return VectorSums.sum(a, n);
         }
-        for (; i < n; i++) {
-            s0 += a[i];
+        return sumPlain(a, n);
+    }
+
+    /** {@link #sum} without the Vector API. */
+    static float sumPlain(float[] a, int n) {
+        float[] s = RUNNING.get();
+        java.util.Arrays.fill(s, 0f);
+        for (int i = 0; i < n; i++) {
+            s[i % WAYS] += a[i];
         }
-        return (s0 + s1) + (s2 + s3);
+        for (int half = WAYS / 2; half > 0; half /= 2) {
+            for (int j = 0; j < half; j++) {
+                s[j] += s[j + half];
+            }
+        }
+        return s[0];
     }
 }
