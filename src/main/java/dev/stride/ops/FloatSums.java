@@ -12,7 +12,7 @@ package dev.stride.ops;
  * Vector API's 32 about 0.03.
  */
 public final class FloatSums {
-    /** Running sums: a multiple of every vector length that {@link VectorSums} takes (4, 8 and 16 floats). */
+    /** Running sums: two vectors of 16 floats, or four of 8 ({@link VectorSums}). */
     static final int WAYS = 32;
 
     private static final ThreadLocal<float[]> RUNNING = ThreadLocal.withInitial(() -> new float[WAYS]);
