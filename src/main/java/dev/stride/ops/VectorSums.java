@@ -6,8 +6,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * {@link FloatSums#sum} on the Vector API, for when {@link VectorSupport#enabled} (only then may
  * this class load): the 32 running sums as two vectors of 16 lanes (AVX-512) or four of 8 (AVX2),
- * a whole 32-float block added per step and the last partial block masked (its missing lanes add
- * +0, which leaves a running sum that started at +0 unchanged), then the same pairwise halving as
+ * a whole 32-float block added per step and the last partial block from a zero-padded copy
+ * ({@link #tail}), then the same pairwise halving as
  * the plain loop: across vectors first, then within one by lane shifts. Each form keeps its
  * vectors in locals, so that C2 holds them in registers and a call allocates nothing.
  */
@@ -15,6 +15,7 @@ final class VectorSums {
     private static final VectorSpecies<Float> LANES_16 = FloatVector.SPECIES_512;
     private static final VectorSpecies<Float> LANES_8 = FloatVector.SPECIES_256;
     private static final int PREFERRED = FloatVector.SPECIES_PREFERRED.length();
+    private static final ThreadLocal<float[]> TAIL = ThreadLocal.withInitial(() -> new float[FloatSums.WAYS]);
 
     private VectorSums() {
     }
@@ -38,10 +39,23 @@ final class VectorSums {
             s1 = s1.add(FloatVector.fromArray(LANES_16, a, i + 16));
         }
         if (i < n) {
-            s0 = s0.add(FloatVector.fromArray(LANES_16, a, i, LANES_16.indexInRange(i, n)));
-            s1 = s1.add(FloatVector.fromArray(LANES_16, a, i + 16, LANES_16.indexInRange(i + 16, n)));
+            float[] t = tail(a, i, n);
+            s0 = s0.add(FloatVector.fromArray(LANES_16, t, 0));
+            s1 = s1.add(FloatVector.fromArray(LANES_16, t, 16));
         }
-        return halve(s0.add(s1));
+        // The halvings in scalars from lanes at constant indexes, in this method: a vector passed to
+        // a helper C2 did not inline was boxed (768 bytes a Winograd pass in some runs), and a loop
+        // of lane shifts (slice) with a varying origin also allocated in some runs.
+        FloatVector v = s0.add(s1); // s[j] += s[j + 16]
+        float a0 = v.lane(0) + v.lane(8);
+        float a1 = v.lane(1) + v.lane(9);
+        float a2 = v.lane(2) + v.lane(10);
+        float a3 = v.lane(3) + v.lane(11);
+        float a4 = v.lane(4) + v.lane(12);
+        float a5 = v.lane(5) + v.lane(13);
+        float a6 = v.lane(6) + v.lane(14);
+        float a7 = v.lane(7) + v.lane(15);
+        return quarter(a0 + a4, a1 + a5, a2 + a6, a3 + a7);
     }
 
     /** Running sums 0-7, 8-15, 16-23 and 24-31 in four vectors. */
@@ -58,20 +72,33 @@ final class VectorSums {
             s3 = s3.add(FloatVector.fromArray(LANES_8, a, i + 24));
         }
         if (i < n) {
-            s0 = s0.add(FloatVector.fromArray(LANES_8, a, i, LANES_8.indexInRange(i, n)));
-            s1 = s1.add(FloatVector.fromArray(LANES_8, a, i + 8, LANES_8.indexInRange(i + 8, n)));
-            s2 = s2.add(FloatVector.fromArray(LANES_8, a, i + 16, LANES_8.indexInRange(i + 16, n)));
-            s3 = s3.add(FloatVector.fromArray(LANES_8, a, i + 24, LANES_8.indexInRange(i + 24, n)));
+            float[] t = tail(a, i, n);
+            s0 = s0.add(FloatVector.fromArray(LANES_8, t, 0));
+            s1 = s1.add(FloatVector.fromArray(LANES_8, t, 8));
+            s2 = s2.add(FloatVector.fromArray(LANES_8, t, 16));
+            s3 = s3.add(FloatVector.fromArray(LANES_8, t, 24));
         }
         // s[j] += s[j + 16], then s[j] += s[j + 8]: the first two halvings across the vectors.
-        return halve(s0.add(s2).add(s1.add(s3)));
+        FloatVector v = s0.add(s2).add(s1.add(s3));
+        return quarter(v.lane(0) + v.lane(4), v.lane(1) + v.lane(5), v.lane(2) + v.lane(6), v.lane(3) + v.lane(7));
     }
 
-    /** Lane j += lane j + w for w = length/2, length/4, ..., 1; the result is lane 0. */
-    private static float halve(FloatVector v) {
-        for (int w = v.length() / 2; w > 0; w /= 2) {
-            v = v.add(v.slice(w));
-        }
-        return v.lane(0);
+    /**
+     * The last, partial block a[from, n) copied into this thread's 32 floats, zero after it: a
+     * masked load of it straight from {@code a} would reach past the array's end whenever the
+     * array is no longer than n, and such a load takes a slow path that allocates (measured: 768
+     * bytes to 3.8 KB a Winograd pass in some runs). The zeros add +0 to running sums that started
+     * at +0, which changes none of them.
+     */
+    private static float[] tail(float[] a, int from, int n) {
+        float[] t = TAIL.get();
+        System.arraycopy(a, from, t, 0, n - from);
+        java.util.Arrays.fill(t, n - from, FloatSums.WAYS, 0f);
+        return t;
+    }
+
+    /** The last halvings: b0 + b2 and b1 + b3, then their sum. */
+    private static float quarter(float b0, float b1, float b2, float b3) {
+        return (b0 + b2) + (b1 + b3);
     }
 }

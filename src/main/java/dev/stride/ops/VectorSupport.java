@@ -21,6 +21,14 @@ public final class VectorSupport {
     /** The module, as the JVM option that resolves it names it. */
     public static final String MODULE = "jdk.incubator.vector";
 
+    /**
+     * Floats of slack past the end of a heap array that Vector API loops read with a mask: a masked
+     * load that reaches past the array's end takes a slow path that allocates (seen in Winograd's
+     * output transform with 8-lane vectors and 11 tiles a row: 2 KB a pass), so such arrays are
+     * grown this much longer than the data (the longest vector of any machine, 2048 bits).
+     */
+    public static final int SLACK_FLOATS = 64;
+
     private static final boolean PRESENT = ModuleLayer.boot().findModule(MODULE).isPresent();
     private static final boolean ENABLED = PRESENT && Boolean.parseBoolean(System.getProperty(PROPERTY, "true"));
 

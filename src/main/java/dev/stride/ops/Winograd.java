@@ -339,8 +339,8 @@ public final class Winograd {
                 }
             }
             for (int i = 0; i < 8; i++) {
-                if (rows[i].length < rowLength) {
-                    rows[i] = new float[rowLength];
+                if (rows[i].length < rowLength + VectorSupport.SLACK_FLOATS) {
+                    rows[i] = new float[rowLength + VectorSupport.SLACK_FLOATS]; // read with masks (VectorLoops.btTilesInto)
                 }
             }
             for (int i = 0; i < ELEMENTS; i++) {

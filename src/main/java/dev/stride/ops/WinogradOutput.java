@@ -127,7 +127,7 @@ public final class WinogradOutput {
                 plane = new float[planeFloats];
             }
             grow(elements, plainLength);
-            grow(rows, rowLength);
+            grow(rows, rowLength + VectorSupport.SLACK_FLOATS);
             grow(blocks, plainLength);
             return this;
         }
