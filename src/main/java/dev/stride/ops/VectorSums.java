@@ -7,9 +7,9 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link FloatSums#sum} on the Vector API, for when {@link VectorSupport#enabled} (only then may
  * this class load): the 32 running sums as two vectors of 16 lanes (AVX-512) or four of 8 (AVX2),
  * a whole 32-float block added per step and the last partial block from a zero-padded copy
- * ({@link #tail}), then the same pairwise halving as
- * the plain loop: across vectors first, then within one by lane shifts. Each form keeps its
- * vectors in locals, so that C2 holds them in registers and a call allocates nothing.
+ * ({@link #tail}), then the same pairwise halving as the plain loop: across vectors first, then in
+ * scalars read from the lanes. Each form keeps its vectors in locals of one method, so that C2
+ * holds them in registers and a call allocates nothing.
  */
 final class VectorSums {
     private static final VectorSpecies<Float> LANES_16 = FloatVector.SPECIES_512;
@@ -43,9 +43,9 @@ final class VectorSums {
             s0 = s0.add(FloatVector.fromArray(LANES_16, t, 0));
             s1 = s1.add(FloatVector.fromArray(LANES_16, t, 16));
         }
-        // The halvings in scalars from lanes at constant indexes, in this method: a vector passed to
-        // a helper C2 did not inline was boxed (768 bytes a Winograd pass in some runs), and a loop
-        // of lane shifts (slice) with a varying origin also allocated in some runs.
+        // The halvings in scalars from lanes at constant indexes, in this method: a helper taking
+        // the vector and halving it by lane shifts (slice) in a loop allocated there in some runs
+        // (768 to 3840 bytes a Winograd pass), a vector passing a call C2 does not inline being boxed.
         FloatVector v = s0.add(s1); // s[j] += s[j + 16]
         float a0 = v.lane(0) + v.lane(8);
         float a1 = v.lane(1) + v.lane(9);
