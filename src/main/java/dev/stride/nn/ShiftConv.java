@@ -77,9 +77,8 @@ final class ShiftConv {
     /** For tests: {@code vector} picks {@link ShiftConvVectors} for the output and input-gradient passes. */
     ShiftConv(Conv2dSpec spec, Shape in, Shape out, Gemm gemm, Arena arena, int parts, long keepRowsFloats,
               boolean vector) {
-        if (vector && !VectorSupport.present()) {
-            throw new IllegalStateException(spec + ": the Vector API passes need the JVM option --add-modules "
-                    + VectorSupport.MODULE);
+        if (vector) {
+            VectorSupport.requirePresent(spec.toString());
         }
         this.vector = vector;
         this.gemm = gemm;

@@ -1,5 +1,7 @@
 package dev.stride.ops;
 
+import java.util.Arrays;
+
 /**
  * Sums of float arrays for the bias gradients, in a fixed order so results repeat bitwise, and the
  * same order with or without the Vector API: element i goes to running sum i mod 32 (32 = {@link
@@ -31,7 +33,7 @@ public final class FloatSums {
     /** {@link #sum} without the Vector API. */
     static float sumPlain(float[] a, int n) {
         float[] s = RUNNING.get();
-        java.util.Arrays.fill(s, 0f);
+        Arrays.fill(s, 0f);
         for (int i = 0; i < n; i++) {
             s[i % WAYS] += a[i];
         }

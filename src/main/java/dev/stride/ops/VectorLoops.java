@@ -55,9 +55,7 @@ final class VectorLoops {
     /** {@link #bt} storing output r (0..3) into {@code out} at float {@code at + r * stride}. */
     static void btInto(float[] even, float[] odd, int step, int len, MemorySegment out, long at, long stride) {
         long b0 = at * Float.BYTES;
-        long b1 = (at + stride) * Float.BYTES;
-        long b2 = (at + 2 * stride) * Float.BYTES;
-        long b3 = (at + 3 * stride) * Float.BYTES;
+        long rowBytes = stride * Float.BYTES; // from one of the four rows to the next
         int j = 0;
         for (int bound = SPECIES.loopBound(len); j < bound; j += SPECIES.length()) {
             FloatVector d0 = FloatVector.fromArray(SPECIES, even, j);
@@ -66,9 +64,9 @@ final class VectorLoops {
             FloatVector d3 = FloatVector.fromArray(SPECIES, odd, j + step);
             long o = (long) j * Float.BYTES;
             d0.sub(d2).intoMemorySegment(out, b0 + o, ORDER);
-            d1.add(d2).intoMemorySegment(out, b1 + o, ORDER);
-            d2.sub(d1).intoMemorySegment(out, b2 + o, ORDER);
-            d1.sub(d3).intoMemorySegment(out, b3 + o, ORDER);
+            d1.add(d2).intoMemorySegment(out, b0 + rowBytes + o, ORDER);
+            d2.sub(d1).intoMemorySegment(out, b0 + 2 * rowBytes + o, ORDER);
+            d1.sub(d3).intoMemorySegment(out, b0 + 3 * rowBytes + o, ORDER);
         }
         for (; j < len; j++) {
             float d1 = odd[j];
@@ -119,16 +117,14 @@ final class VectorLoops {
      */
     static void outputColumn(MemorySegment m, long at, long stride, int len, float[] u, float[] l) {
         long b0 = at * Float.BYTES;
-        long b1 = (at + stride) * Float.BYTES;
-        long b2 = (at + 2 * stride) * Float.BYTES;
-        long b3 = (at + 3 * stride) * Float.BYTES;
+        long rowBytes = stride * Float.BYTES; // from one of the four rows to the next
         int j = 0;
         for (int bound = SPECIES.loopBound(len); j < bound; j += SPECIES.length()) {
             long o = (long) j * Float.BYTES;
             FloatVector r0 = FloatVector.fromMemorySegment(SPECIES, m, b0 + o, ORDER);
-            FloatVector r1 = FloatVector.fromMemorySegment(SPECIES, m, b1 + o, ORDER);
-            FloatVector r2 = FloatVector.fromMemorySegment(SPECIES, m, b2 + o, ORDER);
-            FloatVector r3 = FloatVector.fromMemorySegment(SPECIES, m, b3 + o, ORDER);
+            FloatVector r1 = FloatVector.fromMemorySegment(SPECIES, m, b0 + rowBytes + o, ORDER);
+            FloatVector r2 = FloatVector.fromMemorySegment(SPECIES, m, b0 + 2 * rowBytes + o, ORDER);
+            FloatVector r3 = FloatVector.fromMemorySegment(SPECIES, m, b0 + 3 * rowBytes + o, ORDER);
             r0.add(r1).add(r2).intoArray(u, j);
             r1.sub(r2).sub(r3).intoArray(l, j);
         }
@@ -147,18 +143,16 @@ final class VectorLoops {
     static void gradientRowInto(float s0, float s1, float[] d00, float[] d01, float[] d10, float[] d11, int len,
                                 MemorySegment out, long at, long stride) {
         long b0 = at * Float.BYTES;
-        long b1 = (at + stride) * Float.BYTES;
-        long b2 = (at + 2 * stride) * Float.BYTES;
-        long b3 = (at + 3 * stride) * Float.BYTES;
+        long rowBytes = stride * Float.BYTES; // from one of the four rows to the next
         int j = 0;
         for (int bound = SPECIES.loopBound(len); j < bound; j += SPECIES.length()) {
             long o = (long) j * Float.BYTES;
             FloatVector a = FloatVector.fromArray(SPECIES, d00, j).mul(s0).add(FloatVector.fromArray(SPECIES, d10, j).mul(s1));
             FloatVector b = FloatVector.fromArray(SPECIES, d01, j).mul(s0).add(FloatVector.fromArray(SPECIES, d11, j).mul(s1));
             a.intoMemorySegment(out, b0 + o, ORDER);
-            a.add(b).intoMemorySegment(out, b1 + o, ORDER);
-            a.sub(b).intoMemorySegment(out, b2 + o, ORDER);
-            b.neg().intoMemorySegment(out, b3 + o, ORDER);
+            a.add(b).intoMemorySegment(out, b0 + rowBytes + o, ORDER);
+            a.sub(b).intoMemorySegment(out, b0 + 2 * rowBytes + o, ORDER);
+            b.neg().intoMemorySegment(out, b0 + 3 * rowBytes + o, ORDER);
         }
         for (; j < len; j++) {
             float a = s0 * d00[j] + s1 * d10[j];

@@ -45,6 +45,16 @@ public final class VectorSupport {
         return ENABLED;
     }
 
+    /**
+     * Throws when a caller asks for the Vector API paths explicitly ({@code who}: the layer or
+     * kernel, for the message) and the JVM did not resolve the module.
+     */
+    public static void requirePresent(String who) {
+        if (!PRESENT) {
+            throw new IllegalStateException(who + ": the Vector API paths need the JVM option --add-modules " + MODULE);
+        }
+    }
+
     /** One line for {@code stride info}: what is in use, and how to change it. */
     public static String describe() {
         if (ENABLED) {

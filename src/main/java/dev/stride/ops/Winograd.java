@@ -69,9 +69,8 @@ public final class Winograd {
 
     /** For tests and comparisons: {@code vector} picks the Vector API loops, which need {@link VectorSupport#present}. */
     public Winograd(int channels, int height, int width, int pad, boolean vector) {
-        if (vector && !VectorSupport.present()) {
-            throw new IllegalStateException("winograd: the Vector API loops need the JVM option --add-modules "
-                    + VectorSupport.MODULE);
+        if (vector) {
+            VectorSupport.requirePresent("winograd");
         }
         this.vector = vector;
         if (channels < 1 || pad < 0 || pad > 2 || height + 2 * pad < 3 || width + 2 * pad < 3) {

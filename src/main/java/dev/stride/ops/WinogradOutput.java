@@ -52,29 +52,26 @@ public final class WinogradOutput {
                     VectorLoops.outputColumn(m, mOffset + f * (long) ld + c * elementStride, 4 * elementStride, ld,
                             t[c], t[4 + c]);
                 }
-            } else {
-                for (int e = 0; e < Winograd.ELEMENTS; e++) {
-                    MemorySegment.copy(m, FLOAT, (mOffset + ((long) e * k + f) * ld) * Float.BYTES, mt[e], 0, ld);
-                }
-                for (int c = 0; c < 4; c++) {
-                    float[] r0 = mt[c];
-                    float[] r1 = mt[4 + c];
-                    float[] r2 = mt[8 + c];
-                    float[] r3 = mt[12 + c];
-                    float[] u = t[c];
-                    float[] l = t[4 + c];
-                    for (int j = 0; j < ld; j++) {
-                        u[j] = r0[j] + r1[j] + r2[j];
-                        l[j] = r1[j] - r2[j] - r3[j];
-                    }
-                }
-            }
-            if (g.vector()) {
                 for (int r = 0; r < 2; r++) {
                     VectorLoops.outputRowsInto(t[4 * r], t[4 * r + 1], t[4 * r + 2], t[4 * r + 3], b, r, g, samples, y,
                             yOffset + (long) f * outPlane, (long) k * outPlane);
                 }
                 continue;
+            }
+            for (int e = 0; e < Winograd.ELEMENTS; e++) {
+                MemorySegment.copy(m, FLOAT, (mOffset + ((long) e * k + f) * ld) * Float.BYTES, mt[e], 0, ld);
+            }
+            for (int c = 0; c < 4; c++) {
+                float[] r0 = mt[c];
+                float[] r1 = mt[4 + c];
+                float[] r2 = mt[8 + c];
+                float[] r3 = mt[12 + c];
+                float[] u = t[c];
+                float[] l = t[4 + c];
+                for (int j = 0; j < ld; j++) {
+                    u[j] = r0[j] + r1[j] + r2[j];
+                    l[j] = r1[j] - r2[j] - r3[j];
+                }
             }
             for (int r = 0; r < 2; r++) {
                 float[] c0 = t[4 * r];
