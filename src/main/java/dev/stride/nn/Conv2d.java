@@ -37,15 +37,6 @@ public final class Conv2d extends Layer {
      */
     static final int WINOGRAD_MIN_CHANNELS = 64;
 
-    /**
-     * Floats left unused between two parts' scratch areas (64 KB). With the areas adjacent, LeNet's
-     * conv1 forward took as long on two threads as on one (0.18 ms), with 32-48 KB between them
-     * 0.11 ms: each thread's reads near the end of its own area evidently pull in the lines the other
-     * thread is writing at the start of its area (the hardware prefetcher running ahead), so they
-     * trade cache lines on every sample.
-     */
-    static final long PART_GAP_FLOATS = 1 << 14;
-
     /** {@code -Dstride.winograd=false} keeps every layer on im2col, for comparisons. */
     public static final String WINOGRAD_PROPERTY = "stride.winograd";
 
@@ -67,9 +58,7 @@ public final class Conv2d extends Layer {
     private ShiftConv shift;       // the passes of a valid stride-1 layer WinogradConv does not take, else null
     private Im2colConv im2col;     // the passes of every other layer, else null
     private WinogradConv winograd; // the forward and input gradient of a suitable 3x3 layer, else null
-    private long partFloats;       // scratch per part: what the layer's path needs
-    private long partStride;       // from one part's scratch to the next: partFloats and, for several parts, the gap
-    private Workspace workspace;   // parts() scratch areas of partFloats, partStride apart
+    private Workspace workspace;   // scratch: an area per part, of at least what the layer's path needs
     private Parallel parallel;
     private Tensor output;         // (N, K, outH, outW)
     private Tensor inputGrad;      // (N, C, H, W)
@@ -188,9 +177,7 @@ public final class Conv2d extends Layer {
                 ? new ShiftConv(spec, in, out, gemm, arena, parts, keepColumnsFloats) : null;
         im2col = winograd == null && shift == null
                 ? new Im2colConv(spec, in, out, gemm, arena, parts, minColumns, keepColumnsFloats) : null;
-        partFloats = winograd != null ? winograd.partFloats() : shift != null ? shift.partFloats() : im2col.partFloats();
-        partStride = partFloats + (parts > 1 ? PART_GAP_FLOATS : 0);
-        workspace.reserve(parts * partStride);
+        workspace.reservePerPart(winograd != null ? winograd.partFloats() : shift != null ? shift.partFloats() : im2col.partFloats());
         this.workspace = workspace;
         this.input = in;
         output = Tensor.zeros(arena, out);
@@ -222,7 +209,7 @@ public final class Conv2d extends Layer {
     /** The forward of samples [from, to) with part {@code part}'s scratch. */
     private void forwardPart(int from, int to, int part) {
         MemorySegment ws = workspace.segment();
-        long base = part * partStride;
+        long base = workspace.partOffset(part);
         Tensor b = bias == null ? null : bias.value();
         if (winograd != null) {
             winograd.forward(lastInput, from, to, ws, base, output, b);
@@ -274,7 +261,7 @@ public final class Conv2d extends Layer {
      */
     private void backwardPart(int from, int to, int part) {
         MemorySegment ws = workspace.segment();
-        long base = part * partStride;
+        long base = workspace.partOffset(part);
         Tensor dw = weight.grad();
         MemorySegment dwSeg = dw.segment();
         long dwOff = dw.offset();
