@@ -1,0 +1,110 @@
+package dev.stride.bench;
+
+import dev.stride.nn.Init;
+import dev.stride.nn.Models;
+import dev.stride.nn.Sequential;
+import dev.stride.nn.SoftmaxCrossEntropy;
+import dev.stride.optim.Sgd;
+import dev.stride.optim.SgdSpec;
+import dev.stride.tensor.Shape;
+import dev.stride.tensor.Tensor;
+
+import java.lang.foreign.Arena;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * What 2 threads give a training step, against what this machine gives two threads that share
+ * nothing. Per round, alternating: one model on 1 thread at batch B; one model on 2 threads at
+ * batch B (Stride's split of the batch); and two separate 1-thread models at batch B/2 stepping at
+ * the same time on two threads, which is the ceiling for any split of the same work: no shared
+ * weights or gradients, no waiting for the other thread, no serial layers. Reported as ms for B
+ * images and as speed-ups over 1 thread, each the median of a round's steps.
+ *
+ * <pre>scripts/step-scaling [lenet5|vgg_small] [batch] [rounds]</pre>
+ */
+public final class StepScaling {
+    private StepScaling() {
+    }
+
+    /** A model with its loss, optimiser and one fixed batch. */
+    private static final class Step {
+        private final Sequential model;
+        private final SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();
+        private final Sgd sgd;
+        private final Tensor x;
+        private final int[] labels;
+
+        Step(Arena arena, boolean vgg, int batch, int threads) {
+            model = vgg ? Models.vggSmall(BenchBackends.gemm("openblas")) : Models.lenet5(BenchBackends.gemm("openblas"));
+            Shape in = vgg ? Shape.of(batch, 3, 32, 32) : Shape.of(batch, 1, 28, 28);
+            model.build(in, arena, threads);
+            Init.pytorchDefault(1).apply(model.parameters());
+            loss.build(model.outputShape(), arena);
+            sgd = new Sgd(model.parameters(), arena, SgdSpec.of(0.01).withMomentum(0.9));
+            SplittableRandom random = new SplittableRandom(7);
+            x = LayerBenchmark.random(arena, in, random);
+            labels = new int[batch];
+            for (int i = 0; i < batch; i++) {
+                labels[i] = random.nextInt(10);
+            }
+        }
+
+        void run() {
+            sgd.zeroGrad();
+            loss.forward(model.forward(x), labels);
+            model.backward(loss.backward());
+            sgd.step();
+        }
+
+        /** Median ns of {@code steps} steps. */
+        long median(int steps) {
+            long[] t = new long[steps];
+            for (int i = 0; i < steps; i++) {
+                long start = System.nanoTime();
+                run();
+                t[i] = System.nanoTime() - start;
+            }
+            Arrays.sort(t);
+            return t[steps / 2];
+        }
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        String name = args.length > 0 ? args[0] : "lenet5";
+        boolean vgg = switch (name) {
+            case "vgg_small" -> true;
+            case "lenet5" -> false;
+            default -> throw new IllegalArgumentException("unknown net " + name + ": use lenet5 or vgg_small");
+        };
+        int batch = args.length > 1 ? Integer.parseInt(args[1]) : 64;
+        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 5;
+        if (batch < 2 || batch % 2 != 0) {
+            throw new IllegalArgumentException("batch must be even and at least 2 (two halves), got " + batch);
+        }
+        int steps = vgg ? 12 : 300;
+        try (Arena arena = Arena.ofShared()) {
+            Step one = new Step(arena, vgg, batch, 1);
+            Step two = new Step(arena, vgg, batch, 2);
+            Step halfA = new Step(arena, vgg, batch / 2, 1);
+            Step halfB = new Step(arena, vgg, batch / 2, 1);
+            System.out.printf(Locale.ROOT, "%s, batch %d, OpenBLAS; medians of %d steps a round (the first round is warm-up)%n",
+                    name, batch, steps);
+            System.out.println("1 thread ms | 2 threads ms | two halves at once ms | 2 threads / 1 | halves at once / 1");
+            for (int round = 0; round <= rounds; round++) {
+                long single = one.median(steps);
+                long split = two.median(steps);
+                long[] halves = new long[2];
+                Thread other = Thread.ofPlatform().start(() -> halves[1] = halfB.median(steps));
+                halves[0] = halfA.median(steps);
+                other.join();
+                long apart = Math.max(halves[0], halves[1]); // a step of B images is done when both halves are
+                if (round > 0) {
+                    System.out.printf(Locale.ROOT, "%11.3f | %12.3f | %21.3f | %13.2f | %18.2f%n", single / 1e6, split / 1e6,
+                            apart / 1e6, (double) single / split, (double) single / apart);
+                }
+            }
+        }
+    }
+}
