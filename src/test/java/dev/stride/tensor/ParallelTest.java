@@ -37,6 +37,42 @@ class ParallelTest {
         }
     }
 
+    /**
+     * Whichever thread ends up running a part (its own thread, or one that found it unclaimed), every
+     * part runs exactly once per call and the call returns only when all have finished: thousands of
+     * calls with parts of random lengths, so that threads arrive late and take each other's parts.
+     */
+    @Test
+    void everyPartRunsExactlyOnceAndBeforeTheCallReturnsWhoeverRunsIt() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(11);
+        for (int parts : new int[] {2, 3}) {
+            Parallel p = Parallel.of(parts);
+            java.util.concurrent.atomic.AtomicIntegerArray runs = new java.util.concurrent.atomic.AtomicIntegerArray(parts);
+            ConcurrentHashMap<Thread, Boolean> threads = new ConcurrentHashMap<>();
+            for (int call = 0; call < 3000; call++) {
+                long[] spin = new long[parts];
+                for (int i = 0; i < parts; i++) {
+                    spin[i] = random.nextInt(4) == 0 ? random.nextLong(300_000) : 0; // up to 0.3 ms, a quarter of the parts
+                }
+                for (int i = 0; i < parts; i++) {
+                    runs.set(i, 0);
+                }
+                p.forEach(7, (from, to, part) -> {
+                    threads.put(Thread.currentThread(), true);
+                    long until = System.nanoTime() + spin[part];
+                    while (System.nanoTime() < until) {
+                        Thread.onSpinWait();
+                    }
+                    runs.incrementAndGet(part);
+                });
+                for (int i = 0; i < parts; i++) {
+                    assertEquals(1, runs.get(i), parts + " parts, call " + call + ": part " + i + " ran " + runs.get(i) + " times by the return");
+                }
+            }
+            assertTrue(threads.size() > 1, parts + " parts: every call ran on one thread");
+        }
+    }
+
     @Test
     void runsOnSeveralThreadsAndSharesInstances() {
         Parallel p = Parallel.of(2);
