@@ -10,7 +10,6 @@ import dev.stride.tensor.Shape;
 import dev.stride.tensor.Tensor;
 
 import java.lang.foreign.Arena;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.SplittableRandom;
 
@@ -19,8 +18,9 @@ import java.util.SplittableRandom;
  * nothing. Per round, alternating: one model on 1 thread at batch B; one model on 2 threads at
  * batch B (Stride's split of the batch); and two separate 1-thread models at batch B/2 stepping at
  * the same time on two threads, which is the ceiling for any split of the same work: no shared
- * weights or gradients, no waiting for the other thread, no serial layers. Reported as ms for B
- * images and as speed-ups over 1 thread, each the median of a round's steps.
+ * weights or gradients, no waiting for the other thread, no serial layers. Reported as ms per step
+ * of B images (a round's wall time over its steps, as throughput counts them, slow steps included;
+ * for the halves, until both are done) and as speed-ups over 1 thread.
  *
  * <pre>scripts/step-scaling [lenet5|vgg_small] [batch] [rounds]</pre>
  */
@@ -58,16 +58,10 @@ public final class StepScaling {
             sgd.step();
         }
 
-        /** Median ns of {@code steps} steps. */
-        long median(int steps) {
-            long[] t = new long[steps];
+        void run(int steps) {
             for (int i = 0; i < steps; i++) {
-                long start = System.nanoTime();
                 run();
-                t[i] = System.nanoTime() - start;
             }
-            Arrays.sort(t);
-            return t[steps / 2];
         }
     }
 
@@ -89,17 +83,21 @@ public final class StepScaling {
             Step two = new Step(arena, vgg, batch, 2);
             Step halfA = new Step(arena, vgg, batch / 2, 1);
             Step halfB = new Step(arena, vgg, batch / 2, 1);
-            System.out.printf(Locale.ROOT, "%s, batch %d, OpenBLAS; medians of %d steps a round (the first round is warm-up)%n",
+            System.out.printf(Locale.ROOT, "%s, batch %d, OpenBLAS; ms per step over rounds of %d steps (the first round is warm-up)%n",
                     name, batch, steps);
             System.out.println("1 thread ms | 2 threads ms | two halves at once ms | 2 threads / 1 | halves at once / 1");
             for (int round = 0; round <= rounds; round++) {
-                long single = one.median(steps);
-                long split = two.median(steps);
-                long[] halves = new long[2];
-                Thread other = Thread.ofPlatform().start(() -> halves[1] = halfB.median(steps));
-                halves[0] = halfA.median(steps);
+                long start = System.nanoTime();
+                one.run(steps);
+                long single = (System.nanoTime() - start) / steps;
+                start = System.nanoTime();
+                two.run(steps);
+                long split = (System.nanoTime() - start) / steps;
+                start = System.nanoTime();
+                Thread other = Thread.ofPlatform().start(() -> halfB.run(steps));
+                halfA.run(steps);
                 other.join();
-                long apart = Math.max(halves[0], halves[1]); // a step of B images is done when both halves are
+                long apart = (System.nanoTime() - start) / steps; // B images a step, once both halves are done
                 if (round > 0) {
                     System.out.printf(Locale.ROOT, "%11.3f | %12.3f | %21.3f | %13.2f | %18.2f%n", single / 1e6, split / 1e6,
                             apart / 1e6, (double) single / split, (double) single / apart);
