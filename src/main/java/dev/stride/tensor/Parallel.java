@@ -51,9 +51,10 @@ public final class Parallel {
      */
     private static final long SPIN_NANOS = 500_000;
     /**
-     * How long the caller leaves a worker's part to the worker before running it itself: a parked
-     * worker takes tens of microseconds to wake, and taking its part sooner turned two threads into
-     * one on the short calls (LeNet-5's step 1.50 -> 1.71-1.77 ms); a descheduled one, milliseconds.
+     * How long a thread that is done leaves another's part to its own thread before running it
+     * itself: a parked worker takes tens of microseconds to wake, and taking its part sooner turned
+     * two threads into one on the short calls (LeNet-5's step 1.50 -> 1.71-1.77 ms); a descheduled
+     * one, milliseconds.
      */
     private static final long STEAL_AFTER_NANOS = 200_000;
     private static final Map<Integer, Parallel> SHARED = new ConcurrentHashMap<>();
@@ -68,6 +69,7 @@ public final class Parallel {
     private final AtomicIntegerArray claims;
     private final AtomicInteger done = new AtomicInteger(); // parts of the current generation finished
     private volatile int generation;
+    private volatile long publishedAt;                     // System.nanoTime() when the current generation began
     private volatile Body body;
     private volatile int count;
     private volatile Throwable failure;
@@ -124,12 +126,12 @@ public final class Parallel {
             this.failure = null;
             this.caller = Thread.currentThread();
             done.set(0);
+            publishedAt = System.nanoTime();
             int g = ++generation; // publishes the fields above to the workers
             for (Thread w : workers) {
                 LockSupport.unpark(w);
             }
-            long published = System.nanoTime();
-            runParts(g, 0, published);
+            runParts(g, 0);
             awaitParts();
             this.body = null;
             Throwable t = failure;
@@ -142,17 +144,16 @@ public final class Parallel {
     }
 
     /**
-     * Runs part {@code own} if no thread has claimed it yet, then every other unclaimed part; the
-     * caller ({@code published} not negative) leaves a worker's part to the worker until
-     * {@link #STEAL_AFTER_NANOS} after the call began.
+     * Runs part {@code own} of generation {@code g} if no thread has claimed it yet, then every other
+     * part still unclaimed {@link #STEAL_AFTER_NANOS} after the call began.
      */
-    private void runParts(int g, int own, long published) {
+    private void runParts(int g, int own) {
+        long published = publishedAt;
         for (int i = 0; i < parts; i++) {
             int part = (own + i) % parts;
-            if (i > 0 && published >= 0) {
-                while (claims.get(part) != g && System.nanoTime() - published < STEAL_AFTER_NANOS) {
-                    Thread.onSpinWait();
-                }
+            while (i > 0 && claims.get(part) == g - 1 && System.nanoTime() - published < STEAL_AFTER_NANOS
+                    && generation == g) {
+                Thread.onSpinWait();
             }
             if (claims.compareAndSet(part, g - 1, g)) {
                 // Claimed for generation g, which therefore is not finished: body and count are its own.
@@ -210,7 +211,7 @@ public final class Parallel {
                 }
             }
             seen = generation;
-            runParts(seen, part, -1);
+            runParts(seen, part);
         }
     }
 
