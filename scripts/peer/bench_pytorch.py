@@ -11,8 +11,8 @@ Each figure is the best of ROUNDS rounds (a layer's round: the median of its cal
 images/s over a stretch of steps), as Stride's side takes its best JMH iteration, so that a slow
 spell of the shared machine does not decide a ratio.
 
-Run it as scripts/compare-pytorch does, with GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:
-glibc.malloc.trim_threshold=1073741824: without it glibc's malloc gives PyTorch's large freed
+Run it as scripts/compare-pytorch does, with GLIBC_TUNABLES=glibc.malloc.mmap_max=0:
+glibc.malloc.trim_threshold=17179869184: without it glibc's malloc gives PyTorch's large freed
 blocks back to the system and every call faults their pages in again, which made some processes
 2-10x slow (see compare-pytorch).
 """
