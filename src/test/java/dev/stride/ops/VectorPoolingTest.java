@@ -51,6 +51,30 @@ class VectorPoolingTest {
         }
     }
 
+    /**
+     * Whole vectors of windows read one float past their windows without a mask; where the input
+     * ends with its segment, the last row's must take the masked loads instead (an unmasked one
+     * would throw), and the results stay the plain loops'.
+     */
+    @ParameterizedTest(name = "{0} planes of {1}x{1}, the segment ending with the input")
+    @CsvSource({"2, 32", "2, 28", "1, 34"})
+    void aSegmentThatEndsWithTheInputIsNeverReadPast(int planes, int side) {
+        PoolGeometry g = new PoolGeometry(side, side, 2, 2, 2, 0, side / 2, side / 2);
+        int in = planes * g.inPlane();
+        int out = planes * g.outPlane();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment x = values(arena, in, 9).asSlice(0, (long) (OFF + in) * Float.BYTES);
+            MemorySegment yPlain = garbage(arena, out);
+            MemorySegment yVector = garbage(arena, out);
+            MemorySegment argPlain = garbage(arena, out);
+            MemorySegment argVector = garbage(arena, out);
+            MaxPooling.forward2x2Plain(g, planes, x, OFF, yPlain, OFF, argPlain, OFF);
+            VectorPooling.maxForward2x2(g, planes, x, OFF, yVector, OFF, argVector, OFF);
+            assertSame(yPlain, yVector, "maxima");
+            assertSame(argPlain, argVector, "argmax");
+        }
+    }
+
     /** Byte for byte, with the first differing float named; the guard floats past either end included. */
     private static void assertSame(MemorySegment expected, MemorySegment actual, String what) {
         long at = expected.mismatch(actual);
