@@ -36,18 +36,8 @@ class VectorPoolingTest {
     void matchesThePlainLoopsBitwise(int planes, int height, int width) {
         PoolGeometry g = new PoolGeometry(height, width, 2, 2, 2, 0, height / 2, width / 2);
         int in = planes * g.inPlane();
-        int out = planes * g.outPlane();
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment x = values(arena, in, 7);
-            MemorySegment yPlain = garbage(arena, out);
-            MemorySegment yVector = garbage(arena, out);
-            MemorySegment argPlain = garbage(arena, out);
-            MemorySegment argVector = garbage(arena, out);
-            MaxPooling.forward2x2Plain(g, planes, x, OFF, yPlain, OFF, argPlain, OFF);
-            VectorPooling.maxForward2x2(g, planes, x, OFF, yVector, OFF, argVector, OFF);
-            assertSame(yPlain, yVector, "maxima");
-            assertSame(argPlain, argVector, "argmax");
-
+            assertVectorMatchesPlain(arena, g, planes, values(arena, in, 7));
         }
     }
 
@@ -61,18 +51,22 @@ class VectorPoolingTest {
     void aSegmentThatEndsWithTheInputIsNeverReadPast(int planes, int side) {
         PoolGeometry g = new PoolGeometry(side, side, 2, 2, 2, 0, side / 2, side / 2);
         int in = planes * g.inPlane();
-        int out = planes * g.outPlane();
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment x = values(arena, in, 9).asSlice(0, (long) (OFF + in) * Float.BYTES);
-            MemorySegment yPlain = garbage(arena, out);
-            MemorySegment yVector = garbage(arena, out);
-            MemorySegment argPlain = garbage(arena, out);
-            MemorySegment argVector = garbage(arena, out);
-            MaxPooling.forward2x2Plain(g, planes, x, OFF, yPlain, OFF, argPlain, OFF);
-            VectorPooling.maxForward2x2(g, planes, x, OFF, yVector, OFF, argVector, OFF);
-            assertSame(yPlain, yVector, "maxima");
-            assertSame(argPlain, argVector, "argmax");
+            assertVectorMatchesPlain(arena, g, planes, values(arena, in, 9).asSlice(0, (long) (OFF + in) * Float.BYTES));
         }
+    }
+
+    /** Both kernels over {@code x} (its planes from {@link #OFF} on), outputs compared byte for byte. */
+    private static void assertVectorMatchesPlain(Arena arena, PoolGeometry g, int planes, MemorySegment x) {
+        int out = planes * g.outPlane();
+        MemorySegment yPlain = garbage(arena, out);
+        MemorySegment yVector = garbage(arena, out);
+        MemorySegment argPlain = garbage(arena, out);
+        MemorySegment argVector = garbage(arena, out);
+        MaxPooling.forward2x2Plain(g, planes, x, OFF, yPlain, OFF, argPlain, OFF);
+        VectorPooling.maxForward2x2(g, planes, x, OFF, yVector, OFF, argVector, OFF);
+        assertSame(yPlain, yVector, "maxima");
+        assertSame(argPlain, argVector, "argmax");
     }
 
     /** Byte for byte, with the first differing float named; the guard floats past either end included. */
