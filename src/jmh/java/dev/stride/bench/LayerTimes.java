@@ -1,19 +1,14 @@
 package dev.stride.bench;
 
-import dev.stride.nn.Init;
 import dev.stride.nn.Layer;
-import dev.stride.nn.Models;
 import dev.stride.nn.Sequential;
 import dev.stride.nn.SoftmaxCrossEntropy;
 import dev.stride.optim.Sgd;
-import dev.stride.optim.SgdSpec;
-import dev.stride.tensor.Shape;
 import dev.stride.tensor.Tensor;
 
 import java.lang.foreign.Arena;
 import java.util.List;
 import java.util.Locale;
-import java.util.SplittableRandom;
 
 /**
  * Where a training step's time goes: the mean forward and backward time of every layer of LeNet-5
@@ -32,29 +27,18 @@ public final class LayerTimes {
         int threads = args.length > 1 ? Integer.parseInt(args[1]) : 1;
         int batch = args.length > 2 ? Integer.parseInt(args[2]) : 64;
         String backend = args.length > 3 ? args[3] : "openblas";
-        boolean vgg = switch (name) {
-            case "vgg_small" -> true;
-            case "lenet5" -> false;
-            default -> throw new IllegalArgumentException("unknown net " + name + ": use lenet5 or vgg_small");
-        };
-        Sequential model = vgg ? Models.vggSmall(BenchBackends.gemm(backend)) : Models.lenet5(BenchBackends.gemm(backend));
-        Shape in = vgg ? Shape.of(batch, 3, 32, 32) : Shape.of(batch, 1, 28, 28);
+        boolean vgg = name.equals("vgg_small");
         // The JIT is still compiling after a few VGG steps, and at 2 threads it takes a core from the
         // step: after 4 steps the first conv's backward measured 9.2 ms, after 20 steps 6.1 ms.
         int warmup = vgg ? 16 : 200;
         int steps = vgg ? 8 : 200;
         try (Arena arena = Arena.ofShared()) {
-            model.build(in, arena, threads);
-            Init.pytorchDefault(1).apply(model.parameters());
-            SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();
-            loss.build(model.outputShape(), arena);
-            Sgd sgd = new Sgd(model.parameters(), arena, SgdSpec.of(0.01).withMomentum(0.9));
-            SplittableRandom random = new SplittableRandom(7);
-            Tensor x = LayerBenchmark.random(arena, in, random);
-            int[] labels = new int[batch];
-            for (int i = 0; i < batch; i++) {
-                labels[i] = random.nextInt(10);
-            }
+            BenchStep bench = new BenchStep(arena, name, batch, backend, threads);
+            Sequential model = bench.model;
+            SoftmaxCrossEntropy loss = bench.loss;
+            Sgd sgd = bench.sgd;
+            Tensor x = bench.x;
+            int[] labels = bench.labels;
             List<Layer> layers = model.layers();
             long[] forward = new long[layers.size()];
             long[] backward = new long[layers.size()];

@@ -1,14 +1,5 @@
 package dev.stride.bench;
 
-import dev.stride.blas.Gemm;
-import dev.stride.nn.Init;
-import dev.stride.nn.Models;
-import dev.stride.nn.Sequential;
-import dev.stride.nn.SoftmaxCrossEntropy;
-import dev.stride.optim.Sgd;
-import dev.stride.optim.SgdSpec;
-import dev.stride.tensor.Shape;
-import dev.stride.tensor.Tensor;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -24,7 +15,6 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.lang.foreign.Arena;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -51,34 +41,17 @@ public class NetBenchmark {
     public int threads;
 
     private Arena arena;
-    private Sequential model;
-    private SoftmaxCrossEntropy loss;
-    private Sgd sgd;
-    private Tensor x;
-    private int[] labels;
+    private BenchStep step;
 
     @Setup(Level.Trial)
     public void setUp() {
-        Gemm gemm = BenchBackends.gemm(backend);
-        Shape in = switch (name) {
-            case "lenet5_b64" -> Shape.of(64, 1, 28, 28);
-            case "lenet5_b256" -> Shape.of(256, 1, 28, 28);
-            case "vgg_small_b64" -> Shape.of(64, 3, 32, 32);
+        int batch = switch (name) {
+            case "lenet5_b64", "vgg_small_b64" -> 64;
+            case "lenet5_b256" -> 256;
             default -> throw new IllegalArgumentException("unknown net benchmark " + name);
         };
-        model = name.startsWith("lenet5") ? Models.lenet5(gemm) : Models.vggSmall(gemm);
         arena = Arena.ofShared();
-        model.build(in, arena, threads);
-        Init.pytorchDefault(1).apply(model.parameters());
-        loss = new SoftmaxCrossEntropy();
-        loss.build(model.outputShape(), arena);
-        sgd = new Sgd(model.parameters(), arena, SgdSpec.of(0.01).withMomentum(0.9));
-        SplittableRandom random = new SplittableRandom(7);
-        x = LayerBenchmark.random(arena, in, random);
-        labels = new int[in.dim(0)];
-        for (int i = 0; i < labels.length; i++) {
-            labels[i] = random.nextInt(10);
-        }
+        step = new BenchStep(arena, name.substring(0, name.lastIndexOf('_')), batch, backend, threads);
     }
 
     @TearDown(Level.Trial)
@@ -88,10 +61,6 @@ public class NetBenchmark {
 
     @Benchmark
     public float trainStep() {
-        sgd.zeroGrad();
-        float value = loss.forward(model.forward(x), labels);
-        model.backward(loss.backward());
-        sgd.step();
-        return value;
+        return step.run();
     }
 }

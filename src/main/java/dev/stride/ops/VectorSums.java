@@ -3,6 +3,8 @@ package dev.stride.ops;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.util.Arrays;
+
 /**
  * {@link FloatSums#sum} on the Vector API, for when {@link VectorSupport#enabled} (only then may
  * this class load): the 32 running sums as two vectors of 16 lanes (AVX-512) or four of 8 (AVX2),
@@ -93,7 +95,7 @@ final class VectorSums {
     private static float[] tail(float[] a, int from, int n) {
         float[] t = TAIL.get();
         System.arraycopy(a, from, t, 0, n - from);
-        java.util.Arrays.fill(t, n - from, FloatSums.WAYS, 0f);
+        Arrays.fill(t, n - from, FloatSums.WAYS, 0f);
         return t;
     }
 

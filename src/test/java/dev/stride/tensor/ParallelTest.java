@@ -2,9 +2,11 @@ package dev.stride.tensor;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -44,10 +46,10 @@ class ParallelTest {
      */
     @Test
     void everyPartRunsExactlyOnceAndBeforeTheCallReturnsWhoeverRunsIt() {
-        java.util.SplittableRandom random = new java.util.SplittableRandom(11);
+        SplittableRandom random = new SplittableRandom(11);
         for (int parts : new int[] {2, 3}) {
             Parallel p = Parallel.of(parts);
-            java.util.concurrent.atomic.AtomicIntegerArray runs = new java.util.concurrent.atomic.AtomicIntegerArray(parts);
+            AtomicIntegerArray runs = new AtomicIntegerArray(parts);
             ConcurrentHashMap<Thread, Boolean> threads = new ConcurrentHashMap<>();
             for (int call = 0; call < 3000; call++) {
                 long[] spin = new long[parts];

@@ -51,8 +51,8 @@ class NativeMemoryTest {
             SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();
             loss.build(model.outputShape(), arena);
             Sgd sgd = new Sgd(model.parameters(), arena, SgdSpec.of(0.01).withMomentum(0.9));
-            Dataset trainSet = digits(640, 1);
-            Dataset testSet = digits(200, 2);
+            Dataset trainSet = squares(640, 1);
+            Dataset testSet = squares(200, 2);
             Normalization norm = Normalization.of(trainSet);
             DataLoader train = new DataLoader(trainSet, norm, LoaderSpec.training(BATCH, 3, 1), arena);
             DataLoader test = new DataLoader(testSet, norm, LoaderSpec.evaluation(BATCH), arena);
@@ -72,8 +72,11 @@ class NativeMemoryTest {
                 + " bytes before, " + afterClose + " after");
     }
 
-    /** 28x28 images of a bright square at a random place; the label is the square's quadrant (4 classes). */
-    static Dataset digits(int count, long seed) {
+    /**
+     * 28x28 images of a bright square at a random place, labelled by the square's quadrant (0 to 3
+     * of LeNet-5's 10 classes).
+     */
+    static Dataset squares(int count, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         int side = 28;
         byte[] pixels = new byte[count * side * side];
