@@ -6,6 +6,7 @@ import dev.stride.data.Dataset;
 import dev.stride.data.LoaderSpec;
 import dev.stride.data.MnistDownloader;
 import dev.stride.nn.SoftmaxCrossEntropy;
+import dev.stride.nn.BuildOptions;
 import dev.stride.train.Evaluation;
 import dev.stride.train.ModelCheckpoint;
 import dev.stride.train.Trainer;
@@ -40,7 +41,8 @@ final class EvalCommand implements Callable<Integer> {
         MnistDownloader.ensure(dir, msg -> System.err.println("data: " + msg));
         Dataset test = Dataset.mnistTest(dir);
         try (Arena arena = Arena.ofShared()) {
-            ModelCheckpoint.Loaded loaded = ModelCheckpoint.load(checkpoint, GemmBackend.defaultGemm(), arena, batch, backend.threads());
+            ModelCheckpoint.Loaded loaded = ModelCheckpoint.load(checkpoint, GemmBackend.defaultGemm(), arena, batch,
+                    BuildOptions.inference().withThreads(backend.threads()));
             SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();
             loss.build(loaded.model().outputShape(), arena);
             DataLoader loader = new DataLoader(test, loaded.normalization(), LoaderSpec.evaluation(batch), arena);

@@ -2,6 +2,7 @@ package dev.stride.cli;
 
 import dev.stride.blas.GemmBackend;
 import dev.stride.nn.Conv2d;
+import dev.stride.nn.BuildOptions;
 import dev.stride.nn.Layer;
 import dev.stride.train.ModelCheckpoint;
 import picocli.CommandLine.Command;
@@ -23,15 +24,29 @@ final class FiltersCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (Arena arena = Arena.ofShared()) {
-            ModelCheckpoint.Loaded loaded = ModelCheckpoint.load(checkpoint, GemmBackend.java(), arena, 1);
-            for (Layer layer : loaded.model().layers()) {
-                if (layer instanceof Conv2d conv) {
-                    FilterGrid.write(conv.weight().value(), out);
-                    System.out.println("wrote " + out + ": " + conv.describe() + " filters, one row per filter, one column per input channel");
-                    return 0;
-                }
+            ModelCheckpoint.Loaded loaded = ModelCheckpoint.load(checkpoint, GemmBackend.java(), arena, 1, BuildOptions.inference().withThreads(1));
+            Conv2d conv = firstConv(loaded.model());
+            if (conv != null) {
+                FilterGrid.write(conv.weight().value(), out);
+                System.out.println("wrote " + out + ": " + conv.path() + " " + conv.describe()
+                        + " filters, one row per filter, one column per input channel");
+                return 0;
             }
         }
         throw new IllegalArgumentException(checkpoint + " has no convolution layer");
+    }
+
+    /** The first convolution in running order (depth first), or null. */
+    private static Conv2d firstConv(Layer layer) {
+        if (layer instanceof Conv2d conv) {
+            return conv;
+        }
+        for (Layer child : layer.children().values()) {
+            Conv2d found = firstConv(child);
+            if (found != null) {
+                return found;
+            }
+        }
+        return null;
     }
 }

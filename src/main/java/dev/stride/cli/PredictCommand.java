@@ -2,7 +2,8 @@ package dev.stride.cli;
 
 import dev.stride.blas.GemmBackend;
 import dev.stride.data.Normalization;
-import dev.stride.nn.Sequential;
+import dev.stride.nn.BuildOptions;
+import dev.stride.nn.Layer;
 import dev.stride.tensor.Tensor;
 import dev.stride.train.ModelCheckpoint;
 import picocli.CommandLine.Command;
@@ -33,9 +34,9 @@ final class PredictCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         backend.apply();
         try (Arena arena = Arena.ofShared()) {
-            ModelCheckpoint.Loaded loaded = ModelCheckpoint.load(checkpoint, GemmBackend.defaultGemm(), arena, 1, backend.threads());
-            Sequential net = loaded.model();
-            net.setTraining(false);
+            ModelCheckpoint.Loaded loaded = ModelCheckpoint.load(checkpoint, GemmBackend.defaultGemm(), arena, 1,
+                    BuildOptions.inference().withThreads(backend.threads()));
+            Layer net = loaded.model();
             Normalization norm = loaded.normalization();
             int size = net.inputShape().dim(2);
             Tensor input = Tensor.zeros(arena, net.inputShape());

@@ -1,7 +1,8 @@
 package dev.stride.cli;
 
 import dev.stride.nn.Models;
-import dev.stride.nn.Sequential;
+import dev.stride.nn.BuildOptions;
+import dev.stride.nn.Layer;
 import dev.stride.tensor.Shape;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -20,11 +21,11 @@ final class SummaryCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Sequential net = Models.byName(model);
+        Layer net = Models.byName(model);
         // The summary only needs shapes; the weights stay zero and are never used.
         try (Arena arena = Arena.ofConfined()) {
             int[] sample = Models.inputShape(model);
-            net.build(Shape.of(1, sample[0], sample[1], sample[2]), arena);
+            net.build(Shape.of(1, sample[0], sample[1], sample[2]), arena, BuildOptions.inference().withThreads(1));
             System.out.print(net.summary(explain));
         }
         return 0;

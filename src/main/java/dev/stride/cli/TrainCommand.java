@@ -8,7 +8,7 @@ import dev.stride.data.MnistDownloader;
 import dev.stride.data.Normalization;
 import dev.stride.nn.Init;
 import dev.stride.nn.Models;
-import dev.stride.nn.Sequential;
+import dev.stride.nn.Layer;
 import dev.stride.nn.SoftmaxCrossEntropy;
 import dev.stride.optim.LrSchedule;
 import dev.stride.optim.Optimizer;
@@ -87,7 +87,7 @@ final class TrainCommand implements Callable<Integer> {
         Path csv = out.resolve("metrics.csv");
 
         try (Arena arena = Arena.ofShared()) {
-            Sequential net;
+            Layer net;
             Normalization norm;
             int firstEpoch = 0;
             ModelCheckpoint.Loaded loaded = null;

@@ -3,9 +3,7 @@ package dev.stride.nn;
 import dev.stride.ops.Activations;
 import dev.stride.tensor.Shape;
 import dev.stride.tensor.Tensor;
-import dev.stride.tensor.Workspace;
 
-import java.lang.foreign.Arena;
 import java.util.SplittableRandom;
 
 import static dev.stride.tensor.Tensor.FLOAT;
@@ -21,7 +19,6 @@ public final class Dropout extends Elementwise {
     private final long seed;
     private final float scale;
     private final SplittableRandom random;
-    private boolean training = true;
     private Tensor mask; // same shape as the input: 0 or 1/(1 - p)
 
     /**
@@ -46,25 +43,16 @@ public final class Dropout extends Elementwise {
         return seed;
     }
 
-    public boolean isTraining() {
-        return training;
-    }
-
     @Override
-    public void setTraining(boolean training) {
-        this.training = training;
-    }
-
-    @Override
-    public void build(Shape input, Arena arena, Workspace workspace) {
-        super.build(input, arena, workspace);
-        mask = Tensor.zeros(arena, input);
+    protected void allocate(Shape input, BuildContext ctx) {
+        super.allocate(input, ctx);
+        mask = Tensor.zeros(ctx.arena(), input);
     }
 
     @Override
     void forward(Tensor x, Tensor y) {
         Tensor m = mask.firstBatch(x.dim(0));
-        if (!training) {
+        if (!isTraining()) {
             m.fill(1f);
         } else {
             for (long i = 0; i < m.size(); i++) {
@@ -82,8 +70,8 @@ public final class Dropout extends Elementwise {
 
     /** The mask is drawn in sample order from one generator, so the batch stays whole. */
     @Override
-    boolean splitsBatch() {
-        return false;
+    protected Split split() {
+        return Split.NONE;
     }
 
     @Override

@@ -3,9 +3,6 @@ package dev.stride.nn;
 import dev.stride.tensor.Shape;
 import dev.stride.tensor.ShapeException;
 import dev.stride.tensor.Tensor;
-import dev.stride.tensor.Workspace;
-
-import java.lang.foreign.Arena;
 
 /**
  * Turns [N, C, H, W] (or any [N, ...]) into [N, C*H*W] in (C, H, W) order. NCHW is row-major, so
@@ -13,7 +10,6 @@ import java.lang.foreign.Arena;
  * the view objects, which are kept while the batch size stays the same.
  */
 public final class Flatten extends Layer {
-    private Shape input;          // (N, ...) built for
     private Tensor lastInput;     // the last forward's input
     private Tensor lastOutput;    // lastInput viewed as (n, features)
     private Tensor lastGradIn;    // the last backward's dy
@@ -28,20 +24,24 @@ public final class Flatten extends Layer {
     }
 
     @Override
-    public void build(Shape x, Arena arena, Workspace workspace) {
-        outputShape(x);
-        input = x;
+    protected boolean ownsOutput() {
+        return false;
+    }
+
+    @Override
+    protected Split split() {
+        return Split.NONE;
+    }
+
+    @Override
+    protected void allocate(Shape input, BuildContext ctx) {
         lastInput = null;
         lastGradIn = null;
     }
 
     /** Returns {@code x} viewed as [n, features]. */
     @Override
-    public Tensor forward(Tensor x) {
-        if (input == null) {
-            throw new IllegalStateException(label() + ": not built yet; call build (or Sequential.build) first");
-        }
-        checkInput(x, input);
+    protected Tensor forwardPass(Tensor x) {
         if (x != lastInput) {
             lastInput = x;
             lastOutput = x.reshape(outputShape(x.shape()));
@@ -51,11 +51,7 @@ public final class Flatten extends Layer {
 
     /** Returns {@code dy} viewed in the last forward's input shape (when {@code needInputGrad}). */
     @Override
-    public Tensor backward(Tensor dy, boolean needInputGrad) {
-        if (lastInput == null) {
-            throw new IllegalStateException(label() + ": backward called before forward");
-        }
-        checkGradient(dy, lastOutput.shape());
+    protected Tensor backwardPass(Tensor dy, boolean needInputGrad) {
         if (!needInputGrad) {
             return null;
         }

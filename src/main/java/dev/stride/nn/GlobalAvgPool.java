@@ -6,7 +6,7 @@ import dev.stride.tensor.ShapeException;
 import dev.stride.tensor.Tensor;
 
 /** The mean of each channel: [N, C, H, W] -> [N, C, 1, 1]. */
-public final class GlobalAvgPool extends BufferedLayer {
+public final class GlobalAvgPool extends PartViewLayer {
 
     @Override
     public Shape outputShape(Shape input) {

@@ -43,7 +43,7 @@ import static dev.stride.tensor.Tensor.FLOAT;
  * 38 MB of columns), medians of three alternating runs, backward 53-56 -> 46-48 ms at one thread
  * and 27-28 -> 23-24 ms at two, its forward unchanged.
  */
-final class Im2colConv {
+final class Im2colConv implements ConvLowering {
     /** Fewest GEMM columns (samples * outH * outW) a group aims for; see the class comment. */
     static final int MIN_COLUMNS = 64;
     /** Most floats of column matrix a group may need (32 MB), unless one sample alone needs more. */
@@ -63,11 +63,11 @@ final class Im2colConv {
     private final long partFloats;       // scratch per part: columns (C*kH*kW, samples*outH*outW), then the group product
     private final float[][] partRows;    // (parts, max(samples*outH*outW, K)): each part's heap copy of one row of a group product or of dW^T
     private final Tensor keptColumns;    // (N, C*kH*kW, outH*outW) as each group's (C*kH*kW, samples*outH*outW) block, or null
-    private final Tensor weightGradT;    // (parts, C*kH*kW, K): each part's dW transposed, summed over its groups
+    private final Tensor weightGradT;    // (parts, C*kH*kW, K): each part's dW transposed, summed over its groups; null for inference
 
     /** For input {@code in} and output {@code out} of {@code spec}, run in {@code parts} parts. */
     Im2colConv(Conv2dSpec spec, Shape in, Shape out, Gemm gemm, Arena arena, int parts, int minColumns,
-               long keepColumnsFloats) {
+               long keepColumnsFloats, boolean training) {
         this.gemm = gemm;
         this.outChannels = spec.outChannels();
         this.im2col = new Im2col(in.dim(1), in.dim(2), in.dim(3), spec.kernelH(), spec.kernelW(),
@@ -81,19 +81,20 @@ final class Im2colConv {
         this.zOffset = im2col.isIdentity() ? 0 : im2col.rows() * groupColumns;
         this.partFloats = zOffset + (samplesPerGemm > 1 ? outChannels * groupColumns : 0);
         this.partRows = new float[parts][(int) Math.max(groupColumns, outChannels)];
-        this.weightGradT = Tensor.zeros(arena, Shape.of(parts, im2col.rows(), outChannels));
+        this.weightGradT = training ? Tensor.zeros(arena, Shape.of(parts, im2col.rows(), outChannels)) : null;
         long batchColumnFloats = sampleFloats * in.dim(0);
         this.keptColumns = !im2col.isIdentity() && !im2col.copiesRuns() && batchColumnFloats <= keepColumnsFloats
                 ? Tensor.zeros(arena, Shape.of(in.dim(0), im2col.rows(), columns)) : null;
     }
 
-    /** Scratch floats one part needs. */
-    long partFloats() {
+    @Override
+    public long partFloats() {
         return partFloats;
     }
 
     /** y = W * im2col(x) + b for samples [from, to) into the NCHW output, with the part's scratch at {@code base}. */
-    void forward(Tensor x, int from, int to, int part, MemorySegment ws, long base, Tensor w, Tensor b, Tensor output) {
+    @Override
+    public void forward(Tensor x, int from, int to, int part, MemorySegment ws, long base, Tensor w, Tensor b, Tensor output) {
         int k = outChannels;
         int rows = im2col.rows();
         int perSample = im2col.columnsPerSample();
@@ -125,7 +126,8 @@ final class Im2colConv {
      * strided layer (128 x 576, 2048 deep) 1.70 against 1.91 ms, AlexNet's conv1 1.13 against 1.23 ms,
      * VGG's first layer 84 against 90 us, LeNet's conv1 level.
      */
-    void backward(Tensor x, Tensor dy, int from, int to, int part, MemorySegment ws, long base, Tensor w,
+    @Override
+    public void backward(Tensor x, Tensor dy, int from, int to, int part, MemorySegment ws, long base, Tensor w,
                   MemorySegment dw, long dwOffset, boolean freshDw, MemorySegment db, long dbOffset, Tensor dx) {
         int k = outChannels;
         int rows = im2col.rows();

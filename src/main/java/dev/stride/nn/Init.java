@@ -9,18 +9,15 @@ import java.util.SplittableRandom;
  * Seeded initialisation of a model's parameters from their {@link Parameter#fanIn()} and
  * {@link Parameter#fanOut()}.
  *
- * <p>Weights follow {@link Scheme}; biases follow {@link BiasScheme}; PReLU slopes start at 0.25,
- * the value He et al. use. One random stream, seeded once, visits the parameters in list order and
+ * <p>Each parameter says how it is set ({@link Parameter#init()}): weights follow {@link Scheme},
+ * biases {@link BiasScheme}, constants (PReLU slopes at 0.25, as He et al.) their value. One random stream, seeded once, visits the parameters in list order and
  * each tensor in row-major order, so the same seed and the same model give bit-identical values.
  *
- * @param weights how {@link Parameter.Kind#WEIGHT} tensors are drawn
- * @param biases  how {@link Parameter.Kind#BIAS} tensors are set
+ * @param weights how {@link InitRule#WEIGHT} tensors are drawn
+ * @param biases  how {@link InitRule#BIAS} tensors are set
  * @param seed    the seed of the random stream
  */
 public record Init(Scheme weights, BiasScheme biases, long seed) {
-
-    /** Initial value of PReLU slopes (He et al. 2015). */
-    public static final float SLOPE = 0.25f;
 
     /** How weights are drawn. Gains and fan modes are those of {@code torch.nn.init}. */
     public enum Scheme {
@@ -100,8 +97,8 @@ public record Init(Scheme weights, BiasScheme biases, long seed) {
     public void apply(List<Parameter> parameters) {
         SplittableRandom random = new SplittableRandom(seed);
         for (Parameter p : parameters) {
-            switch (p.kind()) {
-                case WEIGHT -> {
+            switch (p.init()) {
+                case InitRule.Weight w -> {
                     checkFans(p);
                     double scale = weights.scale(p.fanIn(), p.fanOut());
                     if (weights.normal()) {
@@ -110,7 +107,7 @@ public record Init(Scheme weights, BiasScheme biases, long seed) {
                         uniform(p.value(), scale, random);
                     }
                 }
-                case BIAS -> {
+                case InitRule.Bias b -> {
                     if (biases == BiasScheme.ZERO) {
                         p.value().zero();
                     } else {
@@ -118,7 +115,7 @@ public record Init(Scheme weights, BiasScheme biases, long seed) {
                         uniform(p.value(), 1.0 / Math.sqrt(p.fanIn()), random);
                     }
                 }
-                case SLOPE -> p.value().fill(SLOPE);
+                case InitRule.Constant c -> p.value().fill(c.value());
             }
         }
     }
@@ -147,6 +144,6 @@ public record Init(Scheme weights, BiasScheme biases, long seed) {
     }
 
     public String describe() {
-        return weights.name().toLowerCase() + " weights, " + biases.name().toLowerCase() + " biases, slopes " + SLOPE + ", seed " + seed;
+        return weights.name().toLowerCase() + " weights, " + biases.name().toLowerCase() + " biases, constants as each layer sets them, seed " + seed;
     }
 }

@@ -1,100 +1,496 @@
 package dev.stride.nn;
 
+import dev.stride.tensor.Parallel;
 import dev.stride.tensor.Shape;
 import dev.stride.tensor.ShapeException;
 import dev.stride.tensor.Tensor;
 import dev.stride.tensor.Workspace;
 
 import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.SequencedMap;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A building block of a network with its forward pass and, right beside it, its backward pass.
+ * A node of a model: a layer with its forward pass and, right beside it, its backward pass, and
+ * the children a composite (such as {@link Sequential}) runs. The life cycle is written here once.
  *
- * <p>Life cycle: {@link #outputShape} infers shapes without allocating; {@link #build} is called
- * once the input shape is known (its batch dimension is the largest batch the layer will see) and
- * allocates parameters, outputs and gradients from the arena and reserves scratch in the
- * workspace; then {@link #forward} and {@link #backward} run any number of times without
- * allocating. A smaller batch than the one built for uses the first rows of every buffer.
+ * <p><b>Tree and names.</b> A composite registers its children with {@link #addChild} in its
+ * constructor. When the root is built every node gets its path, as PyTorch's {@code state_dict}
+ * names modules ({@code features.0}, {@code layer1.0.bn1}), and every parameter and buffer its full
+ * name ({@code features.0.weight}); errors name the layer by its path.
  *
- * <p>Gradient rules: {@code backward} overwrites the input gradient it returns and accumulates
- * into the parameter gradients, which only {@link Parameter#zeroGrad()} clears.
+ * <p><b>Life cycle.</b> {@link #outputShape(Shape)} infers shapes without allocating. {@code build}
+ * on the root, once the input shape is known (its batch the largest the model will see), gives
+ * every node its output buffer, its input-gradient buffer (training builds only), its parameters
+ * and buffers (allocated by the first build, kept by later ones) and its scratch in the shared
+ * {@link Workspace}. Then {@link #forward} and {@link #backward} run any number of times without
+ * allocating; a smaller batch uses the first rows of every buffer. A subclass supplies the output
+ * shape, its allocations ({@link #allocate}) and per-part kernels ({@link LayerPasses}), and says
+ * how the work splits across threads ({@link #split()}); a composite or a layer whose output is a
+ * view overrides {@link #forwardPass}/{@link #backwardPass} instead.
+ *
+ * <p><b>Gradient rules.</b> {@code backward} overwrites the input gradient it returns and
+ * accumulates into the parameter gradients, which only {@link Parameter#zeroGrad()} clears.
+ *
+ * <p><b>Threads.</b> A built model serves one thread at a time: a second thread that enters a pass
+ * while another's is running gets an {@link IllegalStateException} (an owner check, no lock). To
+ * serve several threads, build one instance per thread that shares the parameters
+ * ({@link BuildOptions#sharingWith}); each owns its activations.
  */
 public abstract class Layer {
-    private String label = getClass().getSimpleName();
+    /**
+     * Inputs smaller than this (floats) run on the calling thread: waking the workers costs more
+     * than the pass (LeNet's ReLUs after the fully connected layers; see docs/performance-history.md).
+     */
+    static final long MIN_PARALLEL_FLOATS = 1 << 14;
 
-    /** How errors name this layer, e.g. "layer 3 (Conv2d)"; the model sets it. */
-    public final String label() {
-        return label;
+    private final SequencedMap<String, Layer> children = new LinkedHashMap<>();
+    private final List<Parameter> ownParameters = new ArrayList<>();
+    private final SequencedMap<String, Tensor> ownBuffers = new LinkedHashMap<>();
+    private String path = "";
+    private boolean root = true;
+    private boolean training = true;
+    private Mode mode;
+    private Shape builtInput;
+    private Shape builtOutput;
+    private List<Parameter> allParameters; // parameters() of the last build: steps call it and must not allocate
+    private LayerRuns runs;         // the output and input-gradient buffers, their views, the parts
+    private Shape lastOutput;       // the shape the last forward returned
+    private final AtomicReference<Thread> passThread = new AtomicReference<>();
+
+    /** Registers a child under {@code name} (no dots); call it from the constructor, in running order. */
+    protected final <L extends Layer> L addChild(String name, L child) {
+        if (name.isEmpty() || name.contains(".")) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": child name '" + name + "' must be non-empty, without dots");
+        }
+        if (children.putIfAbsent(name, child) != null) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": two children named '" + name + "'");
+        }
+        ((Layer) child).root = false;
+        return child;
     }
 
-    public final void setLabel(String label) {
-        this.label = label;
+    /** The children by name, in running order; empty for a leaf. */
+    public final SequencedMap<String, Layer> children() {
+        return Collections.unmodifiableSequencedMap(children);
+    }
+
+    /** The path from the root, e.g. "features.0"; "" for the root. */
+    public final String path() {
+        return path;
+    }
+
+    /** How errors name this layer: "layer features.0 (Conv2d)", or the type alone for the root. */
+    public final String label() {
+        String type = getClass().getSimpleName();
+        return path.isEmpty() ? type : "layer " + path + " (" + type + ")";
     }
 
     /** The output shape for an input shape, or a {@link ShapeException} explaining why it does not fit. */
     public abstract Shape outputShape(Shape input);
 
-    /** Allocates everything the layer needs for inputs of shape {@code input} (or smaller batches). */
-    public abstract void build(Shape input, Arena arena, Workspace workspace);
-
-    /** The output for {@code x}: a view of the layer's own output buffer, valid until the next forward. */
-    public abstract Tensor forward(Tensor x);
-
-    /**
-     * Back-propagates {@code dy} (the gradient of the loss with respect to the last forward's
-     * output): accumulates parameter gradients and, when {@code needInputGrad}, overwrites and
-     * returns the gradient with respect to the last forward's input; otherwise returns null.
-     */
-    public abstract Tensor backward(Tensor dy, boolean needInputGrad);
-
-    public List<Parameter> parameters() {
-        return List.of();
+    /** Builds for training with a fresh workspace running {@code -Dstride.threads} threads (default 1). */
+    public final void build(Shape input, Arena arena) {
+        build(input, arena, new Workspace(arena), BuildOptions.training());
     }
 
-    /** Switches between training and evaluation behaviour (dropout); most layers ignore it. */
-    public void setTraining(boolean training) {
+    /** Builds for training, splitting the work across {@code threads} threads (a shared arena above one). */
+    public final void build(Shape input, Arena arena, int threads) {
+        build(input, arena, BuildOptions.training().withThreads(threads));
     }
 
-    /** One line for summaries, e.g. "Conv2d(3->10, 5x5, stride 1, pad 2)". */
-    public abstract String describe();
+    public final void build(Shape input, Arena arena, BuildOptions options) {
+        build(input, arena, new Workspace(arena, options.threads()), options);
+    }
 
-    /**
-     * The arithmetic behind this layer's summary line for the given input: the output-size
-     * formula with the numbers put in, and the parameter count.
-     */
-    public String explain(Shape input) {
-        return describe() + ": " + input + " -> " + outputShape(input);
+    /** Builds for training into an existing workspace (layers of one model share it). */
+    public final void build(Shape input, Arena arena, Workspace workspace) {
+        build(input, arena, workspace, BuildOptions.training());
     }
 
     /**
-     * Checks an input against the shape the layer was built for: the same dimensions except a
-     * batch no larger than the built one.
+     * Builds the tree rooted here for inputs of shape {@code input} (or smaller batches): names every
+     * node, allocates from {@code arena} and reserves scratch in {@code workspace}; the workspace's
+     * thread count wins over the options'.
      */
-    protected final void checkInput(Tensor x, Shape built) {
+    public final void build(Shape input, Arena arena, Workspace workspace, BuildOptions options) {
+        if (!root) {
+            throw new IllegalStateException(label() + " is part of a model: build the model, not its parts");
+        }
+        assignPaths("", new ArrayList<>());
+        BuildContext ctx = new BuildContext(arena, workspace, options);
+        buildNode(input, ctx);
+        ctx.checkAllShared();
+        workspace.segment(); // allocate the scratch now, not in the first training step
+    }
+
+    /** Builds a child of this composite for {@code input}; call it from {@link #allocate}. */
+    protected final void buildChild(Layer child, Shape input, BuildContext ctx) {
+        if (children.get(child.path.substring(child.path.lastIndexOf('.') + 1)) != child) {
+            throw new IllegalArgumentException(label() + ": " + child.label() + " is not a child of this layer");
+        }
+        child.buildNode(input, ctx);
+    }
+
+    private void assignPaths(String at, List<Layer> seen) {
+        for (Layer l : seen) {
+            if (l == this) {
+                throw new IllegalArgumentException("the same " + getClass().getSimpleName() + " instance appears twice in the model, at '"
+                        + path + "' and '" + at + "'; give each position its own layer");
+            }
+        }
+        seen.add(this);
+        path = at;
+        for (var e : children.entrySet()) {
+            e.getValue().assignPaths(at.isEmpty() ? e.getKey() : at + "." + e.getKey(), seen);
+        }
+    }
+
+    private void buildNode(Shape input, BuildContext ctx) {
+        Shape output = outputShape(input);
+        mode = ctx.options().mode();
+        builtInput = input;
+        builtOutput = output;
+        training = mode == Mode.TRAINING;
+        lastOutput = null;
+        Parallel parallel = split() != Split.NONE && (ctx.options().splitSmallLayers() || worthSplitting(input))
+                ? ctx.workspace().parallel() : Parallel.of(1);
+        runs = new LayerRuns(this, parallel, ownsOutput() ? Tensor.zeros(ctx.arena(), output) : null,
+                ownsOutput() && mode == Mode.TRAINING ? Tensor.zeros(ctx.arena(), input) : null);
+        allocate(input, ctx);
+        allParameters = null;
+    }
+
+    /**
+     * Allocates what this layer needs beyond its output and input-gradient buffers: parameters
+     * ({@link #parameter}), buffers ({@link #buffer}), scratch, and a composite's children
+     * ({@link #buildChild}). Called by every build; parameters and buffers survive rebuilds.
+     */
+    protected void allocate(Shape input, BuildContext ctx) {
+    }
+
+    /**
+     * The parameter {@code name} of this layer, allocated zero-filled by the first build (or taken
+     * from the model shared with, see {@link BuildOptions#sharingWith}); later builds return the same
+     * values. Training builds give it a gradient, inference builds none.
+     */
+    protected final Parameter parameter(BuildContext ctx, String name, Shape shape, InitRule init, boolean decays,
+                                        int fanIn, int fanOut) {
+        String full = qualified(name);
+        for (int i = 0; i < ownParameters.size(); i++) {
+            Parameter p = ownParameters.get(i);
+            if (p.name().equals(full)) {
+                if (!p.value().shape().equals(shape)) {
+                    throw new IllegalStateException(label() + ": parameter " + full + " was built as " + p.value().shape() + ", now " + shape);
+                }
+                ctx.kept(full);
+                if (!p.hasGrad() && ctx.training()) {
+                    p = new Parameter(full, p.value(), Tensor.zeros(ctx.arena(), shape), fanIn, fanOut, init, decays);
+                    ownParameters.set(i, p);
+                }
+                return p;
+            }
+        }
+        Tensor value = ctx.sharedOrZeros(full, shape);
+        Tensor grad = ctx.options().mode() == Mode.TRAINING ? Tensor.zeros(ctx.arena(), shape) : null;
+        Parameter p = new Parameter(full, value, grad, fanIn, fanOut, init, decays);
+        ownParameters.add(p);
+        return p;
+    }
+
+    /** The non-trainable buffer {@code name} (running statistics): saved in checkpoints, never optimised. */
+    protected final Tensor buffer(BuildContext ctx, String name, Shape shape) {
+        Tensor t = ownBuffers.get(name);
+        if (t == null) {
+            t = ctx.sharedOrZeros(qualified(name), shape);
+            ownBuffers.put(name, t);
+        } else {
+            ctx.kept(qualified(name));
+        }
+        return t;
+    }
+
+    private String qualified(String name) {
+        return path.isEmpty() ? name : path + "." + name;
+    }
+
+    /** Every parameter of this subtree: this node's, then each child's in order. */
+    public final List<Parameter> parameters() {
+        if (allParameters == null || !isBuilt()) {
+            List<Parameter> all = new ArrayList<>(ownParameters);
+            for (Layer c : children.values()) {
+                all.addAll(c.parameters());
+            }
+            allParameters = List.copyOf(all);
+        }
+        return allParameters;
+    }
+
+    /** This layer's own parameters, without its children's. */
+    public final List<Parameter> ownParameters() {
+        return Collections.unmodifiableList(ownParameters);
+    }
+
+    /** Every buffer of this subtree by full name, as {@link #parameters()} orders them. */
+    public final SequencedMap<String, Tensor> buffers() {
+        SequencedMap<String, Tensor> all = new LinkedHashMap<>();
+        ownBuffers.forEach((k, v) -> all.put(qualified(k), v));
+        for (Layer c : children.values()) {
+            all.putAll(c.buffers());
+        }
+        return all;
+    }
+
+    /**
+     * Parameters and buffers by full name, in PyTorch's {@code state_dict} order (each module's
+     * parameters, then its buffers, then its children's): what a checkpoint stores.
+     */
+    public final SequencedMap<String, Tensor> state() {
+        SequencedMap<String, Tensor> all = new LinkedHashMap<>();
+        for (Parameter p : ownParameters) {
+            all.put(p.name(), p.value());
+        }
+        ownBuffers.forEach((k, v) -> all.put(qualified(k), v));
+        for (Layer c : children.values()) {
+            all.putAll(c.state());
+        }
+        return all;
+    }
+
+    public final long parameterCount() {
+        long n = 0;
+        for (Parameter p : parameters()) {
+            n += p.value().size();
+        }
+        return n;
+    }
+
+    public final void zeroGrad() {
+        for (Parameter p : parameters()) {
+            p.zeroGrad();
+        }
+    }
+
+    /** Switches this subtree between training and evaluation behaviour (dropout, batch statistics). */
+    public final void setTraining(boolean training) {
+        if (training && mode == Mode.INFERENCE) {
+            throw new IllegalStateException(label() + ": built for inference; build with BuildOptions.training() to train");
+        }
+        this.training = training;
+        for (Layer c : children.values()) {
+            c.setTraining(training);
+        }
+    }
+
+    public final boolean isTraining() {
+        return training;
+    }
+
+    /** How the last build was made; null before the first. */
+    public final Mode mode() {
+        return mode;
+    }
+
+    /** The input shape built for. */
+    public final Shape inputShape() {
+        checkBuilt();
+        return builtInput;
+    }
+
+    /** The output shape built for. */
+    public final Shape outputShape() {
+        checkBuilt();
+        return builtOutput;
+    }
+
+    final boolean isBuilt() {
+        return mode != null;
+    }
+
+    final void checkBuilt() {
+        if (mode == null) {
+            throw new IllegalStateException(label() + ": not built yet; call build(inputShape, arena) on the model first");
+        }
+    }
+
+    /** The output for {@code x}: a view of the layer's own buffer (or of x), valid until the next forward. */
+    public final Tensor forward(Tensor x) {
+        checkBuilt();
+        boolean outer = enter();
+        try {
+            if (children.isEmpty()) {
+                checkInput(x); // a composite's children check their own inputs, naming themselves
+            }
+            Tensor y = forwardPass(x);
+            lastOutput = y.shape();
+            return y;
+        } finally {
+            leave(outer);
+        }
+    }
+
+    /**
+     * Back-propagates {@code dy}, the gradient of the loss with respect to the last forward's
+     * output: accumulates parameter gradients and, when {@code needInputGrad}, overwrites and returns
+     * the gradient with respect to the last forward's input; otherwise returns null.
+     */
+    public final Tensor backward(Tensor dy, boolean needInputGrad) {
+        checkBuilt();
+        if (mode == Mode.INFERENCE) {
+            throw new IllegalStateException(label() + ": built for inference, which keeps no gradients; "
+                    + "build with BuildOptions.training() to train");
+        }
+        if (lastOutput == null) {
+            throw new IllegalStateException(label() + ": backward called before forward");
+        }
+        if (!dy.shape().equals(lastOutput)) {
+            throw new ShapeException(label() + ": gradient of shape " + dy.shape() + " does not match the last forward's output " + lastOutput);
+        }
+        boolean outer = enter();
+        try {
+            return backwardPass(dy, needInputGrad);
+        } finally {
+            leave(outer);
+        }
+    }
+
+    /** Back-propagates {@code dy} through the model, skipping the input gradient nobody needs. */
+    public final void backward(Tensor dy) {
+        backward(dy, false);
+    }
+
+    // A cheap owner check instead of a lock: the hot path pays one compare-and-set.
+    private boolean enter() {
+        Thread me = Thread.currentThread();
+        Thread other = passThread.compareAndExchange(null, me);
+        if (other != null && other != me) {
+            throw new IllegalStateException(label() + ": thread '" + me.getName() + "' entered a pass while thread '"
+                    + other.getName() + "' is running one; a model serves one thread at a time: build one instance per "
+                    + "thread with BuildOptions.sharingWith(model), or serialise the calls");
+        }
+        return other == null;
+    }
+
+    private void leave(boolean outer) {
+        if (outer) {
+            passThread.set(null);
+        }
+    }
+
+    /** Checks an input against the built shape: the same dimensions except a batch no larger. */
+    private void checkInput(Tensor x) {
         Shape s = x.shape();
+        Shape built = builtInput;
         boolean ok = s.rank() == built.rank() && s.dim(0) <= built.dim(0);
         for (int i = 1; ok && i < s.rank(); i++) {
             ok = s.dim(i) == built.dim(i);
         }
         if (!ok) {
-            throw new ShapeException(label + ": expected input " + describeExpected(built) + ", got " + s);
+            StringBuilder sb = new StringBuilder("[N<=").append(built.dim(0));
+            for (int i = 1; i < built.rank(); i++) {
+                sb.append(", ").append(built.dim(i));
+            }
+            throw new ShapeException(label() + ": expected input " + sb.append(']') + ", got " + s);
         }
     }
 
-    /** Checks an upstream gradient against the output of the last forward. */
-    protected final void checkGradient(Tensor dy, Shape lastOutput) {
-        if (!dy.shape().equals(lastOutput)) {
-            throw new ShapeException(label + ": gradient of shape " + dy.shape()
-                    + " does not match the last forward's output " + lastOutput);
-        }
+    /**
+     * The forward of the whole batch. The default runs {@link #forwardPart} over the parts
+     * {@link #split()} declares, into this layer's output buffer; composites and view layers override it.
+     */
+    protected Tensor forwardPass(Tensor x) {
+        return runs.forward(x);
     }
 
-    private static String describeExpected(Shape built) {
-        StringBuilder sb = new StringBuilder("[N<=").append(built.dim(0));
-        for (int i = 1; i < built.rank(); i++) {
-            sb.append(", ").append(built.dim(i));
-        }
-        return sb.append(']').toString();
+    /**
+     * The backward of the whole batch. The default runs {@link #parameterGradPart} (when
+     * {@link #parameterGradSplit()} is FEATURES), then {@link #backwardPart} over the parts, then
+     * {@link #afterBackward}; composites and view layers override it.
+     */
+    protected Tensor backwardPass(Tensor dy, boolean needInputGrad) {
+        return runs.backward(dy, needInputGrad);
+    }
+
+    /** How forward and the input gradient split across the workspace's threads. */
+    protected Split split() {
+        return ownParameters.isEmpty() ? Split.SAMPLES : Split.NONE;
+    }
+
+    /**
+     * SAMPLES: parameter gradients are accumulated inside {@link #backwardPart} (each part into its
+     * own partial sums, added in {@link #afterBackward}); FEATURES: in {@link #parameterGradPart}
+     * over ranges of output features, each element by one thread.
+     */
+    protected Split parameterGradSplit() {
+        return Split.SAMPLES;
+    }
+
+    /** Whether the work is large enough to wake other threads for. */
+    protected boolean worthSplitting(Shape input) {
+        return input.size() >= MIN_PARALLEL_FLOATS;
+    }
+
+    /** False for layers whose output is not their own buffer (composites, views). */
+    protected boolean ownsOutput() {
+        return true;
+    }
+
+    /** Work before the parts run (e.g. transforming the filters once per pass). */
+    protected void beforeForward(int n) {
+    }
+
+    /** Overwrites samples [from, to) of {@code y} (the output for x's batch) with part {@code part}'s scratch. */
+    protected void forwardPart(Tensor x, Tensor y, int from, int to, int part) {
+        throw new UnsupportedOperationException(label() + " runs no parts: it overrides forwardPass");
+    }
+
+    /**
+     * Overwrites samples [from, to) of {@code dx} (null when the input gradient is not wanted) and,
+     * when {@link #parameterGradSplit()} is SAMPLES, accumulates those samples' parameter gradients.
+     */
+    protected void backwardPart(Tensor x, Tensor y, Tensor dy, Tensor dx, int from, int to, int part) {
+        throw new UnsupportedOperationException(label() + " runs no parts: it overrides backwardPass");
+    }
+
+    /** Accumulates the parameter gradients of output features [from, to). */
+    protected void parameterGradPart(Tensor x, Tensor dy, int from, int to, int part) {
+        throw new UnsupportedOperationException(label() + " splits its parameter gradients by samples");
+    }
+
+    /** Work after the parts (adding per-part partial sums in part order). */
+    protected void afterBackward(boolean inputGrad) {
+    }
+
+    /** The threads this layer's parts run on. */
+    protected final Parallel parallel() {
+        return runs.parallel();
+    }
+
+    /** Where {@code y}, an output view a part hook was given, starts in this layer's output buffer, in elements. */
+    protected final long outputIndex(Tensor y) {
+        return runs.outputIndex(y);
+    }
+
+    /** One line for summaries, e.g. "Conv2d(3->10, 5x5, stride 1, pad 2)". */
+    public abstract String describe();
+
+    /** The arithmetic behind this layer's summary line: the output-size formula with the numbers put in, the parameter count. */
+    public String explain(Shape input) {
+        return describe() + ": " + input + " -> " + outputShape(input);
+    }
+
+    /** The tree with output shapes and parameter counts per node, and the totals; built models only. */
+    public final String summary() {
+        return summary(false);
+    }
+
+    /** As {@link #summary()}; with {@code explain}, each leaf is followed by its {@link #explain} line. */
+    public final String summary(boolean explain) {
+        checkBuilt();
+        return Summary.of(this, explain);
     }
 }

@@ -3,16 +3,12 @@ package dev.stride.nn;
 import dev.stride.blas.Gemm;
 import dev.stride.blas.GemmBackend;
 import dev.stride.tensor.HeapChunks;
-import dev.stride.tensor.Parallel;
 import dev.stride.tensor.Shape;
 import dev.stride.tensor.ShapeException;
 import dev.stride.tensor.Tensor;
-import dev.stride.tensor.Workspace;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
-import java.util.List;
 
 import static dev.stride.tensor.Tensor.FLOAT;
 
@@ -39,37 +35,15 @@ public final class Linear extends Layer {
     private final int out;
     private final boolean hasBias;
     private final Gemm gemm;
-    private final long minParallelMacs;
 
     private Parameter weight;      // value and grad (out, in)
     private Parameter bias;        // value and grad (out), or null
-    private List<Parameter> parameters = List.of();
-
-    private Shape input;           // (N, in) built for
-    private Tensor output;         // (N, out)
-    private Tensor inputGrad;      // (N, in)
-
-    private Tensor lastInput;      // (n, in) of the last forward
-    private Tensor outputView;     // the first n rows of output
-    private Tensor inputGradView;  // the first n rows of inputGrad
-    private Tensor pendingGrad;    // dy of the backward in progress, read by the parts
-    private Parallel parallel;     // the workspace's, or one part for a small layer
-
-    // Made once so that a parallel call allocates nothing.
-    private final Parallel.Body forwardRows = this::forwardRows;
-    private final Parallel.Body weightGradRows = this::weightGradRows;
-    private final Parallel.Body inputGradRows = this::inputGradRows;
 
     public Linear(int in, int out) {
         this(in, out, true, GemmBackend.defaultGemm());
     }
 
     public Linear(int in, int out, boolean bias, Gemm gemm) {
-        this(in, out, bias, gemm, MIN_PARALLEL_MACS);
-    }
-
-    /** For tests: {@code minParallelMacs} 0 splits every pass over the workspace's threads. */
-    Linear(int in, int out, boolean bias, Gemm gemm, long minParallelMacs) {
         if (in < 1 || out < 1) {
             throw new IllegalArgumentException("Linear needs at least one input and one output, got " + in + " -> " + out);
         }
@@ -77,7 +51,6 @@ public final class Linear extends Layer {
         this.out = out;
         this.hasBias = bias;
         this.gemm = gemm;
-        this.minParallelMacs = minParallelMacs;
     }
 
     public int inFeatures() {
@@ -93,7 +66,7 @@ public final class Linear extends Layer {
         return hasBias;
     }
 
-    /** The weights, shape [out, in]; allocated by the first {@link #build}. */
+    /** The weights, shape [out, in]; allocated by the first build. */
     public Parameter weight() {
         checkBuilt();
         return weight;
@@ -106,12 +79,6 @@ public final class Linear extends Layer {
     }
 
     @Override
-    public List<Parameter> parameters() {
-        checkBuilt();
-        return parameters;
-    }
-
-    @Override
     public Shape outputShape(Shape x) {
         if (x.rank() != 2 || x.dim(1) != in) {
             throw new ShapeException(label() + ": expects input [N, " + in + "], got " + x
@@ -120,36 +87,26 @@ public final class Linear extends Layer {
         return Shape.of(x.dim(0), out);
     }
 
-    /** Allocates the parameters on the first call (later builds keep them), the output and the input gradient. */
     @Override
-    public void build(Shape x, Arena arena, Workspace workspace) {
-        Shape y = outputShape(x);
-        if (weight == null) {
-            parameters = WeightAndBias.create(arena, Shape.of(out, in), out, hasBias, in, out);
-            weight = parameters.get(0);
-            bias = hasBias ? parameters.get(1) : null;
-        }
-        input = x;
-        parallel = (long) x.dim(0) * in * out >= minParallelMacs ? workspace.parallel() : Parallel.of(1);
-        output = Tensor.zeros(arena, y);
-        inputGrad = Tensor.zeros(arena, x);
-        outputView = output;
-        inputGradView = inputGrad;
-        lastInput = null;
+    protected void allocate(Shape x, BuildContext ctx) {
+        weight = parameter(ctx, "weight", Shape.of(out, in), InitRule.WEIGHT, true, in, out);
+        bias = hasBias ? parameter(ctx, "bias", Shape.of(out), InitRule.BIAS, false, in, out) : null;
     }
 
-    /** Overwrites and returns the layer's output buffer (its first n rows for a batch of n). */
+    /** Forward and the input gradient by batch rows; the weight gradient by output features. */
     @Override
-    public Tensor forward(Tensor x) {
-        checkBuilt();
-        checkInput(x, input);
-        int n = x.dim(0);
-        if (outputView.dim(0) != n) {
-            outputView = output.firstBatch(n);
-        }
-        lastInput = x;
-        parallel.forEach(n, forwardRows);
-        return outputView;
+    protected Split split() {
+        return Split.SAMPLES;
+    }
+
+    @Override
+    protected Split parameterGradSplit() {
+        return Split.FEATURES;
+    }
+
+    @Override
+    protected boolean worthSplitting(Shape x) {
+        return (long) x.dim(0) * in * out >= MIN_PARALLEL_MACS;
     }
 
     /**
@@ -158,11 +115,11 @@ public final class Linear extends Layer {
      * their blocks of the product to C as they go, so b now enters the sum first rather than last:
      * the same value up to float rounding.
      */
-    private void forwardRows(int from, int to, int ignoredPart) {
+    @Override
+    protected void forwardPart(Tensor x, Tensor output, int from, int to, int part) {
         if (from == to) {
             return;
         }
-        Tensor x = lastInput;
         Tensor w = weight.value();
         MemorySegment y = output.segment();
         if (bias != null) {
@@ -176,38 +133,12 @@ public final class Linear extends Layer {
                 bias != null ? 1f : 0f, y, output.offset() + (long) from * out);
     }
 
-    /** Accumulates dW += dy^T x and dB += column sums of dy; when {@code needInputGrad}, overwrites dx = dy W. */
-    @Override
-    public Tensor backward(Tensor dy, boolean needInputGrad) {
-        checkBuilt();
-        if (lastInput == null) {
-            throw new IllegalStateException(label() + ": backward called before forward");
-        }
-        checkGradient(dy, outputView.shape());
-        int n = lastInput.dim(0);
-        pendingGrad = dy;
-        try {
-            parallel.forEach(out, weightGradRows);
-            if (!needInputGrad) {
-                return null;
-            }
-            if (inputGradView.dim(0) != n) {
-                inputGradView = inputGrad.firstBatch(n);
-            }
-            parallel.forEach(n, inputGradRows);
-        } finally {
-            pendingGrad = null;
-        }
-        return inputGradView;
-    }
-
     /** dW[j] += dy[:, j]^T x and dB[j] += the sum of dy[:, j] for output features j in [from, to). */
-    private void weightGradRows(int from, int to, int ignoredPart) {
+    @Override
+    protected void parameterGradPart(Tensor x, Tensor dy, int from, int to, int part) {
         if (from == to) {
             return;
         }
-        Tensor dy = pendingGrad;
-        Tensor x = lastInput;
         int n = x.dim(0);
         Tensor dw = weight.grad();
         gemm.sgemm(true, false, to - from, in, n, 1f, dy.segment(), dy.offset() + from, out, x.segment(), x.offset(), in,
@@ -244,20 +175,14 @@ public final class Linear extends Layer {
     }
 
     /** dx = dy W for batch rows [from, to). */
-    private void inputGradRows(int from, int to, int ignoredPart) {
-        if (from == to) {
+    @Override
+    protected void backwardPart(Tensor x, Tensor y, Tensor dy, Tensor inputGrad, int from, int to, int part) {
+        if (from == to || inputGrad == null) {
             return;
         }
-        Tensor dy = pendingGrad;
         Tensor w = weight.value();
         gemm.sgemm(false, false, to - from, in, out, 1f, dy.segment(), dy.offset() + (long) from * out, w.segment(),
                 w.offset(), 0f, inputGrad.segment(), inputGrad.offset() + (long) from * in);
-    }
-
-    private void checkBuilt() {
-        if (weight == null || output == null) {
-            throw new IllegalStateException(label() + ": not built yet; call build (or Sequential.build) first");
-        }
     }
 
     @Override

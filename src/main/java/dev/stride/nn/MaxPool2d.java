@@ -3,9 +3,7 @@ package dev.stride.nn;
 import dev.stride.ops.MaxPooling;
 import dev.stride.tensor.Shape;
 import dev.stride.tensor.Tensor;
-import dev.stride.tensor.Workspace;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -22,9 +20,9 @@ public final class MaxPool2d extends Pool2d {
     }
 
     @Override
-    public void build(Shape input, Arena arena, Workspace workspace) {
-        super.build(input, arena, workspace);
-        argmax = arena.allocate(ValueLayout.JAVA_INT, outputShape(input).size());
+    protected void allocate(Shape input, BuildContext ctx) {
+        super.allocate(input, ctx);
+        argmax = ctx.arena().allocate(ValueLayout.JAVA_INT, outputShape(input).size());
     }
 
     @Override

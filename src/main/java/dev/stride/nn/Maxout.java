@@ -4,9 +4,7 @@ import dev.stride.ops.Activations;
 import dev.stride.tensor.Shape;
 import dev.stride.tensor.ShapeException;
 import dev.stride.tensor.Tensor;
-import dev.stride.tensor.Workspace;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -15,7 +13,7 @@ import java.lang.foreign.ValueLayout;
  * input channels j*k .. j*k+k-1, so C = k*Cout. Forward records which of the k won (the first on
  * ties) and backward sends dy there only.
  */
-public final class Maxout extends BufferedLayer {
+public final class Maxout extends PartViewLayer {
     private final int k;
     private MemorySegment argmax; // (N, C/k, ...) ints in [0, k)
 
@@ -42,9 +40,9 @@ public final class Maxout extends BufferedLayer {
     }
 
     @Override
-    public void build(Shape input, Arena arena, Workspace workspace) {
-        super.build(input, arena, workspace);
-        argmax = arena.allocate(ValueLayout.JAVA_INT, outputShape(input).size());
+    protected void allocate(Shape input, BuildContext ctx) {
+        super.allocate(input, ctx);
+        argmax = ctx.arena().allocate(ValueLayout.JAVA_INT, outputShape(input).size());
     }
 
     @Override

@@ -14,7 +14,7 @@ public final class Models {
     private Models() {
     }
 
-    public static Sequential byName(Name name) {
+    public static Layer byName(Name name) {
         return switch (name) {
             case lenet5 -> lenet5();
             case vgg_small -> vggSmall();

@@ -3,28 +3,42 @@ package dev.stride.nn;
 import dev.stride.tensor.Tensor;
 
 /**
- * A learned tensor and its gradient, both owned by the layer's arena. Gradients accumulate across
+ * A learned tensor and its gradient, both owned by the model's arena. Gradients accumulate across
  * backward passes until {@link #zeroGrad()}; optimisers read {@link #grad()} and write
  * {@link #value()}.
  *
- * @param name     the layer-local name ("weight", "bias", "slope")
- * @param value    the values
- * @param grad     the gradient, same shape as {@code value}
- * @param fanIn    inputs feeding each output unit (for initialisation)
- * @param fanOut   outputs each input unit feeds (for initialisation)
+ * @param name   the full name by path, as PyTorch's {@code state_dict} has it ("features.0.weight")
+ * @param value  the values
+ * @param grad   the gradient, same shape as {@code value}; null in a model built for inference
+ * @param fanIn  inputs feeding each output unit (for initialisation)
+ * @param fanOut outputs each input unit feeds (for initialisation)
+ * @param init   how {@link Init} sets it
+ * @param decays whether weight decay applies to it (weights yes; biases, slopes and norms' scales no)
  */
-public record Parameter(String name, Tensor value, Tensor grad, int fanIn, int fanOut, Kind kind) {
-
-    /** What a parameter is for, which decides how it is initialised and whether weight decay applies. */
-    public enum Kind { WEIGHT, BIAS, SLOPE }
+public record Parameter(String name, Tensor value, Tensor grad, int fanIn, int fanOut, InitRule init, boolean decays) {
 
     public Parameter {
-        if (!value.shape().equals(grad.shape())) {
+        if (grad != null && !value.shape().equals(grad.shape())) {
             throw new IllegalArgumentException("parameter " + name + ": value " + value.shape() + " and grad " + grad.shape() + " differ");
         }
     }
 
+    /** The gradient; a clear error in a model built for inference. */
+    @Override
+    public Tensor grad() {
+        if (grad == null) {
+            throw new IllegalStateException("parameter " + name + " has no gradient: its model was built for inference; "
+                    + "build with BuildOptions.training() to train");
+        }
+        return grad;
+    }
+
+    /** Whether the parameter has a gradient (false in a model built for inference). */
+    public boolean hasGrad() {
+        return grad != null;
+    }
+
     public void zeroGrad() {
-        grad.zero();
+        grad().zero();
     }
 }

@@ -4,15 +4,13 @@ import dev.stride.ops.OutputSize;
 import dev.stride.ops.PoolGeometry;
 import dev.stride.tensor.Shape;
 import dev.stride.tensor.ShapeException;
-import dev.stride.tensor.Workspace;
 
-import java.lang.foreign.Arena;
 
 /**
  * What max and average pooling share: the window arithmetic, the shape checks and the summary
  * lines. Subclasses supply the kernels; a kernel's planes are batch times channels.
  */
-abstract class Pool2d extends BufferedLayer {
+abstract class Pool2d extends PartViewLayer {
     protected final PoolSpec spec;
     protected PoolGeometry geometry;
 
@@ -36,8 +34,8 @@ abstract class Pool2d extends BufferedLayer {
     }
 
     @Override
-    public void build(Shape input, Arena arena, Workspace workspace) {
-        super.build(input, arena, workspace);
+    protected void allocate(Shape input, BuildContext ctx) {
+        super.allocate(input, ctx);
         Shape o = outputShape(input);
         geometry = new PoolGeometry(input.dim(2), input.dim(3), spec.kernelH(), spec.kernelW(), spec.stride(),
                 spec.padding(), o.dim(2), o.dim(3));

@@ -4,10 +4,7 @@ import dev.stride.ops.Activations;
 import dev.stride.tensor.Shape;
 import dev.stride.tensor.ShapeException;
 import dev.stride.tensor.Tensor;
-import dev.stride.tensor.Workspace;
 
-import java.lang.foreign.Arena;
-import java.util.List;
 
 /**
  * Parametric ReLU with one learned slope per channel (dim 1; [N, C] or [N, C, H, W]): x for x > 0,
@@ -15,12 +12,11 @@ import java.util.List;
  * and accumulates dSlope[c] += sum over n, h, w of dy*x where x < 0, even when no input gradient is
  * wanted.
  */
-public final class Prelu extends BufferedLayer {
+public final class Prelu extends PartViewLayer {
     private static final float INITIAL_SLOPE = 0.25f;
 
     private final int channels;
     private Parameter slope; // (C)
-    private List<Parameter> parameters = List.of();
 
     public Prelu(int channels) {
         if (channels < 1) {
@@ -43,12 +39,13 @@ public final class Prelu extends BufferedLayer {
     }
 
     @Override
-    public void build(Shape input, Arena arena, Workspace workspace) {
-        super.build(input, arena, workspace);
-        Tensor value = Tensor.zeros(arena, channels);
-        value.fill(INITIAL_SLOPE);
-        slope = new Parameter("slope", value, Tensor.zeros(arena, channels), 1, 1, Parameter.Kind.SLOPE);
-        parameters = List.of(slope);
+    protected void allocate(Shape input, BuildContext ctx) {
+        super.allocate(input, ctx);
+        boolean fresh = ownParameters().isEmpty();
+        slope = parameter(ctx, "slope", Shape.of(channels), InitRule.constant(INITIAL_SLOPE), false, 1, 1);
+        if (fresh && ctx.options().sharingWith() == null) {
+            slope.value().fill(INITIAL_SLOPE);
+        }
     }
 
     @Override
@@ -67,16 +64,6 @@ public final class Prelu extends BufferedLayer {
                 dx == null ? null : dx.segment(), dx == null ? 0 : dx.offset());
     }
 
-    @Override
-    boolean hasParameters() {
-        return true;
-    }
-
-    /** The slope parameter once built; empty before. */
-    @Override
-    public List<Parameter> parameters() {
-        return parameters;
-    }
 
     @Override
     public String describe() {

@@ -38,7 +38,7 @@ import static dev.stride.tensor.Tensor.FLOAT;
  * <p>A non-finite input value can reach dW through a dropped column (0 times infinity), where
  * im2col would keep it out of some entries; the loss is not finite then anyway.
  */
-final class ShiftConv {
+final class ShiftConv implements ConvLowering {
     private final Gemm gemm;
     private final boolean vector;         // narrow and addRowsBack on the Vector API (ShiftConvVectors)
     private final int outChannels;
@@ -55,7 +55,7 @@ final class ShiftConv {
     private final long zOffset;           // where a part's (K, wide) product or widened dZ starts in its scratch
     private final Tensor keptRows;        // (N, rows, ld): each sample's B from forward, or null
     private final Tensor shiftedWeights;  // (parts, kW, K, rows): W_kj for each part
-    private final Tensor weightGradT;     // (parts, kW, rows, K): each part's dW_kj^T, summed over its samples
+    private final Tensor weightGradT;     // (parts, kW, rows, K): each part's dW_kj^T, summed over its samples; null for inference
     private final Scratch[] scratch;      // one per part
     private final float[] tailZeros;      // kW - 1 zeros: what B holds past the end of the plane
 
@@ -70,13 +70,13 @@ final class ShiftConv {
     }
 
     /** For input {@code in} and output {@code out} of {@code spec}, run in {@code parts} parts. */
-    ShiftConv(Conv2dSpec spec, Shape in, Shape out, Gemm gemm, Arena arena, int parts, long keepRowsFloats) {
-        this(spec, in, out, gemm, arena, parts, keepRowsFloats, VectorSupport.enabled());
+    ShiftConv(Conv2dSpec spec, Shape in, Shape out, Gemm gemm, Arena arena, int parts, long keepRowsFloats, boolean training) {
+        this(spec, in, out, gemm, arena, parts, keepRowsFloats, training, VectorSupport.enabled());
     }
 
     /** For tests: {@code vector} picks {@link ShiftConvVectors} for the output and input-gradient passes. */
     ShiftConv(Conv2dSpec spec, Shape in, Shape out, Gemm gemm, Arena arena, int parts, long keepRowsFloats,
-              boolean vector) {
+              boolean training, boolean vector) {
         if (vector) {
             VectorSupport.requirePresent(spec.toString());
         }
@@ -97,7 +97,7 @@ final class ShiftConv {
         long batchFloats = (long) in.dim(0) * rows * ld;
         this.keptRows = batchFloats <= keepRowsFloats ? Tensor.zeros(arena, Shape.of(in.dim(0), rows, ld)) : null;
         this.shiftedWeights = Tensor.zeros(arena, Shape.of(parts, kernelW, outChannels, rows));
-        this.weightGradT = Tensor.zeros(arena, Shape.of(parts, kernelW, rows, outChannels));
+        this.weightGradT = training ? Tensor.zeros(arena, Shape.of(parts, kernelW, rows, outChannels)) : null;
         this.tailZeros = new float[kernelW - 1];
         this.scratch = new Scratch[parts];
         for (int p = 0; p < parts; p++) {
@@ -106,12 +106,14 @@ final class ShiftConv {
     }
 
     /** Scratch floats one part needs: B (or, in backward, its gradient), then the (K, wide) product. */
-    long partFloats() {
+    @Override
+    public long partFloats() {
         return zOffset + (long) outChannels * wide;
     }
 
     /** y = W * x + b for samples [from, to) into the NCHW output, with the part's scratch at {@code base}. */
-    void forward(Tensor x, int from, int to, int part, MemorySegment ws, long base, Tensor w, Tensor b, Tensor output) {
+    @Override
+    public void forward(Tensor x, int from, int to, int part, MemorySegment ws, long base, Tensor w, Tensor b, Tensor output) {
         shiftWeights(w, part);
         long zOff = base + zOffset;
         for (int s = from; s < to; s++) {
@@ -139,7 +141,8 @@ final class ShiftConv {
      * dB += the sums of dZ at {@code db} unless it is null, and when {@code dx} is not null, its
      * samples overwritten with the input gradient.
      */
-    void backward(Tensor x, Tensor dy, int from, int to, int part, MemorySegment ws, long base, Tensor w,
+    @Override
+    public void backward(Tensor x, Tensor dy, int from, int to, int part, MemorySegment ws, long base, Tensor w,
                   MemorySegment dw, long dwOffset, boolean freshDw, MemorySegment db, long dbOffset, Tensor dx) {
         // Again, not trusting forward's copy: W may have changed in between (as Im2colConv reads W
         // afresh too), and the reordering is K*C*kH*kW floats against the pass's GEMMs.

@@ -24,7 +24,7 @@ import static dev.stride.tensor.Tensor.FLOAT;
  * section. Layers with few channels keep im2col: with C = 3 the 16 GEMMs are three deep and the
  * transforms cost more than they save.
  */
-final class WinogradConv {
+final class WinogradConv implements ConvLowering {
     /** Fewest tile slots a group has (when the part has the samples): OpenBLAS ran 128x128 GEMMs this wide at 187-205 GFLOP/s. */
     static final int MIN_TILES = 256;
     /** Floats of V and M per part that a group may fill beyond MIN_TILES (4 MB): small groups stay in cache. */
@@ -44,7 +44,7 @@ final class WinogradConv {
     private final Winograd backward;   // over dY, K -> C, padding 2 - p
     private final int samplesPerGroup;
     private final Tensor u;            // [16][K][C]: the transformed filters of the last forward
-    private final Tensor du;           // (parts, 16 K, C): each part's gradient of u
+    private final Tensor du;           // (parts, 16 K, C): each part's gradient of u; null for inference
     private final Tensor keptV;        // each group's V of the last forward, at its first sample's place, or null
     private Tensor pending;            // the weights (prepare) or their gradient (finishWeightGrad) the rows work on
     // Made once so that a parallel call allocates nothing.
@@ -52,7 +52,8 @@ final class WinogradConv {
     private final Parallel.Body finishRows = this::finishRows;
 
     /** Keeps the forward's V for the weight gradient when the batch's V takes at most {@code keepVFloats}. */
-    WinogradConv(Conv2dSpec spec, Shape in, Gemm gemm, Arena arena, int parts, int samplesPerPart, long keepVFloats) {
+    WinogradConv(Conv2dSpec spec, Shape in, Gemm gemm, Arena arena, int parts, int samplesPerPart, long keepVFloats,
+                 boolean training) {
         this.gemm = gemm;
         this.inChannels = spec.inChannels();
         this.outChannels = spec.outChannels();
@@ -63,7 +64,7 @@ final class WinogradConv {
         this.samplesPerGroup = (int) Math.max(1, Math.min(samplesPerPart,
                 Math.max(Math.ceilDiv(MIN_TILES, tiles), GROUP_FLOATS / perSample)));
         this.u = Tensor.zeros(arena, Shape.of(Winograd.ELEMENTS, outChannels, inChannels));
-        this.du = Tensor.zeros(arena, Shape.of(parts, Winograd.ELEMENTS * outChannels, inChannels));
+        this.du = training ? Tensor.zeros(arena, Shape.of(parts, Winograd.ELEMENTS * outChannels, inChannels)) : null;
         long vFloats = (long) in.dim(0) * vPerSample();
         this.keptV = vFloats <= keepVFloats ? Tensor.zeros(arena, Shape.of((int) vFloats)) : null;
     }
@@ -80,13 +81,15 @@ final class WinogradConv {
     }
 
     /** Scratch floats one part needs: V then M of a group, in the larger of the two directions. */
-    long partFloats() {
+    @Override
+    public long partFloats() {
         long tiles = (long) samplesPerGroup * Math.max(forward.tilesPerSample(), backward.tilesPerSample());
         return (long) Winograd.ELEMENTS * (inChannels + outChannels) * tiles;
     }
 
     /** Transforms the filters, split by filter rows over {@code parallel}; call once per forward, before the parts run. */
-    void prepare(Parallel parallel, Tensor weight) {
+    @Override
+    public void prepare(Parallel parallel, Tensor weight) {
         pending = weight;
         try {
             parallel.forEach(outChannels, prepareRows);
@@ -101,7 +104,9 @@ final class WinogradConv {
     }
 
     /** y = conv(x) + b for samples [from, to) of x into the NCHW output, with the part's scratch at {@code base}. */
-    void forward(Tensor x, int from, int to, MemorySegment ws, long base, Tensor output, Tensor bias) {
+    @Override
+    public void forward(Tensor x, int from, int to, int part, MemorySegment ws, long base, Tensor weight, Tensor bias,
+                        Tensor output) {
         for (int first = from; first < to; first += samplesPerGroup) {
             int samples = Math.min(samplesPerGroup, to - first);
             MemorySegment v = keptV != null ? keptV.segment() : ws;
@@ -156,7 +161,13 @@ final class WinogradConv {
      * thread sums and transforms its own rows, where adding each part's dW would transform every row
      * once per part.
      */
-    void finishWeightGrad(Parallel parallel, Tensor dw) {
+    @Override
+    public boolean finishesWeightGrad() {
+        return true;
+    }
+
+    @Override
+    public void finishWeightGrad(Parallel parallel, Tensor dw) {
         pending = dw;
         try {
             parallel.forEach(outChannels, finishRows);
@@ -184,6 +195,16 @@ final class WinogradConv {
     }
 
     /** Overwrites dX for samples [from, to) from dY: the same algorithm with the rotated, transposed filters. */
+    /** Both gradients of samples [from, to): dU into the part's own rows (dW comes in finishWeightGrad), dB, and dX when wanted. */
+    @Override
+    public void backward(Tensor x, Tensor dy, int from, int to, int part, MemorySegment ws, long base, Tensor weight,
+                         MemorySegment dw, long dwOffset, boolean freshDw, MemorySegment db, long dbOffset, Tensor dx) {
+        weightGrad(x, dy, from, to, part, ws, base, db, dbOffset);
+        if (dx != null) {
+            inputGrad(dy, from, to, ws, base, dx);
+        }
+    }
+
     void inputGrad(Tensor dy, int from, int to, MemorySegment ws, long base, Tensor dx) {
         for (int first = from; first < to; first += samplesPerGroup) {
             int samples = Math.min(samplesPerGroup, to - first);

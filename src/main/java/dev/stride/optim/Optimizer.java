@@ -141,9 +141,9 @@ public abstract class Optimizer {
         return steps;
     }
 
-    /** Weight decay for {@code p}: {@code wd}, or 0 for biases and slopes when decay is for weights only. */
+    /** Weight decay for {@code p}: {@code wd}, or 0 for parameters that do not decay (biases, slopes) when decay is for those that do only. */
     protected static float decayFor(Parameter p, double wd, boolean weightsOnly) {
-        return weightsOnly && p.kind() != Parameter.Kind.WEIGHT ? 0f : (float) wd;
+        return weightsOnly && !p.decays() ? 0f : (float) wd;
     }
 
     /** The scalars of the optimiser's state as metadata entries, all keys starting with {@code "optim."}. */

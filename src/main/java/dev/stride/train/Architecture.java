@@ -26,27 +26,49 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.SequencedMap;
+import java.util.LinkedHashMap;
 
 /**
- * A model's layers as text, one line per layer ({@code Conv2d in=1 out=6 kh=5 kw=5 stride=1 pad=2
- * bias=true floor=false}), so a checkpoint can rebuild exactly the model it was saved from, a
- * replaced classifier head included. A plain switch over the layer types: no reflection, no
- * registry.
+ * A model's tree as text, so a checkpoint can rebuild exactly the model it was saved from, a
+ * replaced classifier head included: the root's type on the first line, then one line per node,
+ * indented two spaces per depth, "name: Type key=value ...":
+ *
+ * <pre>
+ * Sequential
+ *   features: Sequential
+ *     0: Conv2d in=1 out=6 kh=5 kw=5 stride=1 pad=2 bias=true floor=false
+ *     1: Relu
+ *   classifier: Linear in=1176 out=10 bias=true
+ * </pre>
+ *
+ * Format-1 checkpoints held a flat list of leaf lines without names ({@link #decodeFlat}). A plain
+ * switch over the layer types: no reflection, no registry.
  */
 public final class Architecture {
     private Architecture() {
     }
 
-    /** The text form of every layer of {@code model}, in order. */
-    public static String encode(Sequential model) {
+    /** The tree text of {@code model}. */
+    public static String encode(Layer model) {
         StringBuilder sb = new StringBuilder();
-        for (Layer layer : model.layers()) {
-            sb.append(encode(layer)).append('\n');
-        }
+        sb.append(line(model)).append('\n');
+        appendChildren(sb, model, "  ");
         return sb.toString();
     }
 
-    static String encode(Layer layer) {
+    private static void appendChildren(StringBuilder sb, Layer parent, String indent) {
+        for (Map.Entry<String, Layer> e : parent.children().entrySet()) {
+            sb.append(indent).append(e.getKey()).append(": ").append(line(e.getValue())).append('\n');
+            appendChildren(sb, e.getValue(), indent + "  ");
+        }
+    }
+
+    private static String line(Layer layer) {
+        return layer instanceof Sequential ? "Sequential" : encodeLeaf(layer);
+    }
+
+    static String encodeLeaf(Layer layer) {
         return switch (layer) {
             case Conv2d c -> {
                 Conv2dSpec s = c.spec();
@@ -78,7 +100,66 @@ public final class Architecture {
     }
 
     /** Rebuilds the (unbuilt) model that {@link #encode} described; GEMM layers use {@code gemm}. */
-    public static Sequential decode(String text, Gemm gemm) {
+    public static Layer decode(String text, Gemm gemm) {
+        List<String> lines = new ArrayList<>(List.of(text.split("\n")));
+        lines.removeIf(String::isBlank);
+        if (lines.isEmpty()) {
+            throw new IllegalArgumentException("the architecture names no layers");
+        }
+        int[] next = {0};
+        Layer root = node(lines, next, 0, "", lines.get(0).strip(), gemm);
+        if (next[0] != lines.size()) {
+            throw new IllegalArgumentException("architecture line " + (next[0] + 1) + " (\"" + lines.get(next[0]).strip()
+                    + "\"): indented wrongly; each child is indented two spaces more than its parent");
+        }
+        return root;
+    }
+
+    // Reads the node whose type line is lines[next] (already split off as typeLine), then its children at depth + 1.
+    private static Layer node(List<String> lines, int[] next, int depth, String path, String typeLine, Gemm gemm) {
+        int lineNo = ++next[0];
+        SequencedMap<String, Layer> children = new LinkedHashMap<>();
+        String childIndent = "  ".repeat(depth + 1);
+        while (next[0] < lines.size() && indentOf(lines.get(next[0])) == childIndent.length()) {
+            String l = lines.get(next[0]).strip();
+            int colon = l.indexOf(':');
+            if (colon <= 0) {
+                throw new IllegalArgumentException("architecture line " + (next[0] + 1) + " (\"" + l + "\"): expected \"name: Type ...\"");
+            }
+            String name = l.substring(0, colon);
+            String childPath = path.isEmpty() ? name : path + "." + name;
+            if (children.containsKey(name)) {
+                throw new IllegalArgumentException("architecture line " + (next[0] + 1) + ": two children named '" + childPath + "'");
+            }
+            children.put(name, node(lines, next, depth + 1, childPath, l.substring(colon + 1).strip(), gemm));
+        }
+        String where = "architecture line " + lineNo + " (\"" + typeLine + "\"" + (path.isEmpty() ? "" : ", at " + path) + ")";
+        try {
+            if (typeLine.equals("Sequential")) {
+                if (children.isEmpty()) {
+                    throw new IllegalArgumentException("a Sequential needs at least one child line below it");
+                }
+                return Sequential.of(children);
+            }
+            if (!children.isEmpty()) {
+                throw new IllegalArgumentException("a " + typeLine.split("\\s+")[0] + " has no children, but lines below it are indented under it");
+            }
+            return decodeLine(typeLine, gemm);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static int indentOf(String line) {
+        int i = 0;
+        while (i < line.length() && line.charAt(i) == ' ') {
+            i++;
+        }
+        return i;
+    }
+
+    /** Rebuilds a format-1 model: one unnamed leaf line per layer of a flat Sequential. */
+    public static Sequential decodeFlat(String text, Gemm gemm) {
         List<Layer> layers = new ArrayList<>();
         int lineNo = 0;
         for (String line : text.split("\n")) {
@@ -126,9 +207,13 @@ public final class Architecture {
             case "Silu" -> new Silu();
             case "Flatten" -> new Flatten();
             case "GlobalAvgPool" -> new GlobalAvgPool();
-            default -> throw new IllegalArgumentException("unknown layer type " + words[0]);
+            default -> throw new IllegalArgumentException("unknown layer type " + words[0]
+                    + "; this Stride reads " + KNOWN + " (a checkpoint from a newer Stride needs that version)");
         };
     }
+
+    private static final String KNOWN = "Sequential, Conv2d, Linear, MaxPool2d, AvgPool2d, GlobalAvgPool, Flatten, Relu, "
+            + "LeakyRelu, Prelu, Elu, Sigmoid, Tanh, Silu, Maxout, Dropout";
 
     private static PoolSpec pool(Args a) {
         return new PoolSpec(a.i("kh"), a.i("kw"), a.i("stride"), a.i("pad"), a.b("floor"));

@@ -28,7 +28,7 @@ public final class CheckpointFile {
     /** The first eight bytes of every checkpoint. */
     static final byte[] MAGIC = "STRIDECK".getBytes(StandardCharsets.US_ASCII);
     /** The format this build writes, and the newest it reads. */
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
     /** Magic, version and total length: the bytes read before anything else is trusted. */
     static final int FIXED_HEADER_BYTES = 8 + 4 + 8;
     static final int CRC_BYTES = 4;

@@ -2,31 +2,40 @@ package dev.stride.train;
 
 import dev.stride.blas.Gemm;
 import dev.stride.data.Normalization;
+import dev.stride.blas.GemmBackend;
+import dev.stride.nn.BuildOptions;
 import dev.stride.nn.Layer;
-import dev.stride.nn.Parameter;
-import dev.stride.nn.Sequential;
 import dev.stride.optim.Optimizer;
 import dev.stride.tensor.Shape;
+import dev.stride.tensor.Tensor;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * Saves and restores a whole model -- architecture, weights, input normalisation, optimiser state
- * and training progress -- on top of the {@link CheckpointFile} format (atomic writes, checksums).
+ * Saves and restores a whole model -- its tree, parameters and buffers, input normalisation,
+ * optimiser state and training progress -- on top of the {@link CheckpointFile} format (atomic
+ * writes, checksums). Format 2 (docs/checkpoint-format.md) stores the tree as
+ * {@link Architecture} text and every parameter and buffer under its path name, as PyTorch's
+ * {@code state_dict} names it ({@code 0.weight}, {@code layer1.0.bn1.running_mean}); format-1 files
+ * (a flat layer list, tensors named {@code param.<layer index>.<name>}) still load.
  *
- * <p>Tensor names: {@code param.<layer index>.<parameter name>} for the model and the optimiser's
- * own state names. Metadata keys: {@code input} (C,H,W of one sample), {@code epochs_done},
- * {@code global_step}, {@code seed}, {@code norm.mean}, {@code norm.std}, plus {@code optim.*} from
- * {@link Optimizer#saveState()} and whatever the caller adds.
+ * <p>Metadata keys: {@code input} (C,H,W of one sample), {@code epochs_done}, {@code global_step},
+ * {@code seed}, {@code norm.mean}, {@code norm.std}, plus {@code optim.*} from
+ * {@link Optimizer#saveState()} and whatever the caller adds. Optimiser state tensors are named
+ * {@code optim.*}.
  */
 public final class ModelCheckpoint {
+    private static final String OPTIMIZER_PREFIX = "optim.";
+
     private ModelCheckpoint() {
     }
 
@@ -34,7 +43,7 @@ public final class ModelCheckpoint {
     public record Progress(int epochsDone, long globalStep, long seed) {
     }
 
-    public static void save(Path file, Sequential model, Normalization norm, Optimizer optimizer,
+    public static void save(Path file, Layer model, Normalization norm, Optimizer optimizer,
                             Progress progress, Map<String, String> extra) throws IOException {
         Map<String, String> meta = new LinkedHashMap<>(extra);
         Shape in = model.inputShape();
@@ -44,7 +53,7 @@ public final class ModelCheckpoint {
         meta.put("seed", Long.toString(progress.seed()));
         meta.put("norm.mean", join(norm.mean()));
         meta.put("norm.std", join(norm.std()));
-        List<NamedTensor> tensors = parameterTensors(model);
+        List<NamedTensor> tensors = stateTensors(model);
         if (optimizer != null) {
             meta.putAll(optimizer.saveState());
             for (int i = 0; i < optimizer.state().size(); i++) {
@@ -54,10 +63,15 @@ public final class ModelCheckpoint {
         CheckpointFile.save(file, Architecture.encode(model), meta, tensors);
     }
 
-    /** A model rebuilt from a checkpoint, with its weights, built for batches of up to {@code batch}. */
-    public record Loaded(Sequential model, Normalization normalization, Progress progress, Checkpoint checkpoint) {
+    /** A model rebuilt from a checkpoint, with its weights, built for batches of up to the batch asked for. */
+    public record Loaded(Layer model, Normalization normalization, Progress progress, Checkpoint checkpoint) {
         /** Loads the optimiser's state tensors and counters from the same file (to resume training). */
         public void restore(Optimizer optimizer) {
+            String saved = checkpoint.metadata().get("optim.kind");
+            if (saved != null && !saved.equals(optimizer.kind())) {
+                throw new IllegalArgumentException("checkpoint " + checkpoint.file() + " holds the state of optimiser '" + saved
+                        + "', but this run uses '" + optimizer.kind() + "'; resume with the same optimiser, or start a new run from its weights");
+            }
             List<NamedTensor> state = new ArrayList<>();
             for (int i = 0; i < optimizer.state().size(); i++) {
                 state.add(new NamedTensor(optimizer.stateNames().get(i), optimizer.state().get(i)));
@@ -68,34 +82,98 @@ public final class ModelCheckpoint {
     }
 
     public static Loaded load(Path file, Gemm gemm, Arena arena, int batch) throws IOException {
-        return load(file, gemm, arena, batch, 1);
+        return load(file, gemm, arena, batch, BuildOptions.training().withThreads(1));
     }
 
     /** As {@link #load(Path, Gemm, Arena, int)}, the model splitting its batches over {@code threads} threads. */
     public static Loaded load(Path file, Gemm gemm, Arena arena, int batch, int threads) throws IOException {
+        return load(file, gemm, arena, batch, BuildOptions.training().withThreads(threads));
+    }
+
+    /**
+     * Rebuilds the saved model, builds it for batches of up to {@code batch} with {@code options}
+     * (for inference, say), and loads every parameter and buffer. Every tensor the model has must
+     * be stored with its shape, and every stored model tensor must belong to the model; all is
+     * checked before anything is written.
+     */
+    public static Loaded load(Path file, Gemm gemm, Arena arena, int batch, BuildOptions options) throws IOException {
         Checkpoint ckpt = CheckpointFile.read(file);
-        Sequential model = Architecture.decode(ckpt.architecture(), gemm);
+        Layer model;
+        try {
+            model = ckpt.formatVersion() == 1 ? Architecture.decodeFlat(ckpt.architecture(), gemm)
+                    : Architecture.decode(ckpt.architecture(), gemm);
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(file, "its model cannot be rebuilt: " + e.getMessage());
+        }
         int[] sample = ints(ckpt.meta("input"));
         int[] dims = new int[sample.length + 1];
         dims[0] = batch;
         System.arraycopy(sample, 0, dims, 1, sample.length);
-        model.build(Shape.of(dims), arena, threads);
-        ckpt.loadInto(parameterTensors(model));
+        model.build(Shape.of(dims), arena, options);
+        loadState(ckpt, model);
         Normalization norm = new Normalization(floats(ckpt.meta("norm.mean")), floats(ckpt.meta("norm.std")));
         Progress progress = new Progress(Integer.parseInt(ckpt.meta("epochs_done")),
                 Long.parseLong(ckpt.meta("global_step")), Long.parseLong(ckpt.meta("seed")));
         return new Loaded(model, norm, progress, ckpt);
     }
 
-    /** The model's parameters under their checkpoint names, in layer order. */
-    public static List<NamedTensor> parameterTensors(Sequential model) {
-        List<NamedTensor> out = new ArrayList<>();
-        List<Layer> layers = model.layers();
-        for (int i = 0; i < layers.size(); i++) {
-            for (Parameter p : layers.get(i).parameters()) {
-                out.add(new NamedTensor("param." + i + "." + p.name(), p.value()));
+    /**
+     * Loads the parameters and buffers of a checkpoint into {@code model}, a built model of the same
+     * tree (a model constructed in code, say); a different tree is an error naming the first node
+     * that differs, and nothing is loaded.
+     */
+    public static void loadWeights(Path file, Layer model) throws IOException {
+        Checkpoint ckpt = CheckpointFile.read(file);
+        String expected = Architecture.encode(model);
+        String stored = ckpt.formatVersion() == 1
+                ? Architecture.encode(Architecture.decodeFlat(ckpt.architecture(), GemmBackend.java())) : ckpt.architecture();
+        if (!stored.equals(expected)) {
+            throw new CheckpointException(file, "its model differs from this one: " + firstDifference(stored, expected)
+                    + "; build the model that was saved (stride summary --checkpoint shows it)");
+        }
+        loadState(ckpt, model);
+    }
+
+    private static String firstDifference(String stored, String expected) {
+        String[] a = stored.split("\n");
+        String[] b = expected.split("\n");
+        for (int i = 0; i < Math.max(a.length, b.length); i++) {
+            String x = i < a.length ? a[i].strip() : "(nothing)";
+            String y = i < b.length ? b[i].strip() : "(nothing)";
+            if (!x.equals(y)) {
+                return "line " + (i + 1) + " of its tree is \"" + x + "\" in the checkpoint but \"" + y + "\" in the model";
             }
         }
+        return "the trees differ";
+    }
+
+    // Every model tensor from the file, checked as a whole first: nothing is loaded half-way.
+    private static void loadState(Checkpoint ckpt, Layer model) throws CheckpointException {
+        boolean flat = ckpt.formatVersion() == 1;
+        List<NamedTensor> targets = new ArrayList<>();
+        Set<String> wanted = new HashSet<>();
+        for (Map.Entry<String, Tensor> e : model.state().entrySet()) {
+            String stored = flat ? "param." + e.getKey() : e.getKey();
+            targets.add(new NamedTensor(stored, e.getValue()));
+            wanted.add(stored);
+        }
+        List<String> extra = new ArrayList<>();
+        for (String name : ckpt.tensors().keySet()) {
+            if (!name.startsWith(OPTIMIZER_PREFIX) && !wanted.contains(name)) {
+                extra.add(name);
+            }
+        }
+        if (!extra.isEmpty()) {
+            throw new CheckpointException(ckpt.file(), "it stores tensors " + extra + " that the model has no place for"
+                    + " (the model has " + model.state().keySet() + "); the file does not belong to this model");
+        }
+        ckpt.loadInto(targets);
+    }
+
+    /** The model's parameters and buffers under their checkpoint names, in {@code state_dict} order. */
+    public static List<NamedTensor> stateTensors(Layer model) {
+        List<NamedTensor> out = new ArrayList<>();
+        model.state().forEach((name, t) -> out.add(new NamedTensor(name, t)));
         return out;
     }
 

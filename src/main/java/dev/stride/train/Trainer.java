@@ -2,7 +2,7 @@ package dev.stride.train;
 
 import dev.stride.data.DataLoader;
 import dev.stride.nn.Loss;
-import dev.stride.nn.Sequential;
+import dev.stride.nn.Layer;
 import dev.stride.optim.LrSchedule;
 import dev.stride.optim.Optimizer;
 import dev.stride.tensor.Tensor;
@@ -16,13 +16,13 @@ import dev.stride.tensor.Tensor;
  * reuse their buffers, and accuracy is counted straight from the scores.
  */
 public final class Trainer {
-    private final Sequential model;
+    private final Layer model;
     private final Loss loss;
     private final Optimizer optimizer;
     private final LrSchedule schedule;
     private long globalStep;
 
-    public Trainer(Sequential model, Loss loss, Optimizer optimizer, LrSchedule schedule) {
+    public Trainer(Layer model, Loss loss, Optimizer optimizer, LrSchedule schedule) {
         this.model = model;
         this.loss = loss;
         this.optimizer = optimizer;
@@ -97,7 +97,8 @@ public final class Trainer {
     }
 
     /** Evaluation without a trainer (for a loaded checkpoint). */
-    public static Evaluation evaluate(Sequential model, Loss loss, DataLoader data) {
+    public static Evaluation evaluate(Layer model, Loss loss, DataLoader data) {
+        boolean wasTraining = model.isTraining();
         model.setTraining(false);
         try {
             ConfusionMatrix confusion = new ConfusionMatrix(model.outputShape().dim(1));
@@ -116,7 +117,7 @@ public final class Trainer {
             }
             return new Evaluation(lossSum / Math.max(1, seen), confusion);
         } finally {
-            model.setTraining(true);
+            model.setTraining(wasTraining);
         }
     }
 

@@ -75,8 +75,10 @@ class Conv2dTest {
 
     static Conv2d built(ConvCase cc, Gemm gemm, int minColumns, long keepColumnsFloats, int winogradMinChannels,
                         boolean shiftColumns, Arena arena, Workspace workspace, long seed) {
-        Conv2d conv = new Conv2d(cc.spec(), gemm, minColumns, keepColumnsFloats, winogradMinChannels, shiftColumns);
-        conv.build(Shape.of(cc.n(), cc.c(), cc.h(), cc.w()), arena, workspace);
+        Conv2d conv = new Conv2d(cc.spec(), gemm);
+        ConvPolicy policy = new ConvPolicy(winogradMinChannels, shiftColumns ? ConvPolicy.Shift.ALWAYS : ConvPolicy.Shift.NEVER,
+                minColumns, keepColumnsFloats);
+        conv.build(Shape.of(cc.n(), cc.c(), cc.h(), cc.w()), arena, workspace, BuildOptions.training().withConv(policy));
         for (Parameter p : conv.parameters()) {
             p.value().copyFrom(GradientCheck.random(arena, seed++, p.value().shape().dims()));
         }
@@ -262,9 +264,12 @@ class Conv2dTest {
             assertEquals(Shape.of(10, 3, 5, 4), w.value().shape());
             assertEquals(3 * 5 * 4, w.fanIn());
             assertEquals(10 * 5 * 4, w.fanOut());
-            assertEquals(Parameter.Kind.WEIGHT, w.kind());
+            assertEquals(InitRule.WEIGHT, w.init());
+            assertTrue(w.decays());
+            assertEquals("weight", w.name());
             assertEquals(Shape.of(10), conv.bias().value().shape());
-            assertEquals(Parameter.Kind.BIAS, conv.bias().kind());
+            assertEquals(InitRule.BIAS, conv.bias().init());
+            assertFalse(conv.bias().decays());
             assertEquals(java.util.List.of(w, conv.bias()), conv.parameters());
             Conv2d noBias = new Conv2d(Conv2dSpec.of(3, 10, 5, 1, 2).withBias(false));
             noBias.build(Shape.of(1, 3, 32, 32), arena, new Workspace(arena));

@@ -40,10 +40,9 @@ class FlattenTest {
     void wrongShapesAreNamed() {
         try (Arena arena = Arena.ofConfined()) {
             Flatten f = new Flatten();
-            f.setLabel("layer 4 (Flatten)");
             f.build(Shape.of(2, 16, 5, 5), arena, new Workspace(arena));
             ShapeException e = assertThrows(ShapeException.class, () -> f.forward(Tensor.zeros(arena, 2, 16, 4, 4)));
-            assertTrue(e.getMessage().contains("layer 4 (Flatten)") && e.getMessage().contains("[2, 16, 4, 4]"), e.getMessage());
+            assertTrue(e.getMessage().contains("Flatten:") && e.getMessage().contains("[2, 16, 4, 4]"), e.getMessage());
             assertThrows(ShapeException.class, () -> f.outputShape(Shape.of(5)));
         }
     }

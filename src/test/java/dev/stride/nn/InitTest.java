@@ -12,8 +12,8 @@ import static org.junit.jupiter.api.Assertions.*;
 
 class InitTest {
 
-    private static Parameter param(Arena arena, String name, Parameter.Kind kind, int fanIn, int fanOut, int... dims) {
-        return new Parameter(name, Tensor.zeros(arena, dims), Tensor.zeros(arena, dims), fanIn, fanOut, kind);
+    private static Parameter param(Arena arena, String name, InitRule init, int fanIn, int fanOut, int... dims) {
+        return new Parameter(name, Tensor.zeros(arena, dims), Tensor.zeros(arena, dims), fanIn, fanOut, init, init == InitRule.WEIGHT);
     }
 
     private static double mean(float[] v) {
@@ -33,7 +33,7 @@ class InitTest {
     void sampleStdMatchesTheFormula(Init.Scheme scheme) {
         try (Arena arena = Arena.ofConfined()) {
             // A conv weight (64, 32, 3, 3): fanIn 32*9, fanOut 64*9; 18432 draws give std within ~1%.
-            Parameter w = param(arena, "weight", Parameter.Kind.WEIGHT, 288, 576, 64, 32, 3, 3);
+            Parameter w = param(arena, "weight", InitRule.WEIGHT, 288, 576, 64, 32, 3, 3);
             new Init(scheme, Init.BiasScheme.ZERO, 42).apply(List.of(w));
             float[] v = w.value().toArray();
             double scale = scheme.scale(288, 576);
@@ -59,8 +59,8 @@ class InitTest {
     @Test
     void biasesAndSlopes() {
         try (Arena arena = Arena.ofConfined()) {
-            Parameter b = param(arena, "bias", Parameter.Kind.BIAS, 400, 1, 10000);
-            Parameter a = param(arena, "slope", Parameter.Kind.SLOPE, 1, 1, 16);
+            Parameter b = param(arena, "bias", InitRule.BIAS, 400, 1, 10000);
+            Parameter a = param(arena, "slope", InitRule.constant(0.25f), 1, 1, 16);
             b.value().fill(3f);
             Init.he(1).apply(List.of(b, a));
             for (float x : b.value().toArray()) assertEquals(0f, x);
@@ -78,9 +78,9 @@ class InitTest {
     void sameSeedSameBitsDifferentSeedDifferentValues() {
         try (Arena arena = Arena.ofConfined()) {
             List<Parameter> model = List.of(
-                    param(arena, "weight", Parameter.Kind.WEIGHT, 25, 150, 6, 1, 5, 5),
-                    param(arena, "bias", Parameter.Kind.BIAS, 25, 150, 6),
-                    param(arena, "weight", Parameter.Kind.WEIGHT, 400, 120, 120, 400));
+                    param(arena, "weight", InitRule.WEIGHT, 25, 150, 6, 1, 5, 5),
+                    param(arena, "bias", InitRule.BIAS, 25, 150, 6),
+                    param(arena, "weight", InitRule.WEIGHT, 400, 120, 120, 400));
             Init.pytorchDefault(7).apply(model);
             float[][] first = model.stream().map(p -> p.value().toArray()).toArray(float[][]::new);
             Init.pytorchDefault(7).apply(model);
@@ -101,7 +101,7 @@ class InitTest {
     @Test
     void missingFansAreAClearError() {
         try (Arena arena = Arena.ofConfined()) {
-            Parameter w = param(arena, "weight", Parameter.Kind.WEIGHT, 0, 10, 10, 3);
+            Parameter w = param(arena, "weight", InitRule.WEIGHT, 0, 10, 10, 3);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Init.he(1).apply(List.of(w)));
             assertTrue(e.getMessage().contains("fanIn 0"), e.getMessage());
         }

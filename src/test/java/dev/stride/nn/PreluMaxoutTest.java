@@ -21,7 +21,8 @@ class PreluMaxoutTest {
             Prelu prelu = built(new Prelu(2), arena, 2, 2);
             Parameter slope = prelu.parameters().getFirst();
             assertEquals("slope", slope.name());
-            assertEquals(Parameter.Kind.SLOPE, slope.kind());
+            assertEquals(InitRule.constant(0.25f), slope.init());
+            assertFalse(slope.decays());
             assertClose(new float[]{0.25f, 0.25f}, slope.value(), 0, 0);
 
             Tensor x = Tensor.of(arena, new float[]{-1, 2, -3, -0.5f}, 2, 2);
@@ -81,8 +82,7 @@ class PreluMaxoutTest {
             GradientCheck.checkLayer(dense, GradientCheck.random(arena, 3, 1, 6), 4);
         }
         Maxout maxout = new Maxout(2);
-        maxout.setLabel("layer 1 (Maxout)");
         ShapeException e = assertThrows(ShapeException.class, () -> maxout.outputShape(Shape.of(4, 5, 8, 8)));
-        assertTrue(e.getMessage().contains("layer 1 (Maxout)") && e.getMessage().contains("multiple of k=2"), e.getMessage());
+        assertTrue(e.getMessage().contains("Maxout:") && e.getMessage().contains("multiple of k=2"), e.getMessage());
     }
 }

@@ -37,8 +37,8 @@ class ShiftConvVectorsTest {
             Tensor weights = GradientCheck.random(arena, 2, k, c, kH, kW);
             Tensor b = bias ? GradientCheck.random(arena, 3, k) : null;
             Tensor dy = GradientCheck.random(arena, 4, n, k, out.dim(2), out.dim(3));
-            float[][] plain = run(new ShiftConv(spec, in, out, gemm, arena, 1, 0, false), arena, x, weights, b, dy, out);
-            float[][] vector = run(new ShiftConv(spec, in, out, gemm, arena, 1, 0, true), arena, x, weights, b, dy, out);
+            float[][] plain = run(new ShiftConv(spec, in, out, gemm, arena, 1, 0, true, false), arena, x, weights, b, dy, out);
+            float[][] vector = run(new ShiftConv(spec, in, out, gemm, arena, 1, 0, true, true), arena, x, weights, b, dy, out);
             assertArrayEquals(plain[0], vector[0], "output");
             assertArrayEquals(plain[1], vector[1], "input gradient");
         }

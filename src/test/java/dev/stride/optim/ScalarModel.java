@@ -1,5 +1,6 @@
 package dev.stride.optim;
 
+import dev.stride.nn.InitRule;
 import dev.stride.nn.Parameter;
 import dev.stride.tensor.Tensor;
 
@@ -22,8 +23,8 @@ final class ScalarModel {
     final Parameter bias;
 
     ScalarModel(Arena arena) {
-        weight = new Parameter("weight", Tensor.of(arena, W0.clone(), 3), Tensor.zeros(arena, 3), 3, 1, Parameter.Kind.WEIGHT);
-        bias = new Parameter("bias", Tensor.of(arena, B0.clone(), 1), Tensor.zeros(arena, 1), 3, 1, Parameter.Kind.BIAS);
+        weight = new Parameter("weight", Tensor.of(arena, W0.clone(), 3), Tensor.zeros(arena, 3), 3, 1, InitRule.WEIGHT, true);
+        bias = new Parameter("bias", Tensor.of(arena, B0.clone(), 1), Tensor.zeros(arena, 1), 3, 1, InitRule.BIAS, false);
     }
 
     List<Parameter> parameters() {

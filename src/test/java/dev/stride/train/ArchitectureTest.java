@@ -8,6 +8,7 @@ import dev.stride.nn.Dropout;
 import dev.stride.nn.Elu;
 import dev.stride.nn.Flatten;
 import dev.stride.nn.GlobalAvgPool;
+import dev.stride.nn.Layer;
 import dev.stride.nn.LeakyRelu;
 import dev.stride.nn.Linear;
 import dev.stride.nn.MaxPool2d;
@@ -21,6 +22,9 @@ import dev.stride.nn.Sigmoid;
 import dev.stride.nn.Silu;
 import dev.stride.nn.Tanh;
 import org.junit.jupiter.api.Test;
+
+import java.util.LinkedHashMap;
+import java.util.SequencedMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -38,36 +42,79 @@ class ArchitectureTest {
         String text = Architecture.encode(model);
         String again = Architecture.encode(Architecture.decode(text, GemmBackend.java()));
         assertEquals(text, again);
-        assertEquals(15, text.lines().count());
-        assertTrue(text.startsWith("Conv2d in=3 out=8 kh=3 kw=2 stride=2 pad=1 bias=false floor=true\n"), text);
+        assertEquals(16, text.lines().count());
+        assertTrue(text.startsWith("Sequential\n  0: Conv2d in=3 out=8 kh=3 kw=2 stride=2 pad=1 bias=false floor=true\n"), text);
+    }
+
+    @Test
+    void nestedTreesRoundTripWithTheirNames() {
+        SequencedMap<String, Layer> features = new LinkedHashMap<>();
+        features.put("conv", new Conv2d(Conv2dSpec.of(1, 2, 3, 1, 1), GemmBackend.java()));
+        features.put("act", new Relu());
+        SequencedMap<String, Layer> top = new LinkedHashMap<>();
+        top.put("features", Sequential.of(features));
+        top.put("flatten", new Flatten());
+        top.put("classifier", new Sequential(new Linear(2 * 4 * 4, 3, true, GemmBackend.java())));
+        String text = Architecture.encode(Sequential.of(top));
+        assertEquals("""
+                Sequential
+                  features: Sequential
+                    conv: Conv2d in=1 out=2 kh=3 kw=3 stride=1 pad=1 bias=true floor=false
+                    act: Relu
+                  flatten: Flatten
+                  classifier: Sequential
+                    0: Linear in=32 out=3 bias=true
+                """, text);
+        assertEquals(text, Architecture.encode(Architecture.decode(text, GemmBackend.java())));
+    }
+
+    @Test
+    void formatOneFlatListsStillDecode() {
+        Sequential flat = Architecture.decodeFlat("Conv2d in=1 out=6 kh=5 kw=5 stride=1 pad=2 bias=true floor=false\nRelu\n",
+                GemmBackend.java());
+        assertEquals(2, flat.layers().size());
+        assertEquals("Sequential\n  0: Conv2d in=1 out=6 kh=5 kw=5 stride=1 pad=2 bias=true floor=false\n  1: Relu\n",
+                Architecture.encode(flat));
     }
 
     @Test
     void lenetDescribesItself() {
         String text = Architecture.encode(Models.lenet5(GemmBackend.java()));
         assertEquals("""
-                Conv2d in=1 out=6 kh=5 kw=5 stride=1 pad=2 bias=true floor=false
-                Relu
-                MaxPool2d kh=2 kw=2 stride=2 pad=0 floor=false
-                Conv2d in=6 out=16 kh=5 kw=5 stride=1 pad=0 bias=true floor=false
-                Relu
-                MaxPool2d kh=2 kw=2 stride=2 pad=0 floor=false
-                Flatten
-                Linear in=400 out=120 bias=true
-                Relu
-                Linear in=120 out=84 bias=true
-                Relu
-                Linear in=84 out=10 bias=true
+                Sequential
+                  0: Conv2d in=1 out=6 kh=5 kw=5 stride=1 pad=2 bias=true floor=false
+                  1: Relu
+                  2: MaxPool2d kh=2 kw=2 stride=2 pad=0 floor=false
+                  3: Conv2d in=6 out=16 kh=5 kw=5 stride=1 pad=0 bias=true floor=false
+                  4: Relu
+                  5: MaxPool2d kh=2 kw=2 stride=2 pad=0 floor=false
+                  6: Flatten
+                  7: Linear in=400 out=120 bias=true
+                  8: Relu
+                  9: Linear in=120 out=84 bias=true
+                  10: Relu
+                  11: Linear in=84 out=10 bias=true
                 """, text);
     }
 
     @Test
     void badTextNamesTheLine() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Architecture.decode("Relu\nConv2d in=1 out=2\n", GemmBackend.java()));
-        assertTrue(e.getMessage().contains("line 2") && e.getMessage().contains("missing kh="), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> Architecture.decode("Softplus\n", GemmBackend.java()));
-        assertTrue(e.getMessage().contains("unknown layer type Softplus"), e.getMessage());
+                () -> Architecture.decode("Sequential\n  0: Relu\n  1: Conv2d in=1 out=2\n", GemmBackend.java()));
+        assertTrue(e.getMessage().contains("line 3") && e.getMessage().contains("at 1)") && e.getMessage().contains("missing kh="),
+                e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Architecture.decode("Sequential\n  0: Relu\n  head: Softplus\n", GemmBackend.java()));
+        assertTrue(e.getMessage().contains("unknown layer type Softplus") && e.getMessage().contains("at head"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Architecture.decode("Sequential\n  0: Relu\n      1: Relu\n", GemmBackend.java()));
+        assertTrue(e.getMessage().contains("line 3") && e.getMessage().contains("indented"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Architecture.decode("Sequential\n  0: Relu\n  0: Tanh\n", GemmBackend.java()));
+        assertTrue(e.getMessage().contains("two children named '0'"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Architecture.decode("Relu\n  0: Tanh\n", GemmBackend.java()));
+        assertTrue(e.getMessage().contains("has no children"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Architecture.decode("Sequential\n", GemmBackend.java()));
+        assertTrue(e.getMessage().contains("at least one child"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Architecture.decode("\n", GemmBackend.java()));
     }
 }

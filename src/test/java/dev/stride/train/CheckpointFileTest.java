@@ -80,7 +80,7 @@ class CheckpointFileTest {
         }
         ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
         assertEquals("STRIDECK", new String(b.array(), 0, 8, java.nio.charset.StandardCharsets.US_ASCII));
-        assertEquals(1, b.getInt(8));
+        assertEquals(2, b.getInt(8));
         assertEquals(b.capacity(), b.getLong(12));
         // architecture "a" (4 + 1), no metadata (4), one tensor (4), name "x" (4 + 1), rank 1 (4), dim 1 (4), 1.5f (4), CRC (4).
         assertEquals(20 + 5 + 4 + 4 + 5 + 4 + 4 + 4 + 4, b.capacity());
@@ -124,7 +124,7 @@ class CheckpointFileTest {
         ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(8, CheckpointFile.FORMAT_VERSION + 1);
         Files.write(file, bytes);
         CheckpointException e = assertThrows(CheckpointException.class, () -> CheckpointFile.read(file));
-        assertTrue(e.getMessage().contains("written by a newer Stride: format 2, this build reads up to 1"), e.getMessage());
+        assertTrue(e.getMessage().contains("written by a newer Stride: format 3, this build reads up to 2"), e.getMessage());
 
         Path png = dir.resolve("image.png");
         Files.write(png, new byte[]{(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10, 0, 0, 0, 0});

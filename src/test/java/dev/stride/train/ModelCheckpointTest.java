@@ -86,7 +86,7 @@ class ModelCheckpointTest {
                     new ModelCheckpoint.Progress(1, run.trainer().globalStep(), 4), Map.of());
         }
         try (Arena arena = Arena.ofConfined()) {
-            Sequential base = ModelCheckpoint.load(file, GemmBackend.java(), arena, TrainerTest.BATCH).model();
+            Sequential base = (Sequential) ModelCheckpoint.load(file, GemmBackend.java(), arena, TrainerTest.BATCH).model();
             List<dev.stride.nn.Layer> layers = new ArrayList<>(base.layers());
             layers.set(layers.size() - 1, new Linear(4 * 6 * 6, 3, true, GemmBackend.java()));
             Sequential tuned = new Sequential(layers);

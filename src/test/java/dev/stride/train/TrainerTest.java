@@ -8,6 +8,7 @@ import dev.stride.data.LoaderSpec;
 import dev.stride.data.Normalization;
 import dev.stride.nn.Init;
 import dev.stride.nn.Parameter;
+import dev.stride.nn.Layer;
 import dev.stride.nn.Sequential;
 import dev.stride.nn.SoftmaxCrossEntropy;
 import dev.stride.optim.LrSchedule;
@@ -40,7 +41,7 @@ class TrainerTest {
     static final Dataset TEST = TinyImages.make(200, 2);
 
     /** One training set-up: model, optimiser, trainer and loaders, all in the caller's arena. */
-    record Run(Sequential model, Optimizer optimizer, Trainer trainer, DataLoader train, DataLoader test) {
+    record Run(Layer model, Optimizer optimizer, Trainer trainer, DataLoader train, DataLoader test) {
         static Run fresh(Arena arena, Gemm gemm, long seed) {
             return fresh(arena, gemm, seed, TRAIN);
         }
@@ -52,11 +53,11 @@ class TrainerTest {
             return around(model, arena, seed, train);
         }
 
-        static Run around(Sequential model, Arena arena, long seed) {
+        static Run around(Layer model, Arena arena, long seed) {
             return around(model, arena, seed, TRAIN);
         }
 
-        static Run around(Sequential model, Arena arena, long seed, Dataset trainSet) {
+        static Run around(Layer model, Arena arena, long seed, Dataset trainSet) {
             Normalization norm = Normalization.of(trainSet);
             Optimizer opt = new Sgd(model.parameters(), arena, SgdSpec.of(0.05).withMomentum(0.9));
             SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();
@@ -117,7 +118,7 @@ class TrainerTest {
         }
     }
 
-    static float[] allValues(Sequential model) {
+    static float[] allValues(Layer model) {
         List<Float> out = new ArrayList<>();
         for (Parameter p : model.parameters()) {
             for (float v : p.value().toArray()) {

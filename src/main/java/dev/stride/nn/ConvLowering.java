@@ -1,0 +1,43 @@
+package dev.stride.nn;
+
+import dev.stride.tensor.Parallel;
+import dev.stride.tensor.Tensor;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * One way to compute a {@link Conv2d} through GEMM: im2col ({@link Im2colConv}), one GEMM per
+ * kernel column over whole input rows ({@link ShiftConv}), or Winograd's F(2x2, 3x3)
+ * ({@link WinogradConv}). {@link ConvPolicy} picks one per layer when the model is built; Conv2d
+ * owns the parameters, buffers and threads, and a lowering runs one part's samples with that
+ * part's scratch.
+ */
+interface ConvLowering {
+    /** Scratch floats one part needs in the workspace. */
+    long partFloats();
+
+    /** Work once per forward before the parts run (Winograd transforms the filters). */
+    default void prepare(Parallel parallel, Tensor weight) {
+    }
+
+    /** y = conv(x) + b for samples [from, to) into the NCHW output, with the part's scratch at {@code base}. */
+    void forward(Tensor x, int from, int to, int part, MemorySegment ws, long base, Tensor weight, Tensor bias, Tensor output);
+
+    /**
+     * The backward of samples [from, to): dW into {@code dw}/{@code dwOffset} (overwritten when
+     * {@code freshDw}, else accumulated; ignored by a lowering that {@link #finishesWeightGrad()}),
+     * dB += the sums of dZ at {@code db} unless it is null, and when {@code dx} is not null, the
+     * input gradient of those samples, overwritten.
+     */
+    void backward(Tensor x, Tensor dy, int from, int to, int part, MemorySegment ws, long base, Tensor weight,
+                  MemorySegment dw, long dwOffset, boolean freshDw, MemorySegment db, long dbOffset, Tensor dx);
+
+    /** True when the lowering keeps each part's dW itself and adds it to the gradient in {@link #finishWeightGrad}. */
+    default boolean finishesWeightGrad() {
+        return false;
+    }
+
+    /** Adds the parts' weight gradients into {@code dw}, split over {@code parallel}. */
+    default void finishWeightGrad(Parallel parallel, Tensor dw) {
+    }
+}

@@ -1,0 +1,110 @@
+package dev.stride.nn;
+
+import dev.stride.blas.Gemm;
+import dev.stride.tensor.Shape;
+
+import java.lang.foreign.Arena;
+
+/**
+ * Picks the lowering of each convolution when a model is built: Winograd's F(2x2, 3x3) for 3x3
+ * stride-1 layers with at least {@link #winogradMinChannels} input and output channels, where it
+ * measured faster; one GEMM per kernel column over whole input rows ({@link ShiftConv}) for other
+ * stride-1 layers without padding, when the GEMM's thin calls are cheap (OpenBLAS's AVX-512
+ * kernels); im2col for every other layer. The one place that choice is made; tests and benchmarks
+ * pick a lowering by changing the policy.
+ *
+ * @param winogradMinChannels fewest input and output channels for Winograd; MAX_VALUE never, 1 wherever it applies
+ * @param shift               whether valid stride-1 layers take the row-shift path
+ * @param minColumns          fewest GEMM columns an im2col group aims for (1: one GEMM per sample)
+ * @param keepColumnsFloats   most floats of im2col columns, shifted rows or Winograd input transforms a
+ *                            layer keeps from forward for backward (0: always recompute)
+ */
+public record ConvPolicy(int winogradMinChannels, Shift shift, int minColumns, long keepColumnsFloats) {
+
+    /**
+     * Fewest input and output channels for which a 3x3 stride-1 layer uses Winograd by default; with
+     * 3 input channels the 16 GEMMs are three deep and im2col stays ahead (docs/performance-history.md).
+     */
+    public static final int WINOGRAD_MIN_CHANNELS = 64;
+
+    /** {@code -Dstride.winograd=false} keeps every layer off Winograd, for the benchmark scripts' comparisons. */
+    public static final String WINOGRAD_PROPERTY = "stride.winograd";
+
+    /** {@code -Dstride.shiftconv=false} keeps valid stride-1 layers on im2col, for the same. */
+    public static final String SHIFT_PROPERTY = "stride.shiftconv";
+
+    /** The ways a convolution is lowered. */
+    public enum Lowering { IM2COL, SHIFT, WINOGRAD }
+
+    /** When the row-shift path runs. */
+    public enum Shift {
+        /** Where it suits the geometry and the GEMM's thin calls are cheap. */
+        AUTO,
+        /** Wherever it suits the geometry, whatever the backend. */
+        ALWAYS,
+        NEVER
+    }
+
+    public ConvPolicy {
+        if (winogradMinChannels < 1 || minColumns < 1 || keepColumnsFloats < 0 || shift == null) {
+            throw new IllegalArgumentException("invalid ConvPolicy: winogradMinChannels " + winogradMinChannels
+                    + ", minColumns " + minColumns + " (both at least 1), keepColumnsFloats " + keepColumnsFloats + ", shift " + shift);
+        }
+    }
+
+    /** The measured defaults, with the two switches of the benchmark scripts read from system properties. */
+    public static ConvPolicy defaults() {
+        boolean winograd = Boolean.parseBoolean(System.getProperty(WINOGRAD_PROPERTY, "true"));
+        boolean shift = Boolean.parseBoolean(System.getProperty(SHIFT_PROPERTY, "true"));
+        return new ConvPolicy(winograd ? WINOGRAD_MIN_CHANNELS : Integer.MAX_VALUE, shift ? Shift.AUTO : Shift.NEVER,
+                Im2colConv.MIN_COLUMNS, Im2colConv.KEEP_COLUMNS_FLOATS);
+    }
+
+    /** im2col for every layer. */
+    public static ConvPolicy im2colOnly() {
+        return new ConvPolicy(Integer.MAX_VALUE, Shift.NEVER, Im2colConv.MIN_COLUMNS, Im2colConv.KEEP_COLUMNS_FLOATS);
+    }
+
+    public ConvPolicy withWinogradMinChannels(int channels) {
+        return new ConvPolicy(channels, shift, minColumns, keepColumnsFloats);
+    }
+
+    public ConvPolicy withShift(Shift shift) {
+        return new ConvPolicy(winogradMinChannels, shift, minColumns, keepColumnsFloats);
+    }
+
+    public ConvPolicy withMinColumns(int columns) {
+        return new ConvPolicy(winogradMinChannels, shift, columns, keepColumnsFloats);
+    }
+
+    public ConvPolicy withKeepColumnsFloats(long floats) {
+        return new ConvPolicy(winogradMinChannels, shift, minColumns, floats);
+    }
+
+    /** The lowering this policy gives a layer of {@code spec} on {@code gemm}. */
+    public Lowering choose(Conv2dSpec spec, Gemm gemm) {
+        if (WinogradConv.suits(spec, winogradMinChannels)) {
+            return Lowering.WINOGRAD;
+        }
+        boolean shiftSuits = ShiftConv.suits(spec) && switch (shift) {
+            case AUTO -> gemm.thinCallsCheap();
+            case ALWAYS -> true;
+            case NEVER -> false;
+        };
+        return shiftSuits ? Lowering.SHIFT : Lowering.IM2COL;
+    }
+
+    /**
+     * The lowering for a layer of {@code spec} on input {@code in} (output {@code out}), run in
+     * {@code parts} parts; an inference build allocates nothing backward would need.
+     */
+    ConvLowering lowering(Conv2dSpec spec, Shape in, Shape out, Gemm gemm, Arena arena, int parts, boolean training) {
+        long keep = training ? keepColumnsFloats : 0;
+        return switch (choose(spec, gemm)) {
+            case WINOGRAD -> new WinogradConv(spec, in, gemm, arena, parts, Math.ceilDiv(in.dim(0), parts),
+                    Math.min(keep, WinogradConv.KEEP_V_FLOATS), training);
+            case SHIFT -> new ShiftConv(spec, in, out, gemm, arena, parts, keep, training);
+            case IM2COL -> new Im2colConv(spec, in, out, gemm, arena, parts, minColumns, keep, training);
+        };
+    }
+}
