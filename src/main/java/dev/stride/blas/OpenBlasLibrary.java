@@ -1,5 +1,6 @@
 package dev.stride.blas;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.Arena;
@@ -7,6 +8,7 @@ import java.lang.foreign.SymbolLookup;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -18,7 +20,10 @@ import java.util.Locale;
  *       {@code STRIDE_OPENBLAS}. When one is given nothing else is tried, so a typo fails loudly
  *       instead of silently running another build;</li>
  *   <li>the system's libopenblas (Debian/Ubuntu multiarch directories, Fedora's /usr/lib64), which
- *       is preferred because the distribution built it for the machine;</li>
+ *       is preferred because the distribution built it for the machine. The system property
+ *       {@code -Dstride.openblas.system-path=FILE:FILE} replaces that list of files, and an empty
+ *       value ({@code -Dstride.openblas.system-path=}) skips this step, so the bundled build below is
+ *       loaded even on a machine that has a system OpenBLAS: that is how CI tests both;</li>
  *   <li>the build that Maven Central ships in {@code org.bytedeco:openblas} (on the class path),
  *       unpacked once into a per-user cache by {@link BundledOpenBlas}.</li>
  * </ol>
@@ -30,6 +35,7 @@ import java.util.Locale;
 public final class OpenBlasLibrary {
     public static final String PATH_PROPERTY = "stride.openblas";
     public static final String PATH_ENV = "STRIDE_OPENBLAS";
+    public static final String SYSTEM_PATH_PROPERTY = "stride.openblas.system-path";
 
     /** Where the loaded library came from. */
     public enum Source { EXPLICIT, SYSTEM, BUNDLED }
@@ -53,8 +59,8 @@ public final class OpenBlasLibrary {
                 explicit = Path.of(env);
                 origin = PATH_ENV;
             }
-            return new Search(explicit, origin, defaultSystemCandidates(), BundledOpenBlas.defaultCacheRoot(),
-                    OpenBlasLibrary.class.getClassLoader());
+            return new Search(explicit, origin, systemCandidatesFrom(System.getProperty(SYSTEM_PATH_PROPERTY)),
+                    BundledOpenBlas.defaultCacheRoot(), OpenBlasLibrary.class.getClassLoader());
         }
     }
 
@@ -123,9 +129,10 @@ public final class OpenBlasLibrary {
             if (problem == null) {
                 return new OpenBlasLibrary(file, Source.EXPLICIT, List.of());
             }
-            tried.add(search.explicitOrigin() + "=" + file + ": " + problem);
-            throw new OpenBlasUnavailableException(
-                    "OpenBLAS named by " + search.explicitOrigin() + " cannot be used: " + file + ": " + problem, tried);
+            throw OpenBlasUnavailableException.explicit(search.explicitOrigin(), file, problem);
+        }
+        if (search.systemCandidates().isEmpty()) {
+            tried.add("system: no files to try (an empty -D" + SYSTEM_PATH_PROPERTY + " skips the system search)");
         }
         for (Path file : search.systemCandidates()) {
             String problem = problemWith(file, List.of());
@@ -144,7 +151,18 @@ public final class OpenBlasLibrary {
         } catch (BundledOpenBlas.UnavailableException e) {
             tried.add("bundled: " + e.getMessage());
         }
-        throw new OpenBlasUnavailableException("No usable OpenBLAS library found", tried);
+        throw OpenBlasUnavailableException.searched("No usable OpenBLAS library found", tried);
+    }
+
+    /**
+     * The system files to try: those of {@code -Dstride.openblas.system-path} when it is set (split at
+     * {@link File#pathSeparator}; empty for none), else {@link #defaultSystemCandidates()}.
+     */
+    static List<Path> systemCandidatesFrom(String property) {
+        if (property == null) {
+            return defaultSystemCandidates();
+        }
+        return Arrays.stream(property.split(File.pathSeparator)).filter(s -> !s.isBlank()).map(Path::of).toList();
     }
 
     /** The system files, most preferred first: the distribution's selected default, then its variants. */
@@ -227,7 +245,7 @@ public final class OpenBlasLibrary {
             }
             System.load(path.toAbsolutePath().toString());
         } catch (IllegalArgumentException | UnsatisfiedLinkError e) {
-            throw new OpenBlasUnavailableException("OpenBLAS at " + path + " was found but failed to load: "
+            throw OpenBlasUnavailableException.searched("OpenBLAS at " + path + " was found but failed to load: "
                     + e.getMessage(), List.of(source.name().toLowerCase(Locale.ROOT) + ": " + path));
         }
     }

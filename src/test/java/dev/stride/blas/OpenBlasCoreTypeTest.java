@@ -3,6 +3,7 @@ package dev.stride.blas;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -86,9 +87,15 @@ class OpenBlasCoreTypeTest {
 
     /** The kernel set a child JVM's OpenBLAS runs with {@code OPENBLAS_CORETYPE=pin} (unset when null); skips non-DYNAMIC_ARCH builds. */
     private static String kernelsInChildJvm(String pin, String property) throws Exception {
-        ProcessBuilder child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", property, "-cp", System.getProperty("java.class.path"),
-                ConfigMain.class.getName()).redirectErrorStream(true);
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", property));
+        // The child searches where this JVM was told to, so CI's bundled-only run checks the bundled build.
+        String systemPath = System.getProperty(OpenBlasLibrary.SYSTEM_PATH_PROPERTY);
+        if (systemPath != null) {
+            command.add("-D" + OpenBlasLibrary.SYSTEM_PATH_PROPERTY + "=" + systemPath);
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), ConfigMain.class.getName()));
+        ProcessBuilder child = new ProcessBuilder(command).redirectErrorStream(true);
         if (pin == null) {
             child.environment().remove(OpenBlasCoreType.ENV);
         } else {

@@ -4,6 +4,7 @@ import dev.stride.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.lang.foreign.Arena;
@@ -35,33 +36,62 @@ class OpenBlasLibraryTest {
     @TempDir
     Path tmp;
 
+    /** The distribution's library; skips the calling test where there is none (as on CI before it installs one). */
     private static Path systemLibrary() {
         Path found = OpenBlasLibrary.defaultSystemCandidates().stream().filter(Files::exists).findFirst().orElse(null);
         assumeTrue(found != null, "no system OpenBLAS on this machine (apt-get install libopenblas0-pthread)");
         return found;
     }
 
+    /**
+     * A real OpenBLAS file that is neither the system's nor in the test's cache: the bundled build
+     * unpacked elsewhere. It opens on its own (its runtime libraries are found through RUNPATH=$ORIGIN),
+     * so it can stand for an explicit or a system library on any machine.
+     */
+    private Path usableLibrary() throws BundledOpenBlas.UnavailableException {
+        return BundledOpenBlas.unpack(RESOURCES, tmp.resolve("elsewhere")).library();
+    }
+
     private OpenBlasLibrary.Search search(Path explicit, List<Path> system, ClassLoader resources) {
-        return new OpenBlasLibrary.Search(explicit, "-Dstride.openblas", system, tmp.resolve("cache"), resources);
+        return search("-D" + OpenBlasLibrary.PATH_PROPERTY, explicit, system, resources);
+    }
+
+    private OpenBlasLibrary.Search search(String origin, Path explicit, List<Path> system, ClassLoader resources) {
+        return new OpenBlasLibrary.Search(explicit, origin, system, tmp.resolve("cache"), resources);
     }
 
     @Test
-    void explicitPathIsUsedFirst() {
-        Path lib = systemLibrary();
+    void explicitPathIsUsedFirst() throws Exception {
+        Path lib = usableLibrary();
         OpenBlasLibrary found = OpenBlasLibrary.locate(search(lib, List.of(Path.of("/nonexistent/libopenblas.so.0")), NO_JARS));
         assertEquals(OpenBlasLibrary.Source.EXPLICIT, found.source());
         assertEquals(lib, found.path());
     }
 
     @Test
-    void missingExplicitPathFailsWithoutFallingBack() {
+    void missingExplicitPathFailsWithoutFallingBack() throws Exception {
+        Path missing = tmp.resolve("nope/libopenblas.so.0");
+        // Both later places would succeed: a usable system file, and the jar for the bundled build.
+        OpenBlasLibrary.Search search = search(missing, List.of(usableLibrary()), RESOURCES);
+        OpenBlasUnavailableException e = assertThrows(OpenBlasUnavailableException.class,
+                () -> OpenBlasLibrary.locate(search));
+        List<String> lines = e.getMessage().lines().toList();
+        assertEquals(2, lines.size(), e.getMessage());
+        assertEquals("-Dstride.openblas=" + missing + " cannot be used as OpenBLAS: no such file", lines.get(0));
+        assertTrue(lines.get(1).startsWith("Fix: point -Dstride.openblas at an OpenBLAS shared library"
+                + " (libopenblas.so.0), or leave -Dstride.openblas out"), lines.get(1));
+        assertEquals(lines.get(0), e.summary());
+        assertFalse(Files.exists(tmp.resolve("cache")), "the bundled build must not be tried");
+    }
+
+    @Test
+    void badEnvironmentVariableIsNamedWithItsFix() {
         Path missing = tmp.resolve("nope/libopenblas.so.0");
         OpenBlasUnavailableException e = assertThrows(OpenBlasUnavailableException.class,
-                () -> OpenBlasLibrary.locate(search(missing, List.of(systemLibrary()), RESOURCES)));
-        assertTrue(e.getMessage().contains("-Dstride.openblas=" + missing + ": no such file"), e.getMessage());
-        assertTrue(e.getMessage().contains("apt-get install libopenblas0-pthread"), e.getMessage());
-        assertTrue(e.summary().contains(missing.toString()), e.summary());
-        assertFalse(e.summary().contains("\n"), e.summary());
+                () -> OpenBlasLibrary.locate(search(OpenBlasLibrary.PATH_ENV, missing, List.of(), NO_JARS)));
+        assertEquals("STRIDE_OPENBLAS=" + missing + " cannot be used as OpenBLAS: no such file", e.summary());
+        assertTrue(e.getMessage().contains("\nFix: point STRIDE_OPENBLAS at an OpenBLAS shared library"
+                + " (libopenblas.so.0), or unset STRIDE_OPENBLAS"), e.getMessage());
     }
 
     @Test
@@ -73,22 +103,40 @@ class OpenBlasLibraryTest {
     }
 
     @Test
-    void libraryWithoutOpenBlasSymbolsIsSkipped() {
-        Path libm = Path.of("/lib/x86_64-linux-gnu/libm.so.6");
-        assumeTrue(Files.exists(libm));
-        Path lib = systemLibrary();
-        OpenBlasLibrary found = OpenBlasLibrary.locate(search(null, List.of(libm, lib), NO_JARS));
+    void libraryWithoutOpenBlasSymbolsIsSkipped() throws Exception {
+        Path lib = usableLibrary();
+        // A shared library that opens but is not OpenBLAS: the bundled runtime's libquadmath.
+        Path quadmath = lib.resolveSibling("libquadmath.so.0");
+        OpenBlasLibrary found = OpenBlasLibrary.locate(search(null, List.of(quadmath, lib), NO_JARS));
         assertEquals(OpenBlasLibrary.Source.SYSTEM, found.source());
         assertEquals(lib, found.path());
     }
 
     @Test
-    void systemLibraryIsPreferredOverTheBundledOne() {
+    void systemLibraryIsPreferredOverTheBundledOne() throws Exception {
+        Path lib = usableLibrary();
+        OpenBlasLibrary found = OpenBlasLibrary.locate(search(null, List.of(tmp.resolve("missing.so"), lib), RESOURCES));
+        assertEquals(OpenBlasLibrary.Source.SYSTEM, found.source());
+        assertEquals(lib, found.path());
+        assertFalse(Files.exists(tmp.resolve("cache")), "the bundled build must not be unpacked when not needed");
+    }
+
+    /** The distribution's own file, where installed: CI installs Debian's to run this. */
+    @Test
+    void theDistributionsLibraryIsFoundByTheDefaultSearch() {
         Path lib = systemLibrary();
         OpenBlasLibrary found = OpenBlasLibrary.locate(search(null, OpenBlasLibrary.defaultSystemCandidates(), RESOURCES));
         assertEquals(OpenBlasLibrary.Source.SYSTEM, found.source());
         assertEquals(lib, found.path());
         assertFalse(Files.exists(tmp.resolve("cache")), "the bundled build must not be unpacked when not needed");
+    }
+
+    @Test
+    void systemPathPropertyReplacesTheDefaultFiles() {
+        assertEquals(OpenBlasLibrary.defaultSystemCandidates(), OpenBlasLibrary.systemCandidatesFrom(null));
+        assertEquals(List.of(), OpenBlasLibrary.systemCandidatesFrom(""));
+        assertEquals(List.of(Path.of("/a/libopenblas.so.0"), Path.of("/b/libopenblas.so.0")),
+                OpenBlasLibrary.systemCandidatesFrom("/a/libopenblas.so.0" + File.pathSeparator + "/b/libopenblas.so.0"));
     }
 
     @Test
@@ -119,6 +167,14 @@ class OpenBlasLibraryTest {
         assertTrue(message.contains("system: " + b + ": no such file"), message);
         assertTrue(message.contains("bundled: no org.bytedeco:openblas jar"), message);
         assertTrue(message.contains("-Dstride.openblas="), message);
+        assertTrue(message.contains("apt-get install libopenblas0-pthread"), message);
+    }
+
+    @Test
+    void anEmptySystemSearchIsNamedAmongThePlacesTried() {
+        OpenBlasUnavailableException e = assertThrows(OpenBlasUnavailableException.class,
+                () -> OpenBlasLibrary.locate(search(null, List.of(), NO_JARS)));
+        assertTrue(e.getMessage().contains("system: no files to try (an empty -Dstride.openblas.system-path"), e.getMessage());
     }
 
     @Test
@@ -201,32 +257,55 @@ class OpenBlasLibraryTest {
         assertNoLeftovers(lib.getParent().getParent());
     }
 
+    /**
+     * The default search with {@code -Dstride.openblas.system-path=} empty, in a fresh JVM (a library
+     * once loaded stays loaded): the bundled build is loaded into the cache under XDG_CACHE_HOME even
+     * where the system has an OpenBLAS, it is the only libopenblas mapped, and sgemm runs on it.
+     */
     @Test
-    void bundledBuildRunsSgemmThroughTheBindings() throws Exception {
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                BundledSgemmMain.class.getName(), tmp.toString())
-                .redirectError(tmp.resolve("stderr.txt").toFile()).start();
+    void emptySystemPathLoadsTheBundledBuildAndRunsSgemm() throws Exception {
+        assertEquals("bundled " + tmp.resolve("stride/openblas") + " only=true 19.0 22.0 43.0 50.0", loadInChildJvm(""));
+    }
+
+    /** The property's files are the system search: a file named there is loaded as the system's. */
+    @Test
+    void systemPathNamesTheSystemLibrary() throws Exception {
+        Path lib = usableLibrary();
+        String files = tmp.resolve("missing.so") + File.pathSeparator + lib;
+        assertEquals("system " + lib + " only=true 19.0 22.0 43.0 50.0", loadInChildJvm(files));
+    }
+
+    private String loadInChildJvm(String systemPath) throws Exception {
+        ProcessBuilder child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-D" + OpenBlasLibrary.SYSTEM_PATH_PROPERTY + "=" + systemPath,
+                "-cp", System.getProperty("java.class.path"), SgemmMain.class.getName())
+                .redirectError(tmp.resolve("stderr.txt").toFile());
+        child.environment().put("XDG_CACHE_HOME", tmp.toString());
+        child.environment().remove(OpenBlasLibrary.PATH_ENV);
+        Process p = child.start();
         String out = new String(p.getInputStream().readAllBytes()).trim();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "child JVM did not finish");
         assertEquals(0, p.exitValue(), out + Files.readString(tmp.resolve("stderr.txt")));
-        assertEquals("bundled true 19.0 22.0 43.0 50.0", out);
+        return out;
     }
 
-    /** Child JVM: loads the bundled build with no system search, then multiplies two 2x2 matrices. */
-    static final class BundledSgemmMain {
+    /** Child JVM: loads OpenBLAS the normal way, says from where (the cache as its root), then multiplies two 2x2 matrices. */
+    static final class SgemmMain {
         public static void main(String[] args) throws Exception {
-            OpenBlasLibrary lib = OpenBlasLibrary.load(new OpenBlasLibrary.Search(
-                    null, null, List.of(), Path.of(args[0]), BundledSgemmMain.class.getClassLoader()));
             OpenBlasGemm gemm = new OpenBlasGemm();
-            boolean mapped = Files.readString(Path.of("/proc/self/maps")).contains(lib.path().toString());
+            OpenBlasLibrary lib = gemm.library();
+            String cache = BundledOpenBlas.defaultCacheRoot().toString();
+            List<String> mapped = Files.readAllLines(Path.of("/proc/self/maps")).stream()
+                    .filter(l -> l.contains("libopenblas")).toList();
+            boolean only = !mapped.isEmpty() && mapped.stream().allMatch(l -> l.contains(lib.path().toString()));
             try (Arena arena = Arena.ofConfined()) {
                 var t = Tensor.FLOAT;
                 var a = arena.allocateFrom(t, 1, 2, 3, 4);
                 var b = arena.allocateFrom(t, 5, 6, 7, 8);
                 var c = arena.allocate(t, 4);
                 gemm.sgemm(false, false, 2, 2, 2, 1f, a, 0, b, 0, 0f, c, 0);
-                System.out.println(lib.source().name().toLowerCase(Locale.ROOT) + " " + mapped + " "
+                System.out.println(lib.source().name().toLowerCase(Locale.ROOT) + " "
+                        + (lib.path().startsWith(cache) ? cache : lib.path()) + " only=" + only + " "
                         + c.getAtIndex(t, 0) + " " + c.getAtIndex(t, 1) + " " + c.getAtIndex(t, 2) + " " + c.getAtIndex(t, 3));
             }
         }
