@@ -1,31 +1,44 @@
 package dev.stride.cli;
 
-import dev.stride.nn.Models;
+import dev.stride.blas.GemmBackend;
 import dev.stride.nn.BuildOptions;
 import dev.stride.nn.Layer;
+import dev.stride.nn.Models;
 import dev.stride.tensor.Shape;
+import dev.stride.train.ModelCheckpoint;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.lang.foreign.Arena;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-/** {@code stride summary}: a model's layers, output shapes and parameter counts. */
-@Command(name = "summary", mixinStandardHelpOptions = true, description = "Print a model's layers, shapes and parameter counts.")
+/** {@code stride summary}: a model's tree, output shapes and parameter counts, of a named model or a checkpoint's. */
+@Command(name = "summary", mixinStandardHelpOptions = true,
+        description = "Print a model's tree of layers, output shapes and parameter counts.")
 final class SummaryCommand implements Callable<Integer> {
     @Option(names = "--model", defaultValue = "lenet5", description = "Model: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
     Models.Name model;
+
+    @Option(names = "--checkpoint", description = "Summarise the model saved in this checkpoint instead of --model.")
+    Path checkpoint;
 
     @Option(names = "--explain", description = "Show the arithmetic behind each output size and parameter count.")
     boolean explain;
 
     @Override
-    public Integer call() {
-        Layer net = Models.byName(model);
-        // The summary only needs shapes; the weights stay zero and are never used.
+    public Integer call() throws Exception {
+        // The summary only needs shapes: an inference build of batch 1 allocates the least.
+        BuildOptions options = BuildOptions.inference().withThreads(1);
         try (Arena arena = Arena.ofConfined()) {
-            int[] sample = Models.inputShape(model);
-            net.build(Shape.of(1, sample[0], sample[1], sample[2]), arena, BuildOptions.inference().withThreads(1));
+            Layer net;
+            if (checkpoint != null) {
+                net = ModelCheckpoint.load(checkpoint, GemmBackend.java(), arena, 1, options).model();
+            } else {
+                net = Models.byName(model);
+                int[] sample = Models.inputShape(model);
+                net.build(Shape.of(1, sample[0], sample[1], sample[2]), arena, options);
+            }
             System.out.print(net.summary(explain));
         }
         return 0;

@@ -1,6 +1,7 @@
 package dev.stride.nn;
 
 import dev.stride.blas.Gemm;
+import dev.stride.ops.VectorSupport;
 import dev.stride.tensor.Shape;
 
 import java.lang.foreign.Arena;
@@ -103,7 +104,7 @@ public record ConvPolicy(int winogradMinChannels, Shift shift, int minColumns, l
         return switch (choose(spec, gemm)) {
             case WINOGRAD -> new WinogradConv(spec, in, gemm, arena, parts, Math.ceilDiv(in.dim(0), parts),
                     Math.min(keep, WinogradConv.KEEP_V_FLOATS), training);
-            case SHIFT -> new ShiftConv(spec, in, out, gemm, arena, parts, keep, training);
+            case SHIFT -> new ShiftConv(spec, in, out, gemm, arena, parts, keep, training, VectorSupport.enabled());
             case IM2COL -> new Im2colConv(spec, in, out, gemm, arena, parts, minColumns, keep, training);
         };
     }

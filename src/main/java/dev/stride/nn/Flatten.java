@@ -29,11 +29,6 @@ public final class Flatten extends Layer {
     }
 
     @Override
-    protected Split split() {
-        return Split.NONE;
-    }
-
-    @Override
     protected void allocate(Shape input, BuildContext ctx) {
         lastInput = null;
         lastGradIn = null;

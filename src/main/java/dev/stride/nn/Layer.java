@@ -157,7 +157,7 @@ public abstract class Layer {
         builtOutput = output;
         training = mode == Mode.TRAINING;
         lastOutput = null;
-        Parallel parallel = split() != Split.NONE && (ctx.options().splitSmallLayers() || worthSplitting(input))
+        Parallel parallel = ownsOutput() && split() != Split.NONE && (ctx.options().splitSmallLayers() || worthSplitting(input))
                 ? ctx.workspace().parallel() : Parallel.of(1);
         runs = new LayerRuns(this, parallel, ownsOutput() ? Tensor.zeros(ctx.arena(), output) : null,
                 ownsOutput() && mode == Mode.TRAINING ? Tensor.zeros(ctx.arena(), input) : null);
@@ -434,7 +434,7 @@ public abstract class Layer {
         return input.size() >= MIN_PARALLEL_FLOATS;
     }
 
-    /** False for layers whose output is not their own buffer (composites, views). */
+    /** False for layers whose output is not their own buffer (composites, views): they run no parts, so they do not split. */
     protected boolean ownsOutput() {
         return true;
     }

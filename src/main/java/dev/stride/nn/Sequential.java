@@ -63,11 +63,6 @@ public final class Sequential extends Layer {
     }
 
     @Override
-    protected Split split() {
-        return Split.NONE;
-    }
-
-    @Override
     protected void allocate(Shape input, BuildContext ctx) {
         Shape s = input;
         for (Layer layer : layers) {

@@ -69,12 +69,11 @@ final class ShiftConv implements ConvLowering {
         return suits(spec) && gemm.thinCallsCheap();
     }
 
-    /** For input {@code in} and output {@code out} of {@code spec}, run in {@code parts} parts. */
-    ShiftConv(Conv2dSpec spec, Shape in, Shape out, Gemm gemm, Arena arena, int parts, long keepRowsFloats, boolean training) {
-        this(spec, in, out, gemm, arena, parts, keepRowsFloats, training, VectorSupport.enabled());
-    }
-
-    /** For tests: {@code vector} picks {@link ShiftConvVectors} for the output and input-gradient passes. */
+    /**
+     * For input {@code in} and output {@code out} of {@code spec}, run in {@code parts} parts;
+     * {@code vector} picks {@link ShiftConvVectors} for the output and input-gradient passes (the
+     * policy passes whether the JVM has the Vector API; tests compare both).
+     */
     ShiftConv(Conv2dSpec spec, Shape in, Shape out, Gemm gemm, Arena arena, int parts, long keepRowsFloats,
               boolean training, boolean vector) {
         if (vector) {

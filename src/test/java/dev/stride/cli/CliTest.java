@@ -81,6 +81,10 @@ class CliTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().matches("(?s).*seven\\.png: class \\d \\(p=0\\.\\d{3}\\) \\| 0:0\\.\\d{3}.* 9:0\\.\\d{3}\\s*"), r.out());
 
+        r = run("summary", "--checkpoint", ckpt.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("0 Conv2d(1->6, 5x5, stride 1, pad 2)") && r.out().contains("total parameters: 61706"), r.out());
+
         Path grid = dir.resolve("filters.png");
         r = run("filters", "--checkpoint", ckpt.toString(), "--out", grid.toString());
         assertEquals(0, r.code(), r.err());
