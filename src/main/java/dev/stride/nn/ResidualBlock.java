@@ -1,0 +1,111 @@
+package dev.stride.nn;
+
+import dev.stride.ops.Activations;
+import dev.stride.ops.BranchOps;
+import dev.stride.tensor.Shape;
+import dev.stride.tensor.ShapeException;
+import dev.stride.tensor.Tensor;
+
+import java.util.List;
+
+/**
+ * What ResNet's blocks and MobileNet's inverted residuals share: a main path of children run one
+ * after another, a shortcut (the identity, or a child such as a 1x1 convolution with batch norm),
+ * their sum, and optionally a ReLU after it. The subclass names and registers the children, as
+ * torchvision names them, then calls {@link #paths}.
+ *
+ * <p>Backward: the sum's gradient (through the ReLU) goes down both paths, and the input gradient
+ * is the sum of theirs.
+ */
+public abstract class ResidualBlock extends Layer {
+    private List<Layer> main;       // run in order
+    private Layer shortcut;         // null for the identity
+    private boolean reluAfter;
+    private FirstRows out;          // the output shape
+    private FirstRows sumGrad;      // the output shape: dL/d(main + shortcut); null for inference builds
+    private FirstRows dx;           // the input shape; null for inference builds
+    private Tensor lastY;
+
+    /** Sets the main path (children already registered), the shortcut (a child, or null for the identity) and the ReLU after the sum. */
+    protected final void paths(List<Layer> main, Layer shortcut, boolean reluAfter) {
+        if (main.isEmpty()) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": the main path needs at least one layer");
+        }
+        this.main = List.copyOf(main);
+        this.shortcut = shortcut;
+        this.reluAfter = reluAfter;
+    }
+
+    @Override
+    public Shape outputShape(Shape input) {
+        Shape m = input;
+        for (Layer l : main) {
+            m = l.outputShape(m);
+        }
+        Shape s = shortcut == null ? input : shortcut.outputShape(input);
+        if (!m.equals(s)) {
+            throw new ShapeException(label() + ": branches disagree in shape: the main path gives " + m + " but the shortcut "
+                    + (shortcut == null ? "(the identity)" : "(" + shortcut.describe() + ")") + " gives " + s
+                    + "; a block that changes channels or stride needs a projection shortcut");
+        }
+        return m;
+    }
+
+    @Override
+    protected final boolean ownsOutput() {
+        return false;
+    }
+
+    @Override
+    protected void allocate(Shape input, BuildContext ctx) {
+        Shape s = input;
+        for (Layer l : main) {
+            buildChild(l, s, ctx);
+            s = l.outputShape(s);
+        }
+        if (shortcut != null) {
+            buildChild(shortcut, input, ctx);
+        }
+        out = new FirstRows(Tensor.zeros(ctx.arena(), s));
+        sumGrad = ctx.training() && reluAfter ? new FirstRows(Tensor.zeros(ctx.arena(), s)) : null;
+        dx = ctx.training() ? new FirstRows(Tensor.zeros(ctx.arena(), input)) : null;
+    }
+
+    @Override
+    protected Tensor forwardPass(Tensor x) {
+        Tensor a = x;
+        for (Layer l : main) {
+            a = l.forward(a);
+        }
+        Tensor b = shortcut == null ? x : shortcut.forward(x);
+        Tensor y = out.of(x.dim(0));
+        if (reluAfter) {
+            BranchOps.addRelu(a.segment(), a.offset(), b.segment(), b.offset(), y.segment(), y.offset(), y.size());
+        } else {
+            BranchOps.add(a.segment(), a.offset(), b.segment(), b.offset(), y.segment(), y.offset(), y.size());
+        }
+        lastY = y;
+        return y;
+    }
+
+    @Override
+    protected Tensor backwardPass(Tensor dy, boolean needInputGrad) {
+        int n = dy.dim(0);
+        Tensor d = dy;
+        if (reluAfter) {
+            d = sumGrad.of(n);
+            Activations.reluBackward(lastY.segment(), lastY.offset(), dy.segment(), dy.offset(), d.segment(), d.offset(), d.size());
+        }
+        Tensor g = d;
+        for (int i = main.size() - 1; i >= 0; i--) {
+            g = main.get(i).backward(g, i > 0 || needInputGrad);
+        }
+        Tensor h = shortcut == null ? d : shortcut.backward(d, needInputGrad);
+        if (!needInputGrad) {
+            return null;
+        }
+        Tensor sum = dx.of(n);
+        BranchOps.add(g.segment(), g.offset(), h.segment(), h.offset(), sum.segment(), sum.offset(), sum.size());
+        return sum;
+    }
+}
