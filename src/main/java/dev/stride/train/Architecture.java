@@ -1,7 +1,10 @@
 package dev.stride.train;
 
 import dev.stride.blas.Gemm;
+import dev.stride.nn.AdaptiveAvgPool2d;
 import dev.stride.nn.AvgPool2d;
+import dev.stride.nn.ChannelPadShortcut;
+import dev.stride.nn.Concat;
 import dev.stride.nn.Conv2d;
 import dev.stride.nn.Conv2dSpec;
 import dev.stride.nn.Dropout;
@@ -18,6 +21,7 @@ import dev.stride.nn.Prelu;
 import dev.stride.nn.Relu;
 import dev.stride.nn.Sequential;
 import dev.stride.nn.Sigmoid;
+import dev.stride.nn.SqueezeExcitation;
 import dev.stride.nn.Silu;
 import dev.stride.nn.Tanh;
 
@@ -65,7 +69,11 @@ public final class Architecture {
     }
 
     private static String line(Layer layer) {
-        return layer instanceof Sequential ? "Sequential" : encodeLeaf(layer);
+        return switch (layer) {
+            case Sequential s -> "Sequential";
+            case Concat c -> "Concat";
+            default -> encodeLeaf(layer);
+        };
     }
 
     static String encodeLeaf(Layer layer) {
@@ -88,6 +96,9 @@ public final class Architecture {
             case Tanh t -> "Tanh";
             case Silu s -> "Silu";
             case Flatten f -> "Flatten";
+            case AdaptiveAvgPool2d a -> "AdaptiveAvgPool2d h=" + a.outH() + " w=" + a.outW();
+            case ChannelPadShortcut c -> "ChannelPadShortcut stride=" + c.stride() + " out=" + c.outChannels();
+            case SqueezeExcitation se -> "SqueezeExcitation channels=" + se.channels() + " hidden=" + se.hidden();
             case GlobalAvgPool g -> "GlobalAvgPool";
             default -> throw new IllegalArgumentException("layer type " + layer.getClass().getName()
                     + " cannot be saved in a checkpoint; Architecture knows the layers in dev.stride.nn");
@@ -101,61 +112,44 @@ public final class Architecture {
 
     /** Rebuilds the (unbuilt) model that {@link #encode} described; GEMM layers use {@code gemm}. */
     public static Layer decode(String text, Gemm gemm) {
-        List<String> lines = new ArrayList<>(List.of(text.split("\n")));
-        lines.removeIf(String::isBlank);
-        if (lines.isEmpty()) {
-            throw new IllegalArgumentException("the architecture names no layers");
-        }
-        int[] next = {0};
-        Layer root = node(lines, next, 0, "", lines.get(0).strip(), gemm);
-        if (next[0] != lines.size()) {
-            throw new IllegalArgumentException("architecture line " + (next[0] + 1) + " (\"" + lines.get(next[0]).strip()
-                    + "\"): indented wrongly; each child is indented two spaces more than its parent");
-        }
-        return root;
+        return build(ArchitectureTree.parse(text), gemm);
     }
 
-    // Reads the node whose type line is lines[next] (already split off as typeLine), then its children at depth + 1.
-    private static Layer node(List<String> lines, int[] next, int depth, String path, String typeLine, Gemm gemm) {
-        int lineNo = ++next[0];
+    /**
+     * A container (Sequential, Concat) is made from its children's lines. Every other type is made
+     * from its own line; a block that makes its own children (a residual block, say) must then have
+     * exactly the child lines it would write, so a tree edited by hand cannot drift from the code.
+     */
+    private static Layer build(ArchitectureTree.Node node, Gemm gemm) {
         SequencedMap<String, Layer> children = new LinkedHashMap<>();
-        String childIndent = "  ".repeat(depth + 1);
-        while (next[0] < lines.size() && indentOf(lines.get(next[0])) == childIndent.length()) {
-            String l = lines.get(next[0]).strip();
-            int colon = l.indexOf(':');
-            if (colon <= 0) {
-                throw new IllegalArgumentException("architecture line " + (next[0] + 1) + " (\"" + l + "\"): expected \"name: Type ...\"");
+        boolean container = node.typeLine().equals("Sequential") || node.typeLine().equals("Concat");
+        if (container) {
+            for (ArchitectureTree.Node c : node.children()) {
+                children.put(c.name(), build(c, gemm));
             }
-            String name = l.substring(0, colon);
-            String childPath = path.isEmpty() ? name : path + "." + name;
-            if (children.containsKey(name)) {
-                throw new IllegalArgumentException("architecture line " + (next[0] + 1) + ": two children named '" + childPath + "'");
-            }
-            children.put(name, node(lines, next, depth + 1, childPath, l.substring(colon + 1).strip(), gemm));
         }
-        String where = "architecture line " + lineNo + " (\"" + typeLine + "\"" + (path.isEmpty() ? "" : ", at " + path) + ")";
         try {
-            if (typeLine.equals("Sequential")) {
-                if (children.isEmpty()) {
-                    throw new IllegalArgumentException("a Sequential needs at least one child line below it");
+            if (container) {
+                if (children.size() < (node.typeLine().equals("Concat") ? 2 : 1)) {
+                    throw new IllegalArgumentException("a " + node.typeLine() + " needs "
+                            + (node.typeLine().equals("Concat") ? "at least two child lines" : "at least one child line") + " below it");
                 }
-                return Sequential.of(children);
+                return node.typeLine().equals("Sequential") ? Sequential.of(children) : Concat.of(children);
             }
-            if (!children.isEmpty()) {
-                throw new IllegalArgumentException("a " + typeLine.split("\\s+")[0] + " has no children, but lines below it are indented under it");
+            Layer layer = decodeLine(node.typeLine(), gemm);
+            if (layer.children().isEmpty() && !node.children().isEmpty()) {
+                throw new IllegalArgumentException("a " + node.type() + " has no children, but lines below it are indented under it");
             }
-            return decodeLine(typeLine, gemm);
+            StringBuilder own = new StringBuilder();
+            appendChildren(own, layer, "  ");
+            if (!own.toString().equals(node.childText())) {
+                throw new IllegalArgumentException("a " + node.type() + " with these settings has the children\n" + own
+                        + "but the text has\n" + node.childText() + "(edit the block's own line, not its children)");
+            }
+            return layer;
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(node.where() + ": " + e.getMessage(), e);
         }
-    }
-
-    private static int indentOf(String line) {
-        int i = 0;
-        while (i < line.length() && line.charAt(i) == ' ') {
-            i++;
-        }
-        return i;
     }
 
     /** Rebuilds a format-1 model: one unnamed leaf line per layer of a flat Sequential. */
@@ -207,13 +201,17 @@ public final class Architecture {
             case "Silu" -> new Silu();
             case "Flatten" -> new Flatten();
             case "GlobalAvgPool" -> new GlobalAvgPool();
+            case "AdaptiveAvgPool2d" -> new AdaptiveAvgPool2d(a.i("h"), a.i("w"));
+            case "ChannelPadShortcut" -> new ChannelPadShortcut(a.i("stride"), a.i("out"));
+            case "SqueezeExcitation" -> new SqueezeExcitation(a.i("channels"), a.i("hidden"), gemm);
             default -> throw new IllegalArgumentException("unknown layer type " + words[0]
                     + "; this Stride reads " + KNOWN + " (a checkpoint from a newer Stride needs that version)");
         };
     }
 
-    private static final String KNOWN = "Sequential, Conv2d, Linear, MaxPool2d, AvgPool2d, GlobalAvgPool, Flatten, Relu, "
-            + "LeakyRelu, Prelu, Elu, Sigmoid, Tanh, Silu, Maxout, Dropout";
+    private static final String KNOWN = "Sequential, Concat, Conv2d, Linear, MaxPool2d, AvgPool2d, GlobalAvgPool, "
+            + "AdaptiveAvgPool2d, Flatten, Relu, LeakyRelu, Prelu, Elu, Sigmoid, Tanh, Silu, Maxout, Dropout, "
+            + "ChannelPadShortcut, SqueezeExcitation";
 
     private static PoolSpec pool(Args a) {
         return new PoolSpec(a.i("kh"), a.i("kw"), a.i("stride"), a.i("pad"), a.b("floor"));

@@ -1,7 +1,10 @@
 package dev.stride.train;
 
 import dev.stride.blas.GemmBackend;
+import dev.stride.nn.AdaptiveAvgPool2d;
 import dev.stride.nn.AvgPool2d;
+import dev.stride.nn.ChannelPadShortcut;
+import dev.stride.nn.Concat;
 import dev.stride.nn.Conv2d;
 import dev.stride.nn.Conv2dSpec;
 import dev.stride.nn.Dropout;
@@ -20,6 +23,7 @@ import dev.stride.nn.Relu;
 import dev.stride.nn.Sequential;
 import dev.stride.nn.Sigmoid;
 import dev.stride.nn.Silu;
+import dev.stride.nn.SqueezeExcitation;
 import dev.stride.nn.Tanh;
 import org.junit.jupiter.api.Test;
 
@@ -66,6 +70,37 @@ class ArchitectureTest {
                     0: Linear in=32 out=3 bias=true
                 """, text);
         assertEquals(text, Architecture.encode(Architecture.decode(text, GemmBackend.java())));
+    }
+
+    @Test
+    void blocksRoundTripAndTheirChildLinesMustBeTheirOwn() {
+        SequencedMap<String, Layer> branches = new LinkedHashMap<>();
+        branches.put("branch1", new Conv2d(Conv2dSpec.of(4, 2, 1, 1, 0), GemmBackend.java()));
+        branches.put("branch2", new Sequential(new AdaptiveAvgPool2d(3, 3), new ChannelPadShortcut(1, 6)));
+        Sequential model = new Sequential(Concat.of(branches), new SqueezeExcitation(8, 2, GemmBackend.java()));
+        String text = Architecture.encode(model);
+        assertEquals("""
+                Sequential
+                  0: Concat
+                    branch1: Conv2d in=4 out=2 kh=1 kw=1 stride=1 pad=0 bias=true floor=false
+                    branch2: Sequential
+                      0: AdaptiveAvgPool2d h=3 w=3
+                      1: ChannelPadShortcut stride=1 out=6
+                  1: SqueezeExcitation channels=8 hidden=2
+                    fc1: Linear in=8 out=2 bias=true
+                    relu: Relu
+                    fc2: Linear in=2 out=8 bias=true
+                    gate: Sigmoid
+                """, text);
+        assertEquals(text, Architecture.encode(Architecture.decode(text, GemmBackend.java())));
+
+        String edited = text.replace("fc2: Linear in=2 out=8", "fc2: Linear in=2 out=9");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Architecture.decode(edited, GemmBackend.java()));
+        assertTrue(e.getMessage().contains("line 7") && e.getMessage().contains("at 1)")
+                && e.getMessage().contains("edit the block's own line"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Architecture.decode("Sequential\n  0: Concat\n    only: Relu\n", GemmBackend.java()));
+        assertTrue(e.getMessage().contains("at least two child lines"), e.getMessage());
     }
 
     @Test
