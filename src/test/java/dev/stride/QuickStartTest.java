@@ -41,7 +41,7 @@ class QuickStartTest {
             Sequential net = Models.lenet5();
             net.build(Shape.of(64, 1, 28, 28), arena, 2);
             Init.he(42).apply(net.parameters());
-            assertTrue(net.summary(true).contains("61706"));
+            assertTrue(net.summary(true).contains("total parameters: 61,706"));
 
             SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();
             loss.build(net.outputShape(), arena);

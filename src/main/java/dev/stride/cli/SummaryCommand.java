@@ -20,6 +20,12 @@ final class SummaryCommand implements Callable<Integer> {
     @Option(names = "--model", defaultValue = "lenet5", description = "Model: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
     Models.Name model;
 
+    @Option(names = "--classes", description = "Number of classes (default: the model's own, 10 or 1000).")
+    Integer classes;
+
+    @Option(names = "--channels", description = "Input channels (default: the model's own, 1 or 3).")
+    Integer channels;
+
     @Option(names = "--checkpoint", description = "Summarise the model saved in this checkpoint instead of --model.")
     Path checkpoint;
 
@@ -35,9 +41,10 @@ final class SummaryCommand implements Callable<Integer> {
             if (checkpoint != null) {
                 net = ModelCheckpoint.load(checkpoint, GemmBackend.java(), arena, 1, options).model();
             } else {
-                net = Models.byName(model);
                 int[] sample = Models.inputShape(model);
-                net.build(Shape.of(1, sample[0], sample[1], sample[2]), arena, options);
+                int c = channels != null ? channels : sample[0];
+                net = Models.byName(model, classes != null ? classes : model.defaultClasses(), c, GemmBackend.defaultGemm());
+                net.build(Shape.of(1, c, sample[1], sample[2]), arena, options);
             }
             System.out.print(net.summary(explain));
         }

@@ -5,28 +5,63 @@ import dev.stride.blas.GemmBackend;
 
 /**
  * The named networks Stride ships, unbuilt (build them with the input shape, then initialise).
- * They use the default GEMM backend.
+ * The ImageNet models are torchvision's definitions, with its parameter names and counts; each
+ * model takes the number of classes and of input channels.
  */
 public final class Models {
     /** Models the command line can name. */
-    public enum Name { lenet5, vgg_small }
+    public enum Name {
+        lenet5(10, 1, 28),
+        vgg_small(10, 3, 32),
+        alexnet(1000, 3, 224),
+        vgg11(1000, 3, 224),
+        vgg16(1000, 3, 224);
+
+        private final int classes;
+        private final int channels;
+        private final int size;
+
+        Name(int classes, int channels, int size) {
+            this.classes = classes;
+            this.channels = channels;
+            this.size = size;
+        }
+
+        /** The number of classes the model has unless told otherwise. */
+        public int defaultClasses() {
+            return classes;
+        }
+
+        /** The (C, H, W) of one input sample the model is meant for. */
+        public int[] inputShape() {
+            return new int[] {channels, size, size};
+        }
+    }
 
     private Models() {
     }
 
+    /** The model with its default classes and input channels, on the default GEMM backend. */
     public static Layer byName(Name name) {
+        return byName(name, name.defaultClasses(), name.inputShape()[0], GemmBackend.defaultGemm());
+    }
+
+    public static Layer byName(Name name, int classes, int channels, Gemm gemm) {
+        if (classes < 1 || channels < 1) {
+            throw new IllegalArgumentException(name + ": classes and input channels must be at least 1, got " + classes + " and " + channels);
+        }
         return switch (name) {
-            case lenet5 -> lenet5();
-            case vgg_small -> vggSmall();
+            case lenet5 -> lenet5(classes, channels, gemm);
+            case vgg_small -> vggSmall(classes, channels, gemm);
+            case alexnet -> ClassicModels.alexnet(classes, channels, gemm);
+            case vgg11 -> ClassicModels.vgg(ClassicModels.VGG11, classes, channels, gemm);
+            case vgg16 -> ClassicModels.vgg(ClassicModels.VGG16, classes, channels, gemm);
         };
     }
 
-    /** The (C, H, W) of one input sample a named model expects. */
+    /** The (C, H, W) of one input sample a named model expects by default. */
     public static int[] inputShape(Name name) {
-        return switch (name) {
-            case lenet5 -> new int[] {1, 28, 28};
-            case vgg_small -> new int[] {3, 32, 32};
-        };
+        return name.inputShape();
     }
 
     /**
@@ -40,13 +75,17 @@ public final class Models {
 
     /** {@link #lenet5()} on the given GEMM backend. */
     public static Sequential lenet5(Gemm gemm) {
+        return lenet5(10, 1, gemm);
+    }
+
+    static Sequential lenet5(int classes, int channels, Gemm gemm) {
         return new Sequential(
-                new Conv2d(Conv2dSpec.of(1, 6, 5, 1, 2), gemm), new Relu(), new MaxPool2d(PoolSpec.of(2, 2)),
+                new Conv2d(Conv2dSpec.of(channels, 6, 5, 1, 2), gemm), new Relu(), new MaxPool2d(PoolSpec.of(2, 2)),
                 new Conv2d(Conv2dSpec.of(6, 16, 5, 1, 0), gemm), new Relu(), new MaxPool2d(PoolSpec.of(2, 2)),
                 new Flatten(),
                 new Linear(400, 120, true, gemm), new Relu(),
                 new Linear(120, 84, true, gemm), new Relu(),
-                new Linear(84, 10, true, gemm));
+                new Linear(84, classes, true, gemm));
     }
 
     /**
@@ -59,13 +98,17 @@ public final class Models {
 
     /** {@link #vggSmall()} on the given GEMM backend. */
     public static Sequential vggSmall(Gemm gemm) {
+        return vggSmall(10, 3, gemm);
+    }
+
+    static Sequential vggSmall(int classes, int channels, Gemm gemm) {
         return new Sequential(
-                conv3(3, 64, gemm), new Relu(), conv3(64, 64, gemm), new Relu(), new MaxPool2d(PoolSpec.of(2, 2)),
+                conv3(channels, 64, gemm), new Relu(), conv3(64, 64, gemm), new Relu(), new MaxPool2d(PoolSpec.of(2, 2)),
                 conv3(64, 128, gemm), new Relu(), conv3(128, 128, gemm), new Relu(), new MaxPool2d(PoolSpec.of(2, 2)),
                 conv3(128, 256, gemm), new Relu(), conv3(256, 256, gemm), new Relu(), new MaxPool2d(PoolSpec.of(2, 2)),
                 new Flatten(),
                 new Linear(256 * 4 * 4, 256, true, gemm), new Relu(),
-                new Linear(256, 10, true, gemm));
+                new Linear(256, classes, true, gemm));
     }
 
     private static Conv2d conv3(int in, int out, Gemm gemm) {

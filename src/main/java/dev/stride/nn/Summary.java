@@ -2,6 +2,7 @@ package dev.stride.nn;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -43,7 +44,7 @@ final class Summary {
             }
         }
         sb.append(rule);
-        sb.append("total parameters: ").append(model.parameterCount()).append(n);
+        sb.append("total parameters: ").append(count(model.parameterCount())).append(n);
         sb.append("output: ").append(model.outputShape()).append(n);
         return sb.toString();
     }
@@ -59,6 +60,11 @@ final class Summary {
     private static void add(List<Row> rows, String indent, String text, Layer layer, boolean explain) {
         String explanation = explain && layer.children().isEmpty()
                 ? "    " + indent + layer.explain(layer.inputShape()) : null;
-        rows.add(new Row(indent + text, layer.outputShape().toString(), Long.toString(layer.parameterCount()), explanation));
+        rows.add(new Row(indent + text, layer.outputShape().toString(), count(layer.parameterCount()), explanation));
+    }
+
+    /** 138357544 as "138,357,544": model zoo counts are read against published ones. */
+    static String count(long n) {
+        return String.format(Locale.ROOT, "%,d", n);
     }
 }

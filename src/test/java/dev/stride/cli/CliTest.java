@@ -53,7 +53,7 @@ class CliTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("(28 - 5 + 2*2)/1 + 1 = 28"), r.out());
         assertTrue(r.out().contains("(5*5*1)*6 + 6 = 156"), r.out());
-        assertTrue(r.out().contains("61706"), r.out());
+        assertTrue(r.out().contains("total parameters: 61,706"), r.out());
     }
 
     @Test
@@ -83,7 +83,7 @@ class CliTest {
 
         r = run("summary", "--checkpoint", ckpt.toString());
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().contains("0 Conv2d(1->6, 5x5, stride 1, pad 2)") && r.out().contains("total parameters: 61706"), r.out());
+        assertTrue(r.out().contains("0 Conv2d(1->6, 5x5, stride 1, pad 2)") && r.out().contains("total parameters: 61,706"), r.out());
 
         Path grid = dir.resolve("filters.png");
         r = run("filters", "--checkpoint", ckpt.toString(), "--out", grid.toString());
