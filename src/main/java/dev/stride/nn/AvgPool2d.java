@@ -11,6 +11,11 @@ public final class AvgPool2d extends Pool2d {
 
     public AvgPool2d(PoolSpec spec) {
         super(spec);
+        if (spec.ceil()) {
+            // PyTorch divides a window that reaches past the input by its clipped size; nothing here needs that.
+            throw new IllegalArgumentException("AvgPool2d(" + spec + "): rounding the output size up (ceil) is for max pooling only; "
+                    + "use floor, or padding that tiles the input");
+        }
     }
 
     @Override

@@ -28,8 +28,10 @@ abstract class Pool2d extends PartViewLayer {
             throw new ShapeException(label() + ": expects input [N, C, H, W], got " + input
                     + "; pooling runs on the output of a convolution, before Flatten");
         }
-        int outH = OutputSize.of(label(), "height", input.dim(2), spec.kernelH(), spec.stride(), spec.padding(), spec.floor());
-        int outW = OutputSize.of(label(), "width", input.dim(3), spec.kernelW(), spec.stride(), spec.padding(), spec.floor());
+        int outH = spec.ceil() ? OutputSize.ceil(label(), "height", input.dim(2), spec.kernelH(), spec.stride(), spec.padding())
+                : OutputSize.of(label(), "height", input.dim(2), spec.kernelH(), spec.stride(), spec.padding(), spec.floor());
+        int outW = spec.ceil() ? OutputSize.ceil(label(), "width", input.dim(3), spec.kernelW(), spec.stride(), spec.padding())
+                : OutputSize.of(label(), "width", input.dim(3), spec.kernelW(), spec.stride(), spec.padding(), spec.floor());
         return Shape.of(input.dim(0), input.dim(1), outH, outW);
     }
 
@@ -52,6 +54,7 @@ abstract class Pool2d extends PartViewLayer {
         return describe() + ": " + input + " -> " + o
                 + "; height " + OutputSize.explain(input.dim(2), spec.kernelH(), spec.stride(), spec.padding())
                 + ", width " + OutputSize.explain(input.dim(3), spec.kernelW(), spec.stride(), spec.padding())
+                + (spec.ceil() ? "; rounded up (ceil): " + o.dim(2) + "x" + o.dim(3) : "")
                 + "; 0 parameters";
     }
 }

@@ -3,14 +3,19 @@ package dev.stride.nn;
 /**
  * Hyperparameters of a 2-D pooling window: its height and width, one stride for both axes, zero
  * padding on all four sides and whether a window that does not tile its input is floored (PyTorch's
- * silent behaviour) instead of rejected (the lecture's rule, the default).
+ * silent behaviour) instead of rejected (the lecture's rule, the default), or, for max pooling, the
+ * output size rounded up (PyTorch's {@code ceil_mode}, which GoogLeNet uses: the last window may
+ * reach past the input and covers what is there).
  *
  * <p>Padding is at most half the smaller kernel side, as in PyTorch, so every window covers at least
  * one real input element and max pooling always has a maximum to route the gradient to.
  */
-public record PoolSpec(int kernelH, int kernelW, int stride, int padding, boolean floor) {
+public record PoolSpec(int kernelH, int kernelW, int stride, int padding, boolean floor, boolean ceil) {
 
     public PoolSpec {
+        if (floor && ceil) {
+            throw new IllegalArgumentException("pooling rounds its output size either down (floor) or up (ceil), not both");
+        }
         if (kernelH < 1 || kernelW < 1 || stride < 1 || padding < 0) {
             throw new IllegalArgumentException("pooling needs a kernel and stride of at least 1 and padding of at least 0, got kernel "
                     + kernelH + "x" + kernelW + ", stride " + stride + ", padding " + padding);
@@ -21,22 +26,32 @@ public record PoolSpec(int kernelH, int kernelW, int stride, int padding, boolea
         }
     }
 
+    /** Strict fit, or flooring; not rounding up. */
+    public PoolSpec(int kernelH, int kernelW, int stride, int padding, boolean floor) {
+        this(kernelH, kernelW, stride, padding, floor, false);
+    }
+
     /** A square {@code kernel} x {@code kernel} window, no padding, strict fit. */
     public static PoolSpec of(int kernel, int stride) {
-        return new PoolSpec(kernel, kernel, stride, 0, false);
+        return new PoolSpec(kernel, kernel, stride, 0, false, false);
     }
 
     public PoolSpec withPadding(int padding) {
-        return new PoolSpec(kernelH, kernelW, stride, padding, floor);
+        return new PoolSpec(kernelH, kernelW, stride, padding, floor, ceil);
     }
 
     public PoolSpec withFloor(boolean floor) {
-        return new PoolSpec(kernelH, kernelW, stride, padding, floor);
+        return new PoolSpec(kernelH, kernelW, stride, padding, floor, ceil && !floor);
+    }
+
+    /** PyTorch's {@code ceil_mode}: the output size rounded up (max pooling only). */
+    public PoolSpec withCeil(boolean ceil) {
+        return new PoolSpec(kernelH, kernelW, stride, padding, floor && !ceil, ceil);
     }
 
     /** E.g. "2x2, stride 2" or "3x3, stride 2, pad 1, floor". */
     @Override
     public String toString() {
-        return kernelH + "x" + kernelW + ", stride " + stride + (padding > 0 ? ", pad " + padding : "") + (floor ? ", floor" : "");
+        return kernelH + "x" + kernelW + ", stride " + stride + (padding > 0 ? ", pad " + padding : "") + (floor ? ", floor" : "") + (ceil ? ", ceil" : "");
     }
 }

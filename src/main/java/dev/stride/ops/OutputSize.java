@@ -37,6 +37,17 @@ public final class OutputSize {
         return span / stride + 1;
     }
 
+    /**
+     * PyTorch's {@code ceil_mode}: {@code ceil((W - F + 2P)/S) + 1}, less one when the last window
+     * would start in the right padding or beyond, so every window covers some input.
+     */
+    public static int ceil(String layer, String axis, int in, int window, int stride, int pad) {
+        int floored = of(layer, axis, in, window, stride, pad, true);
+        int span = in - window + 2 * pad;
+        int out = Math.ceilDiv(span, stride) + 1;
+        return (out - 1) * stride >= in + pad ? out - 1 : Math.max(out, floored);
+    }
+
     /** The formula with the numbers put in, e.g. "(32 - 5 + 2*2)/1 + 1". */
     public static String formula(int in, int window, int stride, int pad) {
         return "(" + in + " - " + window + " + 2*" + pad + ")/" + stride + " + 1";

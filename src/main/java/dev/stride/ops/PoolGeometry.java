@@ -15,8 +15,11 @@ public record PoolGeometry(int height, int width, int kernelH, int kernelW, int 
         return outH * outW;
     }
 
-    /** The common 2x2 window at stride 2 without padding, which the kernels take a faster path for: every window lies inside, none overlap. */
+    /**
+     * The common 2x2 window at stride 2 without padding, which the kernels take a faster path for:
+     * every window lies inside (not so for an odd size rounded up), none overlap.
+     */
     public boolean isTwoByTwo() {
-        return kernelH == 2 && kernelW == 2 && stride == 2 && pad == 0;
+        return kernelH == 2 && kernelW == 2 && stride == 2 && pad == 0 && 2 * outH <= height && 2 * outW <= width;
     }
 }

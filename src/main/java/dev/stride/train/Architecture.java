@@ -107,7 +107,7 @@ public final class Architecture {
 
     private static String pool(String type, PoolSpec s) {
         return String.format(Locale.ROOT, "%s kh=%d kw=%d stride=%d pad=%d floor=%b",
-                type, s.kernelH(), s.kernelW(), s.stride(), s.padding(), s.floor());
+                type, s.kernelH(), s.kernelW(), s.stride(), s.padding(), s.floor()) + (s.ceil() ? " ceil=true" : "");
     }
 
     /** Rebuilds the (unbuilt) model that {@link #encode} described; GEMM layers use {@code gemm}. */
@@ -214,7 +214,7 @@ public final class Architecture {
             + "ChannelPadShortcut, SqueezeExcitation";
 
     private static PoolSpec pool(Args a) {
-        return new PoolSpec(a.i("kh"), a.i("kw"), a.i("stride"), a.i("pad"), a.b("floor"));
+        return new PoolSpec(a.i("kh"), a.i("kw"), a.i("stride"), a.i("pad"), a.b("floor"), a.has("ceil") && a.b("ceil"));
     }
 
     private record Args(Map<String, String> kv) {
@@ -224,6 +224,10 @@ public final class Architecture {
                 throw new IllegalArgumentException("missing " + key + "=");
             }
             return v;
+        }
+
+        boolean has(String key) {
+            return kv.containsKey(key);
         }
 
         int i(String key) {
