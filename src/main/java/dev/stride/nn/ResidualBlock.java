@@ -12,7 +12,9 @@ import java.util.List;
  * What ResNet's blocks and MobileNet's inverted residuals share: a main path of children run one
  * after another, a shortcut (the identity, or a child such as a 1x1 convolution with batch norm),
  * their sum, and optionally a ReLU after it. The subclass names and registers the children, as
- * torchvision names them, then calls {@link #paths}.
+ * torchvision names them, then calls {@link #paths}, or {@link #mainPathOnly} for a block that
+ * has no shortcut at these settings (MobileNet's inverted residual where the stride or the
+ * channels change).
  *
  * <p>Backward: the sum's gradient (through the ReLU) goes down both paths, and the input gradient
  * is the sum of theirs.
@@ -21,6 +23,7 @@ public abstract class ResidualBlock extends Layer {
     private List<Layer> main;       // run in order
     private Layer shortcut;         // null for the identity
     private boolean reluAfter;
+    private boolean residual;       // false: the block is its main path alone
     private FirstRows out;          // the output shape
     private FirstRows sumGrad;      // the output shape: dL/d(main + shortcut); null for inference builds
     private FirstRows dx;           // the input shape; null for inference builds
@@ -34,6 +37,13 @@ public abstract class ResidualBlock extends Layer {
         this.main = List.copyOf(main);
         this.shortcut = shortcut;
         this.reluAfter = reluAfter;
+        this.residual = true;
+    }
+
+    /** Sets the main path (children already registered) with no shortcut and no sum: the output is the path's. */
+    protected final void mainPathOnly(List<Layer> main) {
+        paths(main, null, false);
+        this.residual = false;
     }
 
     @Override
@@ -42,7 +52,7 @@ public abstract class ResidualBlock extends Layer {
         for (Layer l : main) {
             m = l.outputShape(m);
         }
-        Shape s = shortcut == null ? input : shortcut.outputShape(input);
+        Shape s = !residual ? m : shortcut == null ? input : shortcut.outputShape(input);
         if (!m.equals(s)) {
             throw new ShapeException(label() + ": branches disagree in shape: the main path gives " + m + " but the shortcut "
                     + (shortcut == null ? "(the identity)" : "(" + shortcut.describe() + ")") + " gives " + s
@@ -66,6 +76,9 @@ public abstract class ResidualBlock extends Layer {
         if (shortcut != null) {
             buildChild(shortcut, input, ctx);
         }
+        if (!residual) {
+            return;
+        }
         out = new FirstRows(Tensor.zeros(ctx.arena(), s));
         sumGrad = ctx.training() && reluAfter ? new FirstRows(Tensor.zeros(ctx.arena(), s)) : null;
         dx = ctx.training() ? new FirstRows(Tensor.zeros(ctx.arena(), input)) : null;
@@ -76,6 +89,9 @@ public abstract class ResidualBlock extends Layer {
         Tensor a = x;
         for (Layer l : main) {
             a = l.forward(a);
+        }
+        if (!residual) {
+            return a;
         }
         Tensor b = shortcut == null ? x : shortcut.forward(x);
         Tensor y = out.of(x.dim(0));
@@ -91,6 +107,13 @@ public abstract class ResidualBlock extends Layer {
     @Override
     protected Tensor backwardPass(Tensor dy, boolean needInputGrad) {
         int n = dy.dim(0);
+        if (!residual) {
+            Tensor g = dy;
+            for (int i = main.size() - 1; i >= 0; i--) {
+                g = main.get(i).backward(g, i > 0 || needInputGrad);
+            }
+            return g;
+        }
         Tensor d = dy;
         if (reluAfter) {
             d = sumGrad.of(n);

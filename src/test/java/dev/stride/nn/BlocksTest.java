@@ -113,6 +113,13 @@ class BlocksTest {
             }
             TestResidual linear = new TestResidual(2, 2, 1, false);
             GradientCheck.checkLayer(linear, built(linear, arena, 5, 1, 2, 5, 5), 6);
+            TestResidual pathOnly = new TestResidual(2, 3, 2, false);
+            pathOnly.mainPathOnly(List.of(pathOnly.children().get("conv1"), pathOnly.children().get("act"), pathOnly.children().get("conv2")));
+            Tensor z = built(pathOnly, arena, 6, 1, 2, 6, 6);
+            float[] alone = pathOnly.children().get("conv2").forward(pathOnly.children().get("act")
+                    .forward(pathOnly.children().get("conv1").forward(z))).toArray();
+            assertClose(alone, pathOnly.forward(z), 0, 0);
+            GradientCheck.checkLayer(pathOnly, z, 7);
         }
     }
 
