@@ -143,6 +143,40 @@ class BatchNormTest {
         }
     }
 
+    /**
+     * Conv - BN - tanh - Linear - BN1d in training mode, as one model. Tanh rather than ReLU: BN moves
+     * every value of a channel when one conv weight moves, so finite differences cross ReLU's kink at
+     * many points at once, within both step sizes, which the checker cannot tell from a wrong gradient.
+     */
+    @Test
+    void gradientsFlowThroughAConvBatchNormNetwork() {
+        try (Arena arena = Arena.ofConfined()) {
+            Sequential model = new Sequential(new Conv2d(Conv2dSpec.of(2, 3, 3, 1, 1).withBias(false)), new BatchNorm2d(3),
+                    new Tanh(), new Flatten(), new Linear(3 * 4 * 4, 5), new BatchNorm1d(5));
+            model.build(Shape.of(4, 2, 4, 4), arena);
+            Init.he(21).apply(model.parameters());
+            GradientCheck.checkLayer(model, GradientCheck.random(arena, 22, 4, 2, 4, 4), 23);
+        }
+    }
+
+    /** Backward differentiates what its forward computed, even when the mode changed in between. */
+    @Test
+    void backwardFollowsTheStatisticsItsForwardUsed() {
+        try (Arena arena = Arena.ofConfined()) {
+            BatchNorm2d bn = built(new BatchNorm2d(2), arena, 3, 2, 2, 2);
+            randomAffine(bn, 30);
+            Tensor x = GradientCheck.random(arena, 31, 3, 2, 2, 2);
+            Tensor dy = GradientCheck.random(arena, 32, 3, 2, 2, 2);
+            bn.forward(x);
+            float[] training = bn.backward(dy, true).toArray();
+            bn.forward(x);
+            bn.setTraining(false);
+            assertArrayEquals(training, bn.backward(dy, true).toArray());
+            bn.forward(x);
+            assertFalse(java.util.Arrays.equals(training, bn.backward(dy, true).toArray()));
+        }
+    }
+
     @Test
     void oneValuePerChannelIsAnErrorInTrainingOnly() {
         try (Arena arena = Arena.ofConfined()) {
