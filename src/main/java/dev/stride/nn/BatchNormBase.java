@@ -149,11 +149,11 @@ abstract sealed class BatchNormBase extends Layer permits BatchNorm1d, BatchNorm
     /** Called once for the whole batch (Split.NONE). */
     @Override
     protected final void forwardPart(Tensor x, Tensor y, int from, int to, int part) {
-        batchStatistics = isTraining();
-        if (batchStatistics && x.size() / channels == 1) {
+        if (isTraining() && x.size() / channels == 1) {
             throw new ShapeException(label() + ": training mode needs more than one value per channel, got input " + x.shape()
                     + " (N*H*W = 1), whose batch variance is undefined; use a batch of at least 2, or setTraining(false)");
         }
+        batchStatistics = isTraining();
         passX = x;
         passY = y;
         runChannels(forwardChannels);
