@@ -134,7 +134,8 @@ def main():
                         threads, warmup, reps)
         x = torch.randn(*ELEMENTWISE_SHAPE)
         for name, module in [("maxpool_2x2", nn.MaxPool2d(2, 2)), ("avgpool_2x2", nn.AvgPool2d(2, 2)),
-                             ("relu", nn.ReLU()), ("elu", nn.ELU()), ("sigmoid", nn.Sigmoid())]:
+                             ("relu", nn.ReLU()), ("elu", nn.ELU()), ("sigmoid", nn.Sigmoid()),
+                             ("bn_64_32", nn.BatchNorm2d(64))]:
             if not only or name in only:
                 bench_layer(name, module, x, threads, warmup, reps)
         for name, model, shape in [("lenet5_b64", lenet5(), (64, 1, 28, 28)),

@@ -1,6 +1,7 @@
 package dev.stride.bench;
 
 import dev.stride.nn.AvgPool2d;
+import dev.stride.nn.BatchNorm2d;
 import dev.stride.nn.Conv2d;
 import dev.stride.nn.Conv2dSpec;
 import dev.stride.nn.Elu;
@@ -47,7 +48,7 @@ import java.util.concurrent.TimeUnit;
 public class LayerBenchmark {
 
     @Param({"lenet_conv1", "lenet_conv2", "vgg_3_64_32", "vgg_64_64_32", "vgg_128_128_16", "vgg_256_256_8",
-            "strided_64_128_32", "alexnet_conv1", "maxpool_2x2", "avgpool_2x2", "relu", "elu", "sigmoid"})
+            "strided_64_128_32", "alexnet_conv1", "maxpool_2x2", "avgpool_2x2", "relu", "elu", "sigmoid", "bn_64_32"})
     public String name;
 
     @Param({"openblas", "java"})
@@ -90,6 +91,7 @@ public class LayerBenchmark {
             case "relu" -> new Relu();
             case "elu" -> new Elu();
             case "sigmoid" -> new Sigmoid();
+            case "bn_64_32" -> new BatchNorm2d(64); // training mode: batch statistics, running ones updated
             default -> throw new IllegalArgumentException("unknown layer benchmark " + name);
         };
         arena = Arena.ofShared();

@@ -3,6 +3,8 @@ package dev.stride.train;
 import dev.stride.blas.Gemm;
 import dev.stride.nn.AdaptiveAvgPool2d;
 import dev.stride.nn.AvgPool2d;
+import dev.stride.nn.BatchNorm1d;
+import dev.stride.nn.BatchNorm2d;
 import dev.stride.nn.ChannelPadShortcut;
 import dev.stride.nn.Concat;
 import dev.stride.nn.Conv2d;
@@ -89,6 +91,8 @@ public final class Architecture {
             case LeakyRelu l -> "LeakyRelu slope=" + l.slope();
             case Elu e -> "Elu alpha=" + e.alpha();
             case Prelu p -> "Prelu channels=" + p.channels();
+            case BatchNorm2d b -> "BatchNorm2d channels=" + b.channels() + " eps=" + b.eps() + " momentum=" + b.momentum();
+            case BatchNorm1d b -> "BatchNorm1d channels=" + b.channels() + " eps=" + b.eps() + " momentum=" + b.momentum();
             case Maxout m -> "Maxout k=" + m.k();
             case Dropout d -> "Dropout p=" + d.p() + " seed=" + d.seed();
             case Relu r -> "Relu";
@@ -193,6 +197,8 @@ public final class Architecture {
             case "LeakyRelu" -> new LeakyRelu(a.f("slope"));
             case "Elu" -> new Elu(a.f("alpha"));
             case "Prelu" -> new Prelu(a.i("channels"));
+            case "BatchNorm2d" -> new BatchNorm2d(a.i("channels"), a.d("eps"), a.d("momentum"));
+            case "BatchNorm1d" -> new BatchNorm1d(a.i("channels"), a.d("eps"), a.d("momentum"));
             case "Maxout" -> new Maxout(a.i("k"));
             case "Dropout" -> new Dropout(a.f("p"), Long.parseLong(a.get("seed")));
             case "Relu" -> new Relu();
@@ -211,7 +217,7 @@ public final class Architecture {
 
     private static final String KNOWN = "Sequential, Concat, Conv2d, Linear, MaxPool2d, AvgPool2d, GlobalAvgPool, "
             + "AdaptiveAvgPool2d, Flatten, Relu, LeakyRelu, Prelu, Elu, Sigmoid, Tanh, Silu, Maxout, Dropout, "
-            + "ChannelPadShortcut, SqueezeExcitation";
+            + "BatchNorm2d, BatchNorm1d, ChannelPadShortcut, SqueezeExcitation";
 
     private static PoolSpec pool(Args a) {
         return new PoolSpec(a.i("kh"), a.i("kw"), a.i("stride"), a.i("pad"), a.b("floor"), a.has("ceil") && a.b("ceil"));
@@ -236,6 +242,10 @@ public final class Architecture {
 
         float f(String key) {
             return Float.parseFloat(get(key));
+        }
+
+        double d(String key) {
+            return Double.parseDouble(get(key));
         }
 
         boolean b(String key) {

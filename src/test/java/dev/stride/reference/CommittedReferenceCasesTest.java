@@ -37,6 +37,8 @@ class CommittedReferenceCasesTest {
             op("prelu", "N C H W", "x a dy", "y dx da"),
             op("maxout", "N C H W k Cout", "x dy", "y dx"),
             op("linear", "N in out", "x w b dy", "y dx dw db"),
+            op("batchnorm2d", "N C H W eps momentum training", "x gamma beta running_mean running_var dy",
+                    "y dx dgamma dbeta running_mean_out running_var_out"),
             op("softmax_cross_entropy", "N C reduction", "logits labels", "loss probs dlogits"),
             op("svm_hinge", "N C delta reduction", "scores labels", "loss dscores"),
             op("lenet5_train_step", "N lr momentum", "x labels " + String.join(" ", LENET_PARAMS),
@@ -138,6 +140,16 @@ class CommittedReferenceCasesTest {
                 assertDims(c, "x", "N", "in");
                 assertDims(c, "w", "out", "in");
                 assertDims(c, "y", "N", "out");
+            }
+            case "batchnorm2d" -> {
+                c.boolParam("training");
+                assertDims(c, "x", "N", "C", "H", "W");
+                assertDims(c, "y", "N", "C", "H", "W");
+                assertDims(c, "dy", "N", "C", "H", "W");
+                for (String name : new String[] {"gamma", "beta", "running_mean", "running_var", "dgamma", "dbeta",
+                        "running_mean_out", "running_var_out"}) {
+                    assertDims(c, name, "C");
+                }
             }
             case "softmax_cross_entropy", "svm_hinge" -> {
                 assertDims(c, "labels", "N");

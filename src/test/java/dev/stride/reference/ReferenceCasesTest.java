@@ -2,6 +2,7 @@ package dev.stride.reference;
 
 import dev.stride.blas.Gemm;
 import dev.stride.nn.AvgPool2d;
+import dev.stride.nn.BatchNorm2d;
 import dev.stride.nn.Conv2d;
 import dev.stride.nn.Conv2dSpec;
 import dev.stride.nn.Elu;
@@ -73,6 +74,7 @@ class ReferenceCasesTest {
             case "maxout" -> layer(c, new Maxout(c.intParam("k")), arena);
             case "prelu" -> prelu(c, arena);
             case "linear" -> linear(c, gemm, arena);
+            case "batchnorm2d" -> batchnorm2d(c, arena);
             case "softmax_cross_entropy" -> loss(c, new SoftmaxCrossEntropy(), "logits", "dlogits", arena);
             case "svm_hinge" -> loss(c, new SvmHinge(c.floatParam("delta")), "scores", "dscores", arena);
             case "lenet5_train_step" -> LeNetTrainStepCase.run(c, gemm, arena);
@@ -130,6 +132,26 @@ class ReferenceCasesTest {
         forwardBackward(c, linear, arena);
         ReferenceComparison.assertClose(c, "dw", linear.weight().grad());
         ReferenceComparison.assertClose(c, "db", linear.bias().grad());
+    }
+
+    /**
+     * Batch norm in the case's mode: y and the running statistics after forward (unchanged in
+     * evaluation mode), then dx, dgamma and dbeta.
+     */
+    private static void batchnorm2d(ReferenceCase c, Arena arena) {
+        BatchNorm2d bn = new BatchNorm2d(c.intParam("C"), Double.parseDouble(c.param("eps")),
+                Double.parseDouble(c.param("momentum")));
+        build(bn, c, arena);
+        bn.weight().value().copyFrom(c.floats("gamma"));
+        bn.bias().value().copyFrom(c.floats("beta"));
+        bn.runningMean().copyFrom(c.floats("running_mean"));
+        bn.runningVar().copyFrom(c.floats("running_var"));
+        bn.setTraining(c.boolParam("training"));
+        forwardBackward(c, bn, arena);
+        ReferenceComparison.assertClose(c, "running_mean_out", bn.runningMean());
+        ReferenceComparison.assertClose(c, "running_var_out", bn.runningVar());
+        ReferenceComparison.assertClose(c, "dgamma", bn.weight().grad());
+        ReferenceComparison.assertClose(c, "dbeta", bn.bias().grad());
     }
 
     /** A parameter-free layer, or the shared part of one with parameters: y and dx. */
