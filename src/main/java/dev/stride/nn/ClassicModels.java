@@ -35,8 +35,8 @@ final class ClassicModels {
         return head(features, new AdaptiveAvgPool2d(6, 6), classifier);
     }
 
-    /** VGG of configuration {@code cfg}. */
-    static Sequential vgg(int[] cfg, int classes, int channels, Gemm gemm) {
+    /** VGG of configuration {@code cfg}, with batch norm after every convolution when {@code batchNorm}. */
+    static Sequential vgg(int[] cfg, boolean batchNorm, int classes, int channels, Gemm gemm) {
         List<Layer> layers = new ArrayList<>();
         int in = channels;
         for (int v : cfg) {
@@ -45,6 +45,9 @@ final class ClassicModels {
                 continue;
             }
             layers.add(new Conv2d(Conv2dSpec.of(in, v, 3, 1, 1).withFloor(true), gemm));
+            if (batchNorm) {
+                layers.add(new BatchNorm2d(v));
+            }
             layers.add(new Relu());
             in = v;
         }

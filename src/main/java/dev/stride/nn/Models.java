@@ -15,7 +15,16 @@ public final class Models {
         vgg_small(10, 3, 32),
         alexnet(1000, 3, 224),
         vgg11(1000, 3, 224),
-        vgg16(1000, 3, 224);
+        vgg11_bn(1000, 3, 224),
+        vgg16(1000, 3, 224),
+        vgg16_bn(1000, 3, 224),
+        resnet18(1000, 3, 224),
+        resnet34(1000, 3, 224),
+        resnet50(1000, 3, 224),
+        se_resnet18(1000, 3, 224),
+        googlenet(1000, 3, 224),
+        resnet20(10, 3, 32),
+        resnet56(10, 3, 32);
 
         private final int classes;
         private final int channels;
@@ -54,8 +63,17 @@ public final class Models {
             case lenet5 -> lenet5(classes, channels, gemm);
             case vgg_small -> vggSmall(classes, channels, gemm);
             case alexnet -> ClassicModels.alexnet(classes, channels, gemm);
-            case vgg11 -> ClassicModels.vgg(ClassicModels.VGG11, classes, channels, gemm);
-            case vgg16 -> ClassicModels.vgg(ClassicModels.VGG16, classes, channels, gemm);
+            case vgg11 -> ClassicModels.vgg(ClassicModels.VGG11, false, classes, channels, gemm);
+            case vgg11_bn -> ClassicModels.vgg(ClassicModels.VGG11, true, classes, channels, gemm);
+            case vgg16 -> ClassicModels.vgg(ClassicModels.VGG16, false, classes, channels, gemm);
+            case vgg16_bn -> ClassicModels.vgg(ClassicModels.VGG16, true, classes, channels, gemm);
+            case resnet18 -> ResNets.resnet(false, new int[] {2, 2, 2, 2}, 0, classes, channels, gemm);
+            case resnet34 -> ResNets.resnet(false, new int[] {3, 4, 6, 3}, 0, classes, channels, gemm);
+            case resnet50 -> ResNets.resnet(true, new int[] {3, 4, 6, 3}, 0, classes, channels, gemm);
+            case se_resnet18 -> ResNets.resnet(false, new int[] {2, 2, 2, 2}, ResNets.SE_REDUCTION, classes, channels, gemm);
+            case googlenet -> GoogLeNet.googlenet(classes, channels, gemm);
+            case resnet20 -> ResNets.cifar(3, classes, channels, gemm);
+            case resnet56 -> ResNets.cifar(9, classes, channels, gemm);
         };
     }
 

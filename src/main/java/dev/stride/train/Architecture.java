@@ -4,8 +4,11 @@ import dev.stride.blas.Gemm;
 import dev.stride.nn.AdaptiveAvgPool2d;
 import dev.stride.nn.AvgPool2d;
 import dev.stride.nn.BatchNorm1d;
+import dev.stride.nn.BasicBlock;
 import dev.stride.nn.BatchNorm2d;
+import dev.stride.nn.Bottleneck;
 import dev.stride.nn.ChannelPadShortcut;
+import dev.stride.nn.CifarBlock;
 import dev.stride.nn.Concat;
 import dev.stride.nn.Conv2d;
 import dev.stride.nn.Conv2dSpec;
@@ -103,6 +106,10 @@ public final class Architecture {
             case AdaptiveAvgPool2d a -> "AdaptiveAvgPool2d h=" + a.outH() + " w=" + a.outW();
             case ChannelPadShortcut c -> "ChannelPadShortcut stride=" + c.stride() + " out=" + c.outChannels();
             case SqueezeExcitation se -> "SqueezeExcitation channels=" + se.channels() + " hidden=" + se.hidden();
+            case BasicBlock b -> "BasicBlock in=" + b.inChannels() + " out=" + b.outChannels() + " stride=" + b.stride()
+                    + " se=" + b.seHidden();
+            case Bottleneck b -> "Bottleneck in=" + b.inChannels() + " width=" + b.width() + " stride=" + b.stride();
+            case CifarBlock b -> "CifarBlock in=" + b.inChannels() + " out=" + b.outChannels() + " stride=" + b.stride();
             case GlobalAvgPool g -> "GlobalAvgPool";
             default -> throw new IllegalArgumentException("layer type " + layer.getClass().getName()
                     + " cannot be saved in a checkpoint; Architecture knows the layers in dev.stride.nn");
@@ -210,6 +217,9 @@ public final class Architecture {
             case "AdaptiveAvgPool2d" -> new AdaptiveAvgPool2d(a.i("h"), a.i("w"));
             case "ChannelPadShortcut" -> new ChannelPadShortcut(a.i("stride"), a.i("out"));
             case "SqueezeExcitation" -> new SqueezeExcitation(a.i("channels"), a.i("hidden"), gemm);
+            case "BasicBlock" -> new BasicBlock(a.i("in"), a.i("out"), a.i("stride"), a.i("se"), gemm);
+            case "Bottleneck" -> new Bottleneck(a.i("in"), a.i("width"), a.i("stride"), gemm);
+            case "CifarBlock" -> new CifarBlock(a.i("in"), a.i("out"), a.i("stride"), gemm);
             default -> throw new IllegalArgumentException("unknown layer type " + words[0]
                     + "; this Stride reads " + KNOWN + " (a checkpoint from a newer Stride needs that version)");
         };
@@ -217,7 +227,7 @@ public final class Architecture {
 
     private static final String KNOWN = "Sequential, Concat, Conv2d, Linear, MaxPool2d, AvgPool2d, GlobalAvgPool, "
             + "AdaptiveAvgPool2d, Flatten, Relu, LeakyRelu, Prelu, Elu, Sigmoid, Tanh, Silu, Maxout, Dropout, "
-            + "BatchNorm2d, BatchNorm1d, ChannelPadShortcut, SqueezeExcitation";
+            + "BatchNorm2d, BatchNorm1d, ChannelPadShortcut, SqueezeExcitation, BasicBlock, Bottleneck, CifarBlock";
 
     private static PoolSpec pool(Args a) {
         return new PoolSpec(a.i("kh"), a.i("kw"), a.i("stride"), a.i("pad"), a.b("floor"), a.has("ceil") && a.b("ceil"));

@@ -1,0 +1,69 @@
+package dev.stride.nn;
+
+import dev.stride.blas.Gemm;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * ResNet's basic block as torchvision defines it: conv 3x3 (stride, no bias) - BN - ReLU - conv 3x3
+ * (no bias) - BN, plus the shortcut (the identity, or {@code downsample}: conv 1x1 at the stride
+ * and BN), then ReLU. With squeeze-and-excitation (SE-ResNet, Hu et al. 2018) an {@code se} block
+ * scales the main path's channels before the sum.
+ */
+public final class BasicBlock extends ResidualBlock {
+    private final int in;
+    private final int out;
+    private final int stride;
+    private final int seHidden;
+
+    /** A plain block; a projection shortcut where the stride or the channels change. */
+    public BasicBlock(int in, int out, int stride, Gemm gemm) {
+        this(in, out, stride, 0, gemm);
+    }
+
+    /** With an SE block of {@code seHidden} hidden units after the second BN; 0 for none. */
+    public BasicBlock(int in, int out, int stride, int seHidden, Gemm gemm) {
+        this.in = in;
+        this.out = out;
+        this.stride = stride;
+        this.seHidden = seHidden;
+        List<Layer> main = new ArrayList<>();
+        main.add(addChild("conv1", ResNets.conv(in, out, 3, stride, gemm)));
+        main.add(addChild("bn1", new BatchNorm2d(out)));
+        main.add(addChild("relu", new Relu()));
+        main.add(addChild("conv2", ResNets.conv(out, out, 3, 1, gemm)));
+        main.add(addChild("bn2", new BatchNorm2d(out)));
+        if (seHidden > 0) {
+            main.add(addChild("se", new SqueezeExcitation(out, seHidden, gemm)));
+        }
+        Layer shortcut = stride != 1 || in != out ? addChild("downsample", ResNets.projection(in, out, stride, gemm)) : null;
+        paths(main, shortcut, true);
+    }
+
+    public int inChannels() {
+        return in;
+    }
+
+    public int outChannels() {
+        return out;
+    }
+
+    public int stride() {
+        return stride;
+    }
+
+    public int seHidden() {
+        return seHidden;
+    }
+
+    /** The last BN of the main path, which zero-init-residual sets to zero. */
+    BatchNorm2d lastNorm() {
+        return (BatchNorm2d) children().get("bn2");
+    }
+
+    @Override
+    public String describe() {
+        return "BasicBlock(" + in + "->" + out + ", stride " + stride + (seHidden > 0 ? ", SE " + seHidden : "") + ")";
+    }
+}
