@@ -123,7 +123,7 @@ public record ConvPolicy(int winogradMinChannels, Shift shift, int minColumns, l
             case SHIFT -> new ShiftConv(spec, in, out, gemm, arena, parts, keep, training, VectorSupport.enabled());
             case IM2COL -> new Im2colConv(spec, in, out, gemm, arena, parts, minColumns, keep, training);
             case GROUPED -> new GroupedConv(spec, in, out, gemm, parts);
-            case DEPTHWISE -> new DepthwiseConv(spec, in, out, parts, training);
+            case DEPTHWISE -> new DepthwiseConv(spec, in, out, parts, training, VectorSupport.enabled());
         };
     }
 }

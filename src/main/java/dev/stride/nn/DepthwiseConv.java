@@ -28,9 +28,10 @@ final class DepthwiseConv implements ConvLowering {
     private final long outputPlane;          // outH*outW
     private final Depthwise.Planes[] parts;  // (parts): each part's heap arrays
 
-    DepthwiseConv(Conv2dSpec spec, Shape in, Shape out, int parts, boolean training) {
+    /** {@code vector}: the loops on the Vector API (the policy passes whether the JVM has it). */
+    DepthwiseConv(Conv2dSpec spec, Shape in, Shape out, int parts, boolean training, boolean vector) {
         this.planes = new Depthwise(in.dim(2), in.dim(3), spec.kernelH(), spec.kernelW(), spec.stride(), spec.padding(),
-                out.dim(2), out.dim(3));
+                out.dim(2), out.dim(3), vector);
         this.channels = spec.inChannels();
         this.multiplier = spec.groupOutChannels();
         this.inputPlane = (long) in.dim(2) * in.dim(3);
