@@ -11,8 +11,9 @@ import dev.stride.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 
 /**
- * 2-D convolution (cross-correlation, as in every CNN library) lowered to GEMM in one of the ways
- * {@link ConvLowering} names, chosen per layer by the build's {@link ConvPolicy}.
+ * 2-D convolution (cross-correlation, as in every CNN library), optionally grouped or depthwise
+ * ({@link Conv2dSpec#groups}), computed in one of the ways {@link ConvLowering} names (GEMM, or
+ * direct loops for a depthwise layer), chosen per layer by the build's {@link ConvPolicy}.
  *
  * <p>Threads: the batch is cut into the workspace's fixed contiguous parts, and each part runs its
  * own samples with its own scratch, calling GEMM on its own thread (so the backend should run one

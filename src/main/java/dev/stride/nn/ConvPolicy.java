@@ -70,7 +70,7 @@ public record ConvPolicy(int winogradMinChannels, Shift shift, int minColumns, l
                 Im2colConv.MIN_COLUMNS, Im2colConv.KEEP_COLUMNS_FLOATS);
     }
 
-    /** im2col for every layer. */
+    /** im2col for every layer of one group (grouped layers keep their own lowerings). */
     public static ConvPolicy im2colOnly() {
         return new ConvPolicy(Integer.MAX_VALUE, Shift.NEVER, Im2colConv.MIN_COLUMNS, Im2colConv.KEEP_COLUMNS_FLOATS);
     }
