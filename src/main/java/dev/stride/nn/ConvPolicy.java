@@ -21,7 +21,8 @@ import java.lang.foreign.Arena;
  * @param minColumns          fewest GEMM columns an im2col group aims for (1: one GEMM per sample)
  * @param keepColumnsFloats   most floats of im2col columns, shifted rows or Winograd input transforms a
  *                            layer keeps from forward for backward (0: always recompute)
- * @param directDepthwise     whether depthwise layers take the direct loops (false: one GEMM per group, as other grouped layers)
+ * @param directDepthwise     whether depthwise layers take the direct loops (false: one GEMM per group,
+ *                            as other grouped layers)
  */
 public record ConvPolicy(int winogradMinChannels, Shift shift, int minColumns, long keepColumnsFloats,
                          boolean directDepthwise) {
