@@ -35,6 +35,11 @@ CONV_SHAPES = [
     ("strided_64_128_32", 64, 64, 32, 128, 3, 2, 1),
     ("alexnet_conv1", 16, 3, 227, 96, 11, 4, 0),
 ]
+# (name, N, C, H, S, P): depthwise 3x3 layers (groups = C = K), MobileNet-v2's expanded channels.
+DEPTHWISE_SHAPES = [
+    ("dw_96_3x3_s1", 32, 96, 48, 1, 1),
+    ("dw_96_3x3_s2", 32, 96, 48, 2, 1),
+]
 ELEMENTWISE_SHAPE = (64, 64, 32, 32)
 
 
@@ -131,6 +136,11 @@ def main():
             if only and name not in only:
                 continue
             bench_layer(name, nn.Conv2d(c, k, f, stride=s, padding=p), torch.randn(n, c, h, h),
+                        threads, warmup, reps)
+        for (name, n, c, h, s, p) in DEPTHWISE_SHAPES:
+            if only and name not in only:
+                continue
+            bench_layer(name, nn.Conv2d(c, c, 3, stride=s, padding=p, groups=c), torch.randn(n, c, h, h),
                         threads, warmup, reps)
         x = torch.randn(*ELEMENTWISE_SHAPE)
         for name, module in [("maxpool_2x2", nn.MaxPool2d(2, 2)), ("avgpool_2x2", nn.AvgPool2d(2, 2)),

@@ -48,7 +48,8 @@ import java.util.concurrent.TimeUnit;
 public class LayerBenchmark {
 
     @Param({"lenet_conv1", "lenet_conv2", "vgg_3_64_32", "vgg_64_64_32", "vgg_128_128_16", "vgg_256_256_8",
-            "strided_64_128_32", "alexnet_conv1", "maxpool_2x2", "avgpool_2x2", "relu", "elu", "sigmoid", "bn_64_32"})
+            "strided_64_128_32", "alexnet_conv1", "dw_96_3x3_s1", "dw_96_3x3_s2", "maxpool_2x2", "avgpool_2x2", "relu",
+            "elu", "sigmoid", "bn_64_32"})
     public String name;
 
     @Param({"openblas", "java"})
@@ -75,6 +76,7 @@ public class LayerBenchmark {
             case "vgg_128_128_16" -> Shape.of(64, 128, 16, 16);
             case "vgg_256_256_8" -> Shape.of(64, 256, 8, 8);
             case "alexnet_conv1" -> Shape.of(16, 3, 227, 227);
+            case "dw_96_3x3_s1", "dw_96_3x3_s2" -> Shape.of(32, 96, 48, 48);
             default -> Shape.of(64, 64, 32, 32);
         };
         layer = switch (name) {
@@ -86,6 +88,9 @@ public class LayerBenchmark {
             case "vgg_256_256_8" -> new Conv2d(Conv2dSpec.of(256, 256, 3, 1, 1), gemm);
             case "strided_64_128_32" -> new Conv2d(Conv2dSpec.of(64, 128, 3, 2, 1).withFloor(true), gemm); // PyTorch floors
             case "alexnet_conv1" -> new Conv2d(Conv2dSpec.of(3, 96, 11, 4, 0), gemm);
+            // MobileNet-v2's depthwise 3x3 (expanded channels, groups = C); the direct loops call no GEMM.
+            case "dw_96_3x3_s1" -> new Conv2d(Conv2dSpec.of(96, 96, 3, 1, 1).withGroups(96), gemm);
+            case "dw_96_3x3_s2" -> new Conv2d(Conv2dSpec.of(96, 96, 3, 2, 1).withGroups(96).withFloor(true), gemm); // PyTorch floors
             case "maxpool_2x2" -> new MaxPool2d(PoolSpec.of(2, 2));
             case "avgpool_2x2" -> new AvgPool2d(PoolSpec.of(2, 2));
             case "relu" -> new Relu();

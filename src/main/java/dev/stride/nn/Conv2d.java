@@ -11,8 +11,9 @@ import dev.stride.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 
 /**
- * 2-D convolution (cross-correlation, as in every CNN library) lowered to GEMM in one of the ways
- * {@link ConvLowering} names, chosen per layer by the build's {@link ConvPolicy}.
+ * 2-D convolution (cross-correlation, as in every CNN library), optionally grouped or depthwise
+ * ({@link Conv2dSpec#groups}), computed in one of the ways {@link ConvLowering} names (GEMM, or
+ * direct loops for a depthwise layer), chosen per layer by the build's {@link ConvPolicy}.
  *
  * <p>Threads: the batch is cut into the workspace's fixed contiguous parts, and each part runs its
  * own samples with its own scratch, calling GEMM on its own thread (so the backend should run one
@@ -24,7 +25,7 @@ public final class Conv2d extends Layer {
     private final Conv2dSpec spec;
     private final Gemm gemm;
 
-    private Parameter weight;      // value and grad (K, C, kH, kW), used as a K x C*kH*kW matrix
+    private Parameter weight;      // value and grad (K, C/groups, kH, kW), used as a K x C/groups*kH*kW matrix
     private Parameter bias;        // value and grad (K), or null
     private ConvLowering lowering;
     private ConvPolicy.Lowering loweringKind;
@@ -45,7 +46,7 @@ public final class Conv2d extends Layer {
         return spec;
     }
 
-    /** The filters, shape [K, C, kH, kW]; allocated by the first build. */
+    /** The filters, shape [K, C/groups, kH, kW] as in PyTorch; allocated by the first build. */
     public Parameter weight() {
         checkBuilt();
         return weight;
@@ -72,6 +73,10 @@ public final class Conv2d extends Layer {
             throw new ShapeException(label() + ": expects " + spec.inChannels() + " input channels, got input " + in
                     + " with " + in.dim(1) + "; set inChannels to " + in.dim(1) + " or fix the previous layer");
         }
+        if (!spec.groupsDivideChannels()) {
+            throw new ShapeException(label() + ": groups " + spec.groups() + " must divide both the " + spec.inChannels()
+                    + " input channels and the " + spec.outChannels() + " output channels");
+        }
         int outH = OutputSize.of(label(), "height", in.dim(2), spec.kernelH(), spec.stride(), spec.padding(), spec.floor());
         int outW = OutputSize.of(label(), "width", in.dim(3), spec.kernelW(), spec.stride(), spec.padding(), spec.floor());
         return Shape.of(in.dim(0), spec.outChannels(), outH, outW);
@@ -81,8 +86,8 @@ public final class Conv2d extends Layer {
     protected void allocate(Shape in, BuildContext ctx) {
         int k = spec.outChannels();
         int fanIn = spec.filterSize();
-        int fanOut = k * spec.kernelH() * spec.kernelW();
-        weight = parameter(ctx, "weight", Shape.of(k, spec.inChannels(), spec.kernelH(), spec.kernelW()),
+        int fanOut = k * spec.kernelH() * spec.kernelW(); // PyTorch's fan-out for any groups: dim 0 times the kernel
+        weight = parameter(ctx, "weight", Shape.of(k, spec.groupInChannels(), spec.kernelH(), spec.kernelW()),
                 InitRule.WEIGHT, true, fanIn, fanOut);
         bias = spec.bias() ? parameter(ctx, "bias", Shape.of(k), InitRule.BIAS, false, fanIn, fanOut) : null;
         int parts = parallel().parts();
@@ -164,7 +169,8 @@ public final class Conv2d extends Layer {
     public String describe() {
         String kernel = spec.kernelH() + "x" + spec.kernelW();
         return "Conv2d(" + spec.inChannels() + "->" + spec.outChannels() + ", " + kernel + ", stride " + spec.stride()
-                + ", pad " + spec.padding() + (spec.bias() ? "" : ", no bias") + (spec.floor() ? ", floor" : "") + ")";
+                + ", pad " + spec.padding() + (spec.groups() == 1 ? "" : ", groups " + spec.groups())
+                + (spec.bias() ? "" : ", no bias") + (spec.floor() ? ", floor" : "") + ")";
     }
 
     /** E.g. "height (32 - 5 + 2*2)/1 + 1 = 32, width ... -> 32x32x10; parameters (5*5*3)*10 + 10 = 760". */

@@ -2,7 +2,12 @@ package dev.stride.nn;
 
 /**
  * The hyperparameters of a 2-D convolution: {@code outChannels} filters of {@code kernelH x kernelW
- * x inChannels}, slid with one stride and zero padding on both axes.
+ * x inChannels/groups}, slid with one stride and zero padding on both axes.
+ *
+ * <p>With {@code groups} g the input channels form g consecutive groups of C/g and the filters g
+ * groups of K/g, and filter group j sees only input group j (PyTorch's {@code groups}); g = C is a
+ * depthwise convolution (K a multiple of C). g must divide both C and K: the layer checks that when
+ * it is built, where its error can name the layer.
  *
  * @param inChannels  depth of the input (D1 in the lecture)
  * @param outChannels number of filters (K)
@@ -13,9 +18,10 @@ package dev.stride.nn;
  * @param bias        whether each filter has a bias
  * @param floor       whether a geometry whose windows do not tile the input drops the remainder
  *                    (PyTorch's behaviour) instead of being rejected
+ * @param groups      channel groups (1: every filter sees every input channel)
  */
 public record Conv2dSpec(int inChannels, int outChannels, int kernelH, int kernelW,
-                         int stride, int padding, boolean bias, boolean floor) {
+                         int stride, int padding, boolean bias, boolean floor, int groups) {
 
     public Conv2dSpec {
         if (inChannels < 1 || outChannels < 1) {
@@ -31,6 +37,15 @@ public record Conv2dSpec(int inChannels, int outChannels, int kernelH, int kerne
         if (padding < 0) {
             throw new IllegalArgumentException("Conv2d padding must be 0 or more, got " + padding);
         }
+        if (groups < 1) {
+            throw new IllegalArgumentException("Conv2d groups must be at least 1, got " + groups);
+        }
+    }
+
+    /** One group: every filter sees every input channel. */
+    public Conv2dSpec(int inChannels, int outChannels, int kernelH, int kernelW, int stride, int padding,
+                      boolean bias, boolean floor) {
+        this(inChannels, outChannels, kernelH, kernelW, stride, padding, bias, floor, 1);
     }
 
     /** A square {@code kernel x kernel} convolution with bias that rejects geometries that do not tile. */
@@ -39,26 +54,59 @@ public record Conv2dSpec(int inChannels, int outChannels, int kernelH, int kerne
     }
 
     public Conv2dSpec withBias(boolean bias) {
-        return new Conv2dSpec(inChannels, outChannels, kernelH, kernelW, stride, padding, bias, floor);
+        return new Conv2dSpec(inChannels, outChannels, kernelH, kernelW, stride, padding, bias, floor, groups);
     }
 
     public Conv2dSpec withFloor(boolean floor) {
-        return new Conv2dSpec(inChannels, outChannels, kernelH, kernelW, stride, padding, bias, floor);
+        return new Conv2dSpec(inChannels, outChannels, kernelH, kernelW, stride, padding, bias, floor, groups);
     }
 
-    /** Weights in one filter: {@code kernelH * kernelW * inChannels}. */
+    public Conv2dSpec withGroups(int groups) {
+        return new Conv2dSpec(inChannels, outChannels, kernelH, kernelW, stride, padding, bias, floor, groups);
+    }
+
+    /** True when groups divides both channel counts; {@link Conv2d} refuses to build otherwise. */
+    public boolean groupsDivideChannels() {
+        return inChannels % groups == 0 && outChannels % groups == 0;
+    }
+
+    /** One group per input channel: each filter sees one channel. */
+    public boolean depthwise() {
+        return groups > 1 && groups == inChannels;
+    }
+
+    /** Input channels one filter sees: {@code inChannels / groups}. */
+    public int groupInChannels() {
+        checkGroups();
+        return inChannels / groups;
+    }
+
+    /** Filters per group: {@code outChannels / groups}. */
+    public int groupOutChannels() {
+        checkGroups();
+        return outChannels / groups;
+    }
+
+    /** Weights in one filter: {@code kernelH * kernelW * inChannels/groups}. */
     public int filterSize() {
-        return Math.multiplyExact(Math.multiplyExact(kernelH, kernelW), inChannels);
+        return Math.multiplyExact(Math.multiplyExact(kernelH, kernelW), groupInChannels());
     }
 
-    /** {@code (FH*FW*C)*K + K} (without the {@code + K} when there is no bias). */
+    /** {@code (FH*FW*C/groups)*K + K} (without the {@code + K} when there is no bias). */
     public long parameterCount() {
         return (long) filterSize() * outChannels + (bias ? outChannels : 0);
     }
 
-    /** The count with the numbers put in, e.g. "(5*5*3)*10 + 10 = 760". */
+    /** The count with the numbers put in, e.g. "(5*5*3)*10 + 10 = 760", or "(3*3*96/96)*96 + 96 = 960" with groups. */
     public String explainParameters() {
-        return "(" + kernelH + "*" + kernelW + "*" + inChannels + ")*" + outChannels
+        return "(" + kernelH + "*" + kernelW + "*" + inChannels + (groups == 1 ? "" : "/" + groups) + ")*" + outChannels
                 + (bias ? " + " + outChannels : "") + " = " + parameterCount();
+    }
+
+    private void checkGroups() {
+        if (!groupsDivideChannels()) {
+            throw new IllegalStateException("Conv2d groups " + groups + " must divide both " + inChannels
+                    + " input and " + outChannels + " output channels");
+        }
     }
 }

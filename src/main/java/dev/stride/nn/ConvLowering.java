@@ -6,11 +6,12 @@ import dev.stride.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 
 /**
- * One way to compute a {@link Conv2d} through GEMM: im2col ({@link Im2colConv}), one GEMM per
- * kernel column over whole input rows ({@link ShiftConv}), or Winograd's F(2x2, 3x3)
- * ({@link WinogradConv}). {@link ConvPolicy} picks one per layer when the model is built; Conv2d
- * owns the parameters, buffers and threads, and a lowering runs one part's samples with that
- * part's scratch.
+ * One way to compute a {@link Conv2d}: im2col ({@link Im2colConv}), one GEMM per kernel column
+ * over whole input rows ({@link ShiftConv}), Winograd's F(2x2, 3x3) ({@link WinogradConv}), and
+ * for grouped layers im2col with one GEMM per group ({@link GroupedConv}) or, depthwise, direct
+ * loops ({@link DepthwiseConv}). {@link ConvPolicy} picks one per layer when the model is built;
+ * Conv2d owns the parameters, buffers and threads, and a lowering runs one part's samples with
+ * that part's scratch.
  */
 interface ConvLowering {
     /** Scratch floats one part needs in the workspace. */

@@ -11,16 +11,21 @@ import java.lang.foreign.Arena;
  * stride-1 layers with at least {@link #winogradMinChannels} input and output channels, where it
  * measured faster; one GEMM per kernel column over whole input rows ({@link ShiftConv}) for other
  * stride-1 layers without padding, when the GEMM's thin calls are cheap (OpenBLAS's AVX-512
- * kernels); im2col for every other layer. The one place that choice is made; tests and benchmarks
- * pick a lowering by changing the policy.
+ * kernels); im2col for every other layer. Grouped layers take neither: a depthwise layer (groups
+ * = C) runs direct loops over each channel's plane ({@link DepthwiseConv}), any other grouped layer
+ * im2col and one GEMM per group ({@link GroupedConv}). The one place that choice is made; tests and
+ * benchmarks pick a lowering by changing the policy.
  *
  * @param winogradMinChannels fewest input and output channels for Winograd; MAX_VALUE never, 1 wherever it applies
  * @param shift               whether valid stride-1 layers take the row-shift path
  * @param minColumns          fewest GEMM columns an im2col group aims for (1: one GEMM per sample)
  * @param keepColumnsFloats   most floats of im2col columns, shifted rows or Winograd input transforms a
  *                            layer keeps from forward for backward (0: always recompute)
+ * @param directDepthwise     whether depthwise layers take the direct loops (false: one GEMM per group,
+ *                            as other grouped layers)
  */
-public record ConvPolicy(int winogradMinChannels, Shift shift, int minColumns, long keepColumnsFloats) {
+public record ConvPolicy(int winogradMinChannels, Shift shift, int minColumns, long keepColumnsFloats,
+                         boolean directDepthwise) {
 
     /**
      * Fewest input and output channels for which a 3x3 stride-1 layer uses Winograd by default; with
@@ -35,7 +40,7 @@ public record ConvPolicy(int winogradMinChannels, Shift shift, int minColumns, l
     public static final String SHIFT_PROPERTY = "stride.shiftconv";
 
     /** The ways a convolution is lowered. */
-    public enum Lowering { IM2COL, SHIFT, WINOGRAD }
+    public enum Lowering { IM2COL, SHIFT, WINOGRAD, GROUPED, DEPTHWISE }
 
     /** When the row-shift path runs. */
     public enum Shift {
@@ -53,6 +58,11 @@ public record ConvPolicy(int winogradMinChannels, Shift shift, int minColumns, l
         }
     }
 
+    /** Depthwise layers on the direct loops. */
+    public ConvPolicy(int winogradMinChannels, Shift shift, int minColumns, long keepColumnsFloats) {
+        this(winogradMinChannels, shift, minColumns, keepColumnsFloats, true);
+    }
+
     /** The measured defaults, with the two switches of the benchmark scripts read from system properties. */
     public static ConvPolicy defaults() {
         boolean winograd = Boolean.parseBoolean(System.getProperty(WINOGRAD_PROPERTY, "true"));
@@ -61,29 +71,36 @@ public record ConvPolicy(int winogradMinChannels, Shift shift, int minColumns, l
                 Im2colConv.MIN_COLUMNS, Im2colConv.KEEP_COLUMNS_FLOATS);
     }
 
-    /** im2col for every layer. */
+    /** im2col for every layer of one group (grouped layers keep their own lowerings). */
     public static ConvPolicy im2colOnly() {
         return new ConvPolicy(Integer.MAX_VALUE, Shift.NEVER, Im2colConv.MIN_COLUMNS, Im2colConv.KEEP_COLUMNS_FLOATS);
     }
 
     public ConvPolicy withWinogradMinChannels(int channels) {
-        return new ConvPolicy(channels, shift, minColumns, keepColumnsFloats);
+        return new ConvPolicy(channels, shift, minColumns, keepColumnsFloats, directDepthwise);
     }
 
     public ConvPolicy withShift(Shift shift) {
-        return new ConvPolicy(winogradMinChannels, shift, minColumns, keepColumnsFloats);
+        return new ConvPolicy(winogradMinChannels, shift, minColumns, keepColumnsFloats, directDepthwise);
     }
 
     public ConvPolicy withMinColumns(int columns) {
-        return new ConvPolicy(winogradMinChannels, shift, columns, keepColumnsFloats);
+        return new ConvPolicy(winogradMinChannels, shift, columns, keepColumnsFloats, directDepthwise);
     }
 
     public ConvPolicy withKeepColumnsFloats(long floats) {
-        return new ConvPolicy(winogradMinChannels, shift, minColumns, floats);
+        return new ConvPolicy(winogradMinChannels, shift, minColumns, floats, directDepthwise);
+    }
+
+    public ConvPolicy withDirectDepthwise(boolean direct) {
+        return new ConvPolicy(winogradMinChannels, shift, minColumns, keepColumnsFloats, direct);
     }
 
     /** The lowering this policy gives a layer of {@code spec} on {@code gemm}. */
     public Lowering choose(Conv2dSpec spec, Gemm gemm) {
+        if (spec.groups() > 1) {
+            return spec.depthwise() && directDepthwise ? Lowering.DEPTHWISE : Lowering.GROUPED;
+        }
         if (WinogradConv.suits(spec, winogradMinChannels)) {
             return Lowering.WINOGRAD;
         }
@@ -106,6 +123,8 @@ public record ConvPolicy(int winogradMinChannels, Shift shift, int minColumns, l
                     Math.min(keep, WinogradConv.KEEP_V_FLOATS), training);
             case SHIFT -> new ShiftConv(spec, in, out, gemm, arena, parts, keep, training, VectorSupport.enabled());
             case IM2COL -> new Im2colConv(spec, in, out, gemm, arena, parts, minColumns, keep, training);
+            case GROUPED -> new GroupedConv(spec, in, out, gemm, parts);
+            case DEPTHWISE -> new DepthwiseConv(spec, in, out, parts, training, VectorSupport.enabled());
         };
     }
 }

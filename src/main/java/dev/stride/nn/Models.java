@@ -23,6 +23,7 @@ public final class Models {
         resnet50(1000, 3, 224),
         se_resnet18(1000, 3, 224),
         googlenet(1000, 3, 224),
+        mobilenet_v2(1000, 3, 224),
         resnet20(10, 3, 32),
         resnet56(10, 3, 32);
 
@@ -72,6 +73,7 @@ public final class Models {
             case resnet50 -> ResNets.resnet(true, new int[] {3, 4, 6, 3}, 0, classes, channels, gemm);
             case se_resnet18 -> ResNets.resnet(false, new int[] {2, 2, 2, 2}, ResNets.SE_REDUCTION, classes, channels, gemm);
             case googlenet -> GoogLeNet.googlenet(classes, channels, gemm);
+            case mobilenet_v2 -> MobileNets.mobilenetV2(classes, channels, gemm);
             case resnet20 -> ResNets.cifar(3, classes, channels, gemm);
             case resnet56 -> ResNets.cifar(9, classes, channels, gemm);
         };

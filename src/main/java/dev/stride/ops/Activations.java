@@ -66,6 +66,32 @@ public final class Activations {
         }
     }
 
+    /** y = min(max(x, 0), 6), through heap chunks where the loop vectorises. */
+    public static void relu6Forward(MemorySegment x, long xOff, MemorySegment y, long yOff, long count) {
+        float[] a = HeapChunks.get().a;
+        for (long at = 0; at < count; at += HeapChunks.SIZE) {
+            int len = (int) Math.min(HeapChunks.SIZE, count - at);
+            HeapChunks.load(x, xOff + at, a, len);
+            for (int i = 0; i < len; i++) {
+                a[i] = Math.min(Math.max(a[i], 0f), 6f);
+            }
+            HeapChunks.store(a, len, y, yOff + at);
+        }
+    }
+
+    /**
+     * dx = dy where 0 < y < 6, else 0: zero at both kinks and beyond, as PyTorch's hardtanh
+     * backward (y is strictly inside exactly where x is). A plain loop on segments, as
+     * {@link #reluBackwardPlain}: the select compiles to conditional moves here.
+     */
+    public static void relu6Backward(MemorySegment y, long yOff, MemorySegment dy, long dyOff, MemorySegment dx, long dxOff, long count) {
+        for (long i = 0; i < count; i++) {
+            float v = y.getAtIndex(FLOAT, yOff + i);
+            float g = dy.getAtIndex(FLOAT, dyOff + i);
+            dx.setAtIndex(FLOAT, dxOff + i, v > 0f && v < 6f ? g : 0f);
+        }
+    }
+
     /** y = x for x > 0, slope*x otherwise (leaky ReLU). */
     public static void leakyReluForward(float slope, MemorySegment x, long xOff, MemorySegment y, long yOff, long count) {
         for (long i = 0; i < count; i++) {

@@ -15,6 +15,7 @@ import dev.stride.nn.Conv2dSpec;
 import dev.stride.nn.Dropout;
 import dev.stride.nn.Elu;
 import dev.stride.nn.Flatten;
+import dev.stride.nn.InvertedResidual;
 import dev.stride.nn.GlobalAvgPool;
 import dev.stride.nn.Layer;
 import dev.stride.nn.LeakyRelu;
@@ -24,6 +25,7 @@ import dev.stride.nn.Maxout;
 import dev.stride.nn.PoolSpec;
 import dev.stride.nn.Prelu;
 import dev.stride.nn.Relu;
+import dev.stride.nn.Relu6;
 import dev.stride.nn.Sequential;
 import dev.stride.nn.Sigmoid;
 import dev.stride.nn.SqueezeExcitation;
@@ -48,6 +50,8 @@ import java.util.LinkedHashMap;
  *   features: Sequential
  *     0: Conv2d in=1 out=6 kh=5 kw=5 stride=1 pad=2 bias=true floor=false
  *     1: Relu
+ *     2: Conv2d in=6 out=6 kh=3 kw=3 stride=1 pad=1 bias=false floor=false groups=6
+ *     3: Relu6
  *   classifier: Linear in=1176 out=10 bias=true
  * </pre>
  *
@@ -85,8 +89,10 @@ public final class Architecture {
         return switch (layer) {
             case Conv2d c -> {
                 Conv2dSpec s = c.spec();
+                // groups= only when there are groups, so one-group lines read as they always have.
                 yield String.format(Locale.ROOT, "Conv2d in=%d out=%d kh=%d kw=%d stride=%d pad=%d bias=%b floor=%b",
-                        s.inChannels(), s.outChannels(), s.kernelH(), s.kernelW(), s.stride(), s.padding(), s.bias(), s.floor());
+                        s.inChannels(), s.outChannels(), s.kernelH(), s.kernelW(), s.stride(), s.padding(), s.bias(), s.floor())
+                        + (s.groups() == 1 ? "" : " groups=" + s.groups());
             }
             case Linear l -> String.format(Locale.ROOT, "Linear in=%d out=%d bias=%b", l.inFeatures(), l.outFeatures(), l.hasBias());
             case MaxPool2d p -> pool("MaxPool2d", p.spec());
@@ -99,6 +105,7 @@ public final class Architecture {
             case Maxout m -> "Maxout k=" + m.k();
             case Dropout d -> "Dropout p=" + d.p() + " seed=" + d.seed();
             case Relu r -> "Relu";
+            case Relu6 r -> "Relu6";
             case Sigmoid s -> "Sigmoid";
             case Tanh t -> "Tanh";
             case Silu s -> "Silu";
@@ -110,6 +117,8 @@ public final class Architecture {
                     + " se=" + b.seHidden();
             case Bottleneck b -> "Bottleneck in=" + b.inChannels() + " width=" + b.width() + " stride=" + b.stride();
             case CifarBlock b -> "CifarBlock in=" + b.inChannels() + " out=" + b.outChannels() + " stride=" + b.stride();
+            case InvertedResidual b -> "InvertedResidual in=" + b.inChannels() + " out=" + b.outChannels() + " stride=" + b.stride()
+                    + " expansion=" + b.expansion();
             case GlobalAvgPool g -> "GlobalAvgPool";
             default -> throw new IllegalArgumentException("layer type " + layer.getClass().getName()
                     + " cannot be saved in a checkpoint; Architecture knows the layers in dev.stride.nn");
@@ -197,7 +206,7 @@ public final class Architecture {
         Args a = new Args(kv);
         return switch (words[0]) {
             case "Conv2d" -> new Conv2d(new Conv2dSpec(a.i("in"), a.i("out"), a.i("kh"), a.i("kw"), a.i("stride"),
-                    a.i("pad"), a.b("bias"), a.b("floor")), gemm);
+                    a.i("pad"), a.b("bias"), a.b("floor"), a.i("groups", 1)), gemm);
             case "Linear" -> new Linear(a.i("in"), a.i("out"), a.b("bias"), gemm);
             case "MaxPool2d" -> new MaxPool2d(pool(a));
             case "AvgPool2d" -> new AvgPool2d(pool(a));
@@ -209,6 +218,7 @@ public final class Architecture {
             case "Maxout" -> new Maxout(a.i("k"));
             case "Dropout" -> new Dropout(a.f("p"), Long.parseLong(a.get("seed")));
             case "Relu" -> new Relu();
+            case "Relu6" -> new Relu6();
             case "Sigmoid" -> new Sigmoid();
             case "Tanh" -> new Tanh();
             case "Silu" -> new Silu();
@@ -220,14 +230,15 @@ public final class Architecture {
             case "BasicBlock" -> new BasicBlock(a.i("in"), a.i("out"), a.i("stride"), a.i("se"), gemm);
             case "Bottleneck" -> new Bottleneck(a.i("in"), a.i("width"), a.i("stride"), gemm);
             case "CifarBlock" -> new CifarBlock(a.i("in"), a.i("out"), a.i("stride"), gemm);
+            case "InvertedResidual" -> new InvertedResidual(a.i("in"), a.i("out"), a.i("stride"), a.i("expansion"), gemm);
             default -> throw new IllegalArgumentException("unknown layer type " + words[0]
                     + "; this Stride reads " + KNOWN + " (a checkpoint from a newer Stride needs that version)");
         };
     }
 
     private static final String KNOWN = "Sequential, Concat, Conv2d, Linear, MaxPool2d, AvgPool2d, GlobalAvgPool, "
-            + "AdaptiveAvgPool2d, Flatten, Relu, LeakyRelu, Prelu, Elu, Sigmoid, Tanh, Silu, Maxout, Dropout, "
-            + "BatchNorm2d, BatchNorm1d, ChannelPadShortcut, SqueezeExcitation, BasicBlock, Bottleneck, CifarBlock";
+            + "AdaptiveAvgPool2d, Flatten, Relu, Relu6, LeakyRelu, Prelu, Elu, Sigmoid, Tanh, Silu, Maxout, Dropout, "
+            + "BatchNorm2d, BatchNorm1d, ChannelPadShortcut, SqueezeExcitation, BasicBlock, Bottleneck, CifarBlock, InvertedResidual";
 
     private static PoolSpec pool(Args a) {
         return new PoolSpec(a.i("kh"), a.i("kw"), a.i("stride"), a.i("pad"), a.b("floor"), a.has("ceil") && a.b("ceil"));
@@ -248,6 +259,11 @@ public final class Architecture {
 
         int i(String key) {
             return Integer.parseInt(get(key));
+        }
+
+        /** An optional key: {@code absent} when the line leaves it out. */
+        int i(String key, int absent) {
+            return kv.containsKey(key) ? i(key) : absent;
         }
 
         float f(String key) {

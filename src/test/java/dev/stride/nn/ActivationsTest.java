@@ -24,6 +24,7 @@ class ActivationsTest {
     static Stream<Arguments> activations() {
         return Stream.of(
                 Arguments.of("Relu", (Supplier<Layer>) Relu::new, (DoubleUnaryOperator) v -> Math.max(v, 0)),
+                Arguments.of("Relu6", (Supplier<Layer>) Relu6::new, (DoubleUnaryOperator) v -> Math.min(Math.max(v, 0), 6)),
                 Arguments.of("LeakyRelu", (Supplier<Layer>) LeakyRelu::new, (DoubleUnaryOperator) v -> v > 0 ? v : 0.01 * v),
                 Arguments.of("LeakyRelu(0.1)", (Supplier<Layer>) () -> new LeakyRelu(0.1f), (DoubleUnaryOperator) v -> v > 0 ? v : 0.1 * v),
                 Arguments.of("Elu", (Supplier<Layer>) Elu::new, (DoubleUnaryOperator) v -> v > 0 ? v : Math.expm1(v)),
@@ -71,6 +72,30 @@ class ActivationsTest {
             relu.backward(dy, true);
             assertClose(new float[]{0, 1, 0, 1}, relu.backward(dy, true), 0, 0); // the subgradient at 0 is 0
             assertNull(relu.backward(dy, false));
+        }
+    }
+
+    /** As PyTorch's hardtanh backward: the gradient is 0 at exactly 0 and 6 and beyond them, dy strictly between. */
+    @Test
+    void relu6GradientIsZeroAtAndBeyondBothKinks() {
+        try (Arena arena = Arena.ofConfined()) {
+            Relu6 relu6 = built(new Relu6(), arena, 1, 8);
+            Tensor x = Tensor.of(arena, new float[]{-1, 0, Float.MIN_VALUE, 3, Math.nextDown(6f), 6, 7, -0f}, 1, 8);
+            assertClose(new float[]{0, 0, Float.MIN_VALUE, 3, Math.nextDown(6f), 6, 6, 0}, relu6.forward(x), 0, 0);
+            float[] dx = relu6.backward(Tensor.of(arena, new float[]{2, 2, 2, 2, 2, 2, 2, 2}, 1, 8), true).toArray();
+            assertArrayEquals(new float[]{0, 0, 2, 2, 2, 0, 0, 0}, dx);
+        }
+    }
+
+    /** Relu6 against finite differences where it saturates at 6 too (the shared check stays below 3). */
+    @Test
+    void relu6GradientsMatchFiniteDifferencesAcrossBothKinks() {
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor x = GradientCheck.random(arena, 17, 2, 3, 4, 5);
+            for (long i = 0; i < x.size(); i++) {
+                x.setFlat(i, 3 + 5 * x.getFlat(i)); // [-2, 8)
+            }
+            GradientCheck.checkLayer(built(new Relu6(), arena, 2, 3, 4, 5), x, 18);
         }
     }
 
@@ -122,5 +147,6 @@ class ActivationsTest {
         assertEquals("LeakyRelu(0.01)", new LeakyRelu().describe());
         assertEquals("Elu(1.0)", new Elu().describe());
         assertEquals("Silu", new Silu().describe());
+        assertEquals("Relu6", new Relu6().describe());
     }
 }

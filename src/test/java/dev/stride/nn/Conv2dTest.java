@@ -75,9 +75,13 @@ class Conv2dTest {
 
     static Conv2d built(ConvCase cc, Gemm gemm, int minColumns, long keepColumnsFloats, int winogradMinChannels,
                         boolean shiftColumns, Arena arena, Workspace workspace, long seed) {
-        Conv2d conv = new Conv2d(cc.spec(), gemm);
         ConvPolicy policy = new ConvPolicy(winogradMinChannels, shiftColumns ? ConvPolicy.Shift.ALWAYS : ConvPolicy.Shift.NEVER,
                 minColumns, keepColumnsFloats);
+        return built(cc, gemm, policy, arena, workspace, seed);
+    }
+
+    static Conv2d built(ConvCase cc, Gemm gemm, ConvPolicy policy, Arena arena, Workspace workspace, long seed) {
+        Conv2d conv = new Conv2d(cc.spec(), gemm);
         conv.build(Shape.of(cc.n(), cc.c(), cc.h(), cc.w()), arena, workspace, BuildOptions.training().withConv(policy));
         for (Parameter p : conv.parameters()) {
             p.value().copyFrom(GradientCheck.random(arena, seed++, p.value().shape().dims()));
@@ -104,6 +108,38 @@ class Conv2dTest {
             Tensor dy = GradientCheck.random(arena, 3, y.shape().dims());
             Tensor dx = conv.backward(dy, true);
             assertClose(oracle.inputGrad(dy.toArray(), w), dx, RTOL, ATOL);
+            assertClose(oracle.weightGrad(dy.toArray(), x.toArray()), conv.weight().grad(), RTOL, ATOL);
+            if (cc.bias()) {
+                assertClose(oracle.biasGrad(dy.toArray()), conv.bias().grad(), RTOL, ATOL);
+            }
+        }
+    }
+
+    /**
+     * Grouped and depthwise layers on every backend, each lowering that takes them: the direct
+     * depthwise loops and one GEMM per group (here, so that the JVM without the Vector API runs
+     * them too; threads, gradient checks and the rest are in {@link GroupedConvTest}).
+     */
+    static Stream<Arguments> groupedGeometriesAndLowerings() {
+        return Arrays.stream(ConvCase.grouped()).flatMap(c -> Backends.all().stream().flatMap(g -> c.spec().depthwise()
+                ? Stream.of(Arguments.of(c, g, ConvPolicy.Lowering.DEPTHWISE), Arguments.of(c, g, ConvPolicy.Lowering.GROUPED))
+                : Stream.of(Arguments.of(c, g, ConvPolicy.Lowering.GROUPED))));
+    }
+
+    @ParameterizedTest(name = "{0}, {1}, {2}")
+    @MethodSource("groupedGeometriesAndLowerings")
+    void groupedLayersMatchTheDirectConvolution(ConvCase cc, Gemm gemm, ConvPolicy.Lowering lowering) {
+        try (Arena arena = Arena.ofConfined()) {
+            ConvPolicy policy = ConvPolicy.defaults().withDirectDepthwise(lowering == ConvPolicy.Lowering.DEPTHWISE);
+            Conv2d conv = built(cc, gemm, policy, arena, new Workspace(arena), 1);
+            assertEquals(lowering, conv.lowering());
+            Tensor x = GradientCheck.random(arena, 2, cc.n(), cc.c(), cc.h(), cc.w());
+            DirectConv oracle = cc.oracle(cc.n());
+            float[] w = conv.weight().value().toArray();
+            Tensor y = conv.forward(x);
+            assertClose(oracle.forward(x.toArray(), w, cc.bias() ? conv.bias().value().toArray() : null), y, RTOL, ATOL);
+            Tensor dy = GradientCheck.random(arena, 3, y.shape().dims());
+            assertClose(oracle.inputGrad(dy.toArray(), w), conv.backward(dy, true), RTOL, ATOL);
             assertClose(oracle.weightGrad(dy.toArray(), x.toArray()), conv.weight().grad(), RTOL, ATOL);
             if (cc.bias()) {
                 assertClose(oracle.biasGrad(dy.toArray()), conv.bias().grad(), RTOL, ATOL);

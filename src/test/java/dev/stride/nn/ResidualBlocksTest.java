@@ -109,6 +109,22 @@ class ResidualBlocksTest {
     }
 
     @Test
+    void invertedResidualsAreTheirPathsJoinedWithoutAReluAfter() {
+        matchesItsPaths(new InvertedResidual(4, 4, 1, 6, GEMM),
+                new Sequential(new Sequential(InvertedResidual.convBnRelu6(4, 24, 1, 1, 1, GEMM),
+                        InvertedResidual.convBnRelu6(24, 24, 3, 1, 24, GEMM),
+                        new Conv2d(Conv2dSpec.of(24, 4, 1, 1, 0).withBias(false), GEMM), new BatchNorm2d(4))),
+                null, false, 2, 4, 5, 5);
+        try (Arena arena = Arena.ofConfined()) {
+            InvertedResidual strided = new InvertedResidual(4, 6, 2, 1, GEMM);
+            strided.build(Shape.of(1, 4, 6, 6), arena);
+            assertEquals(Shape.of(1, 6, 3, 3), strided.outputShape());
+            assertEquals(List.of("conv.0.0.weight", "conv.0.1.weight", "conv.0.1.bias", "conv.1.weight", "conv.2.weight", "conv.2.bias"),
+                    strided.parameters().stream().map(Parameter::name).toList());
+        }
+    }
+
+    @Test
     void blockNamesAreTorchvisions() {
         try (Arena arena = Arena.ofConfined()) {
             BasicBlock projected = new BasicBlock(4, 6, 2, GEMM);

@@ -29,6 +29,7 @@ class CommittedReferenceCasesTest {
             op("maxpool2d", "N C H W pool_h pool_w stride pad Hout Wout floor", "x dy", "y dx"),
             op("avgpool2d", "N C H W pool_h pool_w stride pad Hout Wout floor", "x dy", "y dx"),
             op("relu", "N C H W", "x dy", "y dx"),
+            op("relu6", "N C H W", "x dy", "y dx"),
             op("sigmoid", "N C H W", "x dy", "y dx"),
             op("tanh", "N C H W", "x dy", "y dx"),
             op("silu", "N C H W", "x dy", "y dx"),
@@ -129,7 +130,10 @@ class CommittedReferenceCasesTest {
                 assertEquals(bias, c.hasArray("b"), c + ": b present iff bias");
                 assertEquals(bias, c.hasArray("db"), c + ": db present iff bias");
                 checkWindows(c, "FH", "FW", "K");
-                assertDims(c, "w", "K", "C", "FH", "FW");
+                int groups = c.hasParam("groups") ? c.intParam("groups") : 1;
+                assertEquals(0, c.intParam("C") % groups + c.intParam("K") % groups, c + ": groups divide C and K");
+                assertArrayEquals(new int[] {c.intParam("K"), c.intParam("C") / groups, c.intParam("FH"), c.intParam("FW")},
+                        c.array("w").dims(), c + ": w is K x C/groups x FH x FW");
             }
             case "maxpool2d", "avgpool2d" -> checkWindows(c, "pool_h", "pool_w", "C");
             case "maxout" -> {

@@ -3,8 +3,10 @@ package dev.stride.reference;
 import dev.stride.blas.Gemm;
 import dev.stride.nn.AvgPool2d;
 import dev.stride.nn.BatchNorm2d;
+import dev.stride.nn.BuildOptions;
 import dev.stride.nn.Conv2d;
 import dev.stride.nn.Conv2dSpec;
+import dev.stride.nn.ConvPolicy;
 import dev.stride.nn.Elu;
 import dev.stride.nn.Layer;
 import dev.stride.nn.LeakyRelu;
@@ -15,6 +17,7 @@ import dev.stride.nn.Maxout;
 import dev.stride.nn.PoolSpec;
 import dev.stride.nn.Prelu;
 import dev.stride.nn.Relu;
+import dev.stride.nn.Relu6;
 import dev.stride.nn.Sigmoid;
 import dev.stride.nn.Silu;
 import dev.stride.nn.SoftmaxCrossEntropy;
@@ -32,6 +35,7 @@ import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -66,6 +70,7 @@ class ReferenceCasesTest {
             case "maxpool2d" -> pool(c, arena, true);
             case "avgpool2d" -> pool(c, arena, false);
             case "relu" -> layer(c, new Relu(), arena);
+            case "relu6" -> layer(c, new Relu6(), arena);
             case "sigmoid" -> layer(c, new Sigmoid(), arena);
             case "tanh" -> layer(c, new Tanh(), arena);
             case "silu" -> layer(c, new Silu(), arena);
@@ -82,18 +87,29 @@ class ReferenceCasesTest {
         }
     }
 
+    /** With groups (absent means 1); a depthwise case runs both on the direct loops and as one GEMM per group. */
     private static void conv2d(ReferenceCase c, Gemm gemm, Arena arena) {
         boolean bias = c.boolParam("bias", true);
         boolean floor = c.boolParam("floor", false);
+        int groups = c.hasParam("groups") ? c.intParam("groups") : 1;
         Conv2dSpec spec = new Conv2dSpec(c.intParam("C"), c.intParam("K"), c.intParam("FH"), c.intParam("FW"),
-                c.intParam("stride"), c.intParam("pad"), bias, floor);
-        Conv2d conv = new Conv2d(spec, gemm);
+                c.intParam("stride"), c.intParam("pad"), bias, floor, groups);
         if (floor) {
             ShapeException e = assertThrows(ShapeException.class,
                     () -> new Conv2d(spec.withFloor(false), gemm).outputShape(c.array("x").shape()), c + ": strict layer accepted");
             assertTrue(e.getMessage().contains("not a whole number"), e.getMessage());
         }
-        build(conv, c, arena);
+        conv2d(c, new Conv2d(spec, gemm), BuildOptions.training(), arena);
+        if (spec.depthwise()) {
+            Conv2d grouped = new Conv2d(spec, gemm);
+            conv2d(c, grouped, BuildOptions.training().withConv(ConvPolicy.defaults().withDirectDepthwise(false)), arena);
+            assertEquals(ConvPolicy.Lowering.GROUPED, grouped.lowering(), c + ": the GEMM per group");
+        }
+    }
+
+    private static void conv2d(ReferenceCase c, Conv2d conv, BuildOptions options, Arena arena) {
+        boolean bias = conv.spec().bias();
+        conv.build(c.array("x").shape(), arena, new Workspace(arena), options);
         conv.weight().value().copyFrom(c.floats("w"));
         if (bias) {
             conv.bias().value().copyFrom(c.floats("b"));

@@ -2,12 +2,22 @@ package dev.stride.testing;
 
 /**
  * The oracle for convolution: plain nested loops straight from the definition (cross-correlation
- * with zero padding), in double, over flat NCHW arrays. Slow and obviously right.
+ * with zero padding), in double, over flat NCHW arrays. Slow and obviously right. With groups, filter
+ * f belongs to group f / (K/groups) and sees only that group's C/groups input channels; the weights
+ * are [K, C/groups, kH, kW].
  */
 public final class DirectConv {
-    private final int n, c, h, w, k, kH, kW, stride, pad, outH, outW;
+    private final int n, c, h, w, k, kH, kW, stride, pad, outH, outW, groups;
 
     public DirectConv(int n, int c, int h, int w, int k, int kH, int kW, int stride, int pad, int outH, int outW) {
+        this(n, c, h, w, k, kH, kW, stride, pad, outH, outW, 1);
+    }
+
+    public DirectConv(int n, int c, int h, int w, int k, int kH, int kW, int stride, int pad, int outH, int outW, int groups) {
+        if (c % groups != 0 || k % groups != 0) {
+            throw new IllegalArgumentException("groups " + groups + " must divide " + c + " and " + k);
+        }
+        this.groups = groups;
         this.n = n;
         this.c = c;
         this.h = h;
@@ -38,9 +48,9 @@ public final class DirectConv {
         return toFloat(dx);
     }
 
-    /** dW[f][ch][i][j] = sum over the batch and output positions of dy * the input it multiplied. */
+    /** dW[f][ch][i][j] = sum over the batch and output positions of dy * the input it multiplied (ch within f's group). */
     public float[] weightGrad(float[] dy, float[] x) {
-        double[] dw = new double[k * c * kH * kW];
+        double[] dw = new double[k * (c / groups) * kH * kW];
         forEachTap((s, f, oh, ow, ch, i, j, ih, iw) -> dw[wi(f, ch, i, j)] += (double) dy[yi(s, f, oh, ow)] * x[xi(s, ch, ih, iw)]);
         return toFloat(dw);
     }
@@ -64,11 +74,14 @@ public final class DirectConv {
 
     /** Visits every (output, weight, input) triple that the forward multiplies, skipping the padding. */
     private void forEachTap(Tap tap) {
+        int groupIn = c / groups;
+        int groupOut = k / groups;
         for (int s = 0; s < n; s++) {
             for (int f = 0; f < k; f++) {
+                int firstChannel = f / groupOut * groupIn;
                 for (int oh = 0; oh < outH; oh++) {
                     for (int ow = 0; ow < outW; ow++) {
-                        for (int ch = 0; ch < c; ch++) {
+                        for (int ch = firstChannel; ch < firstChannel + groupIn; ch++) {
                             for (int i = 0; i < kH; i++) {
                                 for (int j = 0; j < kW; j++) {
                                     int ih = oh * stride - pad + i;
@@ -89,8 +102,10 @@ public final class DirectConv {
         return ((s * c + ch) * h + ih) * w + iw;
     }
 
+    /** ch is the input channel; its place in the filter is its index within the group. */
     private int wi(int f, int ch, int i, int j) {
-        return ((f * c + ch) * kH + i) * kW + j;
+        int groupIn = c / groups;
+        return ((f * groupIn + ch % groupIn) * kH + i) * kW + j;
     }
 
     private int yi(int s, int f, int oh, int ow) {

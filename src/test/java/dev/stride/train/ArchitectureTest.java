@@ -20,6 +20,7 @@ import dev.stride.nn.Models;
 import dev.stride.nn.PoolSpec;
 import dev.stride.nn.Prelu;
 import dev.stride.nn.Relu;
+import dev.stride.nn.Relu6;
 import dev.stride.nn.Sequential;
 import dev.stride.nn.Sigmoid;
 import dev.stride.nn.Silu;
@@ -41,12 +42,14 @@ class ArchitectureTest {
         Sequential model = new Sequential(
                 new Conv2d(new Conv2dSpec(3, 8, 3, 2, 2, 1, false, true)), new Prelu(8), new Maxout(2),
                 new MaxPool2d(new PoolSpec(3, 3, 2, 1, true)), new AvgPool2d(PoolSpec.of(2, 2)),
-                new LeakyRelu(0.1f), new Elu(0.5f), new Sigmoid(), new Tanh(), new Silu(), new Relu(),
+                new LeakyRelu(0.1f), new Elu(0.5f), new Sigmoid(), new Tanh(), new Silu(), new Relu(), new Relu6(),
+                new Conv2d(Conv2dSpec.of(4, 8, 3, 2, 1).withGroups(4).withFloor(true)),
                 new Dropout(0.25f, 7), new GlobalAvgPool(), new Flatten(), new Linear(4, 10, false, GemmBackend.java()));
         String text = Architecture.encode(model);
         String again = Architecture.encode(Architecture.decode(text, GemmBackend.java()));
         assertEquals(text, again);
-        assertEquals(16, text.lines().count());
+        assertEquals(18, text.lines().count());
+        assertTrue(text.contains("\n  11: Relu6\n  12: Conv2d in=4 out=8 kh=3 kw=3 stride=2 pad=1 bias=true floor=true groups=4\n"), text);
         assertTrue(text.startsWith("Sequential\n  0: Conv2d in=3 out=8 kh=3 kw=2 stride=2 pad=1 bias=false floor=true\n"), text);
     }
 
@@ -110,6 +113,22 @@ class ArchitectureTest {
         assertEquals(2, flat.layers().size());
         assertEquals("Sequential\n  0: Conv2d in=1 out=6 kh=5 kw=5 stride=1 pad=2 bias=true floor=false\n  1: Relu\n",
                 Architecture.encode(flat));
+    }
+
+    /** groups= is written only for grouped layers (older lines stay as they were) and read as 1 when absent. */
+    @Test
+    void groupsAreOptional() {
+        Sequential model = (Sequential) Architecture.decode("""
+                Sequential
+                  dw: Conv2d in=6 out=12 kh=3 kw=3 stride=1 pad=1 bias=false floor=false groups=6
+                  pw: Conv2d in=12 out=4 kh=1 kw=1 stride=1 pad=0 bias=true floor=false
+                """, GemmBackend.java());
+        assertEquals(Conv2dSpec.of(6, 12, 3, 1, 1).withBias(false).withGroups(6), ((Conv2d) model.children().get("dw")).spec());
+        assertEquals(1, ((Conv2d) model.children().get("pw")).spec().groups());
+        assertTrue(Architecture.encode(model).contains("pw: Conv2d in=12 out=4 kh=1 kw=1 stride=1 pad=0 bias=true floor=false\n"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Architecture.decode(
+                "Sequential\n  0: Conv2d in=6 out=6 kh=3 kw=3 stride=1 pad=1 bias=true floor=false groups=0\n", GemmBackend.java()));
+        assertTrue(e.getMessage().contains("line 2") && e.getMessage().contains("groups"), e.getMessage());
     }
 
     @Test

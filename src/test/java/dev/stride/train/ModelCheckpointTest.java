@@ -2,8 +2,15 @@ package dev.stride.train;
 
 import dev.stride.blas.GemmBackend;
 import dev.stride.data.Normalization;
+import dev.stride.nn.Conv2d;
+import dev.stride.nn.Conv2dSpec;
+import dev.stride.nn.Flatten;
+import dev.stride.nn.GlobalAvgPool;
+import dev.stride.nn.Init;
+import dev.stride.nn.Layer;
 import dev.stride.nn.Linear;
 import dev.stride.nn.Parameter;
+import dev.stride.nn.Relu6;
 import dev.stride.nn.Sequential;
 import dev.stride.tensor.Shape;
 import dev.stride.tensor.Tensor;
@@ -106,6 +113,30 @@ class ModelCheckpointTest {
                     new ModelCheckpoint.Progress(1, 0, 4), Map.of());
             assertEquals(Architecture.encode(tuned),
                     Architecture.encode(ModelCheckpoint.load(tunedFile, GemmBackend.java(), arena, 2).model()));
+        }
+    }
+
+    /** A MobileNet-style model (depthwise and grouped convolutions, ReLU6) is saved and rebuilt from its tree. */
+    @Test
+    void groupedConvolutionsAndRelu6RoundTrip(@TempDir Path dir) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            Sequential model = new Sequential(
+                    new Conv2d(Conv2dSpec.of(3, 6, 3, 1, 1), GemmBackend.java()), new Relu6(),
+                    new Conv2d(Conv2dSpec.of(6, 6, 3, 2, 1).withGroups(6).withFloor(true).withBias(false), GemmBackend.java()),
+                    new Relu6(),
+                    new Conv2d(Conv2dSpec.of(6, 4, 1, 1, 0).withGroups(2), GemmBackend.java()),
+                    new GlobalAvgPool(), new Flatten(), new Linear(4, 3, true, GemmBackend.java()));
+            model.build(Shape.of(2, 3, 8, 8), arena);
+            Init.he(3).apply(model.parameters());
+            Tensor x = GradientCheck.random(arena, 4, 2, 3, 8, 8);
+            float[] expected = model.forward(x).toArray();
+            Path file = dir.resolve("mobile.stride");
+            ModelCheckpoint.save(file, model, Normalization.identity(3), null, new ModelCheckpoint.Progress(0, 0, 3), Map.of());
+            Layer loaded = ModelCheckpoint.load(file, GemmBackend.java(), arena, 2).model();
+            assertEquals(Architecture.encode(model), Architecture.encode(loaded));
+            assertEquals(Shape.of(6, 1, 3, 3), loaded.state().get("2.weight").shape());
+            assertEquals(Shape.of(4, 3, 1, 1), loaded.state().get("4.weight").shape());
+            assertArrayEquals(expected, loaded.forward(x).toArray());
         }
     }
 

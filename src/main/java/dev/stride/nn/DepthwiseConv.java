@@ -1,0 +1,100 @@
+package dev.stride.nn;
+
+import dev.stride.ops.Depthwise;
+import dev.stride.tensor.Shape;
+import dev.stride.tensor.Tensor;
+
+import java.lang.foreign.MemorySegment;
+
+import static dev.stride.tensor.Tensor.FLOAT;
+
+/**
+ * A depthwise {@link Conv2d} (groups = C, K = m*C): each input channel's plane convolved with its m
+ * filters by direct loops ({@link Depthwise}), no GEMM. As im2col, such a layer would cost a GEMM
+ * of m x kH*kW by kH*kW x outH*outW per channel and sample: far too thin for any BLAS to pay.
+ *
+ * <p>Forward runs sample by sample, each channel's plane loaded once for its m filters. Backward
+ * runs channel by channel over the part's samples, so each filter's weight and bias gradient is
+ * summed over the samples in running sums per tap and output position and reduced once (a fixed
+ * order: the result depends on the thread count, never on timing); dX is written plane by plane.
+ * Scratch is one {@link Depthwise.Planes} per part on the heap, made at build; an inference build
+ * leaves out the arrays only backward uses.
+ */
+final class DepthwiseConv implements ConvLowering {
+    private final Depthwise planes;
+    private final int channels;
+    private final int multiplier;            // filters per channel: K / C
+    private final long inputPlane;           // H*W
+    private final long outputPlane;          // outH*outW
+    private final Depthwise.Planes[] parts;  // (parts): each part's heap arrays
+
+    /** {@code vector}: the loops on the Vector API (the policy passes whether the JVM has it). */
+    DepthwiseConv(Conv2dSpec spec, Shape in, Shape out, int parts, boolean training, boolean vector) {
+        this.planes = new Depthwise(in.dim(2), in.dim(3), spec.kernelH(), spec.kernelW(), spec.stride(), spec.padding(),
+                out.dim(2), out.dim(3), vector);
+        this.channels = spec.inChannels();
+        this.multiplier = spec.groupOutChannels();
+        this.inputPlane = (long) in.dim(2) * in.dim(3);
+        this.outputPlane = (long) out.dim(2) * out.dim(3);
+        this.parts = new Depthwise.Planes[parts];
+        for (int p = 0; p < parts; p++) {
+            this.parts[p] = planes.planes(training, multiplier);
+        }
+    }
+
+    /** Nothing in the workspace: the planes live on the heap, where the loops vectorise. */
+    @Override
+    public long partFloats() {
+        return 0;
+    }
+
+    @Override
+    public void forward(Tensor x, int from, int to, int part, MemorySegment ws, long base, Tensor w, Tensor b, Tensor output) {
+        Depthwise.Planes p = parts[part];
+        int k = channels * multiplier;
+        for (int s = from; s < to; s++) {
+            for (int c = 0; c < channels; c++) {
+                planes.loadInput(x.segment(), x.offset() + ((long) s * channels + c) * inputPlane, p);
+                for (int t = 0; t < multiplier; t++) {
+                    int f = c * multiplier + t;
+                    planes.loadFilter(w.segment(), w.offset(), f, p);
+                    float bias = b == null ? 0f : b.segment().getAtIndex(FLOAT, b.offset() + f);
+                    planes.forward(bias, p, output.segment(), output.offset() + ((long) s * k + f) * outputPlane);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void backward(Tensor x, Tensor dy, int from, int to, int part, MemorySegment ws, long base, Tensor w,
+                         MemorySegment dw, long dwOffset, boolean freshDw, MemorySegment db, long dbOffset, Tensor dx) {
+        Depthwise.Planes p = parts[part];
+        int k = channels * multiplier;
+        int taps = planes.taps();
+        for (int c = 0; c < channels; c++) {
+            planes.clearSums(p);
+            for (int s = from; s < to; s++) {
+                planes.loadInput(x.segment(), x.offset() + ((long) s * channels + c) * inputPlane, p);
+                if (dx != null) {
+                    planes.clearInputGrad(p);
+                }
+                for (int t = 0; t < multiplier; t++) {
+                    int f = c * multiplier + t;
+                    planes.loadGradient(dy.segment(), dy.offset() + ((long) s * k + f) * outputPlane, p);
+                    planes.accumulateParameterGrads(t, p);
+                    if (dx != null) {
+                        planes.loadFilter(w.segment(), w.offset(), f, p);
+                        planes.accumulateInputGrad(p);
+                    }
+                }
+                if (dx != null) {
+                    planes.storeInputGrad(p, dx.segment(), dx.offset() + ((long) s * channels + c) * inputPlane);
+                }
+            }
+            for (int t = 0; t < multiplier; t++) {
+                int f = c * multiplier + t;
+                planes.finishParameterGrads(t, p, dw, dwOffset + (long) f * taps, freshDw, db, dbOffset + f);
+            }
+        }
+    }
+}

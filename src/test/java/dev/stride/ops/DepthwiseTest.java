@@ -1,0 +1,98 @@
+package dev.stride.ops;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.SplittableRandom;
+
+import static dev.stride.tensor.Tensor.FLOAT;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The depthwise loops on the Vector API against the plain loops, to the bit: forward, input
+ * gradient (the gather form at stride 1, the scatter at larger strides) and the folded weight and
+ * bias gradients over several planes, at sizes that leave scalar tails. The layer tests
+ * (Conv2dTest, GroupedConvTest, the reference cases) check the results themselves, on the Vector
+ * API in this JVM and on the plain loops in the build's JVM without it.
+ */
+class DepthwiseTest {
+
+    @ParameterizedTest(name = "{0}x{1}, {2}x{3} stride {4} pad {5}")
+    @CsvSource({"48, 48, 3, 3, 1, 1", "48, 48, 3, 3, 2, 1", "7, 9, 3, 3, 1, 1", "9, 7, 3, 3, 2, 0", "13, 11, 5, 5, 1, 2",
+            "10, 11, 2, 3, 3, 2", "5, 5, 1, 1, 2, 0", "21, 20, 3, 3, 2, 1"})
+    void vectorLoopsMatchThePlainLoopsBitwise(int h, int w, int kH, int kW, int stride, int pad) {
+        assertTrue(VectorSupport.enabled(), "the tests run with --add-modules " + VectorSupport.MODULE);
+        int outH = (h + 2 * pad - kH) / stride + 1;
+        int outW = (w + 2 * pad - kW) / stride + 1;
+        int filters = 2;
+        int planes = 3;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment x = random(arena, planes * h * w, 1);
+            MemorySegment weights = random(arena, filters * kH * kW, 2);
+            MemorySegment dy = random(arena, planes * filters * outH * outW, 3);
+            float[][] results = new float[2][];
+            for (int v = 0; v < 2; v++) {
+                Depthwise d = new Depthwise(h, w, kH, kW, stride, pad, outH, outW, v == 1);
+                Depthwise.Planes p = d.planes(true, filters);
+                MemorySegment y = arena.allocate((long) planes * filters * outH * outW * Float.BYTES);
+                MemorySegment dx = arena.allocate((long) planes * h * w * Float.BYTES);
+                MemorySegment dw = arena.allocate((long) filters * kH * kW * Float.BYTES);
+                MemorySegment db = arena.allocate((long) filters * Float.BYTES);
+                d.clearSums(p);
+                for (int s = 0; s < planes; s++) {
+                    d.loadInput(x, (long) s * h * w, p);
+                    d.clearInputGrad(p);
+                    for (int f = 0; f < filters; f++) {
+                        d.loadFilter(weights, 0, f, p);
+                        long plane = ((long) s * filters + f) * outH * outW;
+                        d.forward(0.25f * f, p, y, plane);
+                        d.loadGradient(dy, plane, p);
+                        d.accumulateParameterGrads(f, p);
+                        d.accumulateInputGrad(p);
+                    }
+                    d.storeInputGrad(p, dx, (long) s * h * w);
+                }
+                for (int f = 0; f < filters; f++) {
+                    d.finishParameterGrads(f, p, dw, (long) f * kH * kW, true, db, f);
+                }
+                results[v] = concat(y, dx, dw, db);
+            }
+            assertArrayEquals(results[0], results[1]);
+        }
+    }
+
+    @Test
+    void windowsThatDoNotFitAreRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Depthwise(5, 5, 3, 3, 1, 0, 4, 3, false));
+        assertTrue(e.getMessage().contains("4x3 windows of 3x3"), e.getMessage());
+    }
+
+    private static MemorySegment random(Arena arena, int n, long seed) {
+        MemorySegment s = arena.allocate((long) n * Float.BYTES);
+        SplittableRandom r = new SplittableRandom(seed);
+        for (int i = 0; i < n; i++) {
+            s.setAtIndex(FLOAT, i, (float) r.nextDouble(-1, 1));
+        }
+        return s;
+    }
+
+    private static float[] concat(MemorySegment... segments) {
+        int n = 0;
+        for (MemorySegment s : segments) {
+            n += (int) (s.byteSize() / Float.BYTES);
+        }
+        float[] out = new float[n];
+        int at = 0;
+        for (MemorySegment s : segments) {
+            int len = (int) (s.byteSize() / Float.BYTES);
+            MemorySegment.copy(s, FLOAT, 0, out, at, len);
+            at += len;
+        }
+        return out;
+    }
+}
