@@ -17,6 +17,8 @@ blocks back to the system and every call faults their pages in again, which made
 2-10x slow (see compare-pytorch).
 """
 import argparse
+import os
+import sys
 import statistics
 import time
 
@@ -97,6 +99,21 @@ def vgg_small():
         nn.Linear(256 * 4 * 4, 256), nn.ReLU(), nn.Linear(256, 10))
 
 
+def resnet20():
+    # He et al.'s CIFAR ResNet-20 as Stride's zoo defines it (scripts/peer/zoo_reference.py)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import zoo_reference
+    m = zoo_reference.cifar_resnet(3)
+    m.forward = lambda x: m.fc(torch.flatten(F.adaptive_avg_pool2d(
+        m.layer3(m.layer2(m.layer1(F.relu(m.bn1(m.conv1(x)))))), 1), 1))
+    return m
+
+
+def mobilenet_v2():
+    import torchvision
+    return torchvision.models.mobilenet_v2(num_classes=10)
+
+
 def bench_net(name, model, shape, threads, seconds):
     x = torch.randn(*shape)
     labels = torch.randint(0, 10, (shape[0],))
@@ -150,7 +167,9 @@ def main():
                 bench_layer(name, module, x, threads, warmup, reps)
         for name, model, shape in [("lenet5_b64", lenet5(), (64, 1, 28, 28)),
                                    ("lenet5_b256", lenet5(), (256, 1, 28, 28)),
-                                   ("vgg_small_b64", vgg_small(), (64, 3, 32, 32))]:
+                                   ("vgg_small_b64", vgg_small(), (64, 3, 32, 32)),
+                                   ("resnet20_b128", resnet20(), (128, 3, 32, 32)),
+                                   ("mobilenet_v2_b32", mobilenet_v2(), (32, 3, 96, 96))]:
             if not only or name in only:
                 bench_net(name, model, shape, threads, seconds)
 

@@ -2,7 +2,7 @@ package dev.stride.bench;
 
 import dev.stride.nn.Init;
 import dev.stride.nn.Models;
-import dev.stride.nn.Sequential;
+import dev.stride.nn.Layer;
 import dev.stride.nn.SoftmaxCrossEntropy;
 import dev.stride.optim.Sgd;
 import dev.stride.optim.SgdSpec;
@@ -13,26 +13,25 @@ import java.lang.foreign.Arena;
 import java.util.SplittableRandom;
 
 /**
- * The training step every net benchmark times: LeNet-5 or VGG-small built for one batch, PyTorch's
+ * The training step every net benchmark times: a zoo model with 10 classes built for one batch at
+ * its input size (MobileNetV2 at 96x96, a size its five stride-2 stages leave 3x3 of), PyTorch's
  * default initialisation, softmax cross-entropy, SGD with momentum 0.9, and one fixed random batch
  * with random labels (the same for a given net and batch size), all in the caller's arena.
  */
 final class BenchStep {
-    final Sequential model;
+    final Layer model;
     final SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();
     final Sgd sgd;
     final Tensor x;
     final int[] labels;
 
-    /** {@code net} is lenet5 or vgg_small; {@code backend} openblas or java (see {@link BenchBackends}). */
+    /** {@code net} names a zoo model (lenet5, vgg_small, resnet20, mobilenet_v2); {@code backend} openblas or java (see {@link BenchBackends}). */
     BenchStep(Arena arena, String net, int batch, String backend, int threads) {
-        boolean vgg = switch (net) {
-            case "vgg_small" -> true;
-            case "lenet5" -> false;
-            default -> throw new IllegalArgumentException("unknown net " + net + ": use lenet5 or vgg_small");
-        };
-        model = vgg ? Models.vggSmall(BenchBackends.gemm(backend)) : Models.lenet5(BenchBackends.gemm(backend));
-        Shape in = vgg ? Shape.of(batch, 3, 32, 32) : Shape.of(batch, 1, 28, 28);
+        Models.Name name = Models.Name.valueOf(net);
+        int[] sample = name.inputShape();
+        int size = name == Models.Name.mobilenet_v2 ? 96 : sample[1];
+        model = Models.byName(name, 10, sample[0], BenchBackends.gemm(backend));
+        Shape in = Shape.of(batch, sample[0], size, size);
         model.build(in, arena, threads);
         Init.pytorchDefault(1).apply(model.parameters());
         loss.build(model.outputShape(), arena);

@@ -1,7 +1,6 @@
 package dev.stride.bench;
 
 import dev.stride.nn.Layer;
-import dev.stride.nn.Sequential;
 import dev.stride.nn.SoftmaxCrossEntropy;
 import dev.stride.optim.Sgd;
 import dev.stride.tensor.Tensor;
@@ -27,19 +26,19 @@ public final class LayerTimes {
         int threads = args.length > 1 ? Integer.parseInt(args[1]) : 1;
         int batch = args.length > 2 ? Integer.parseInt(args[2]) : 64;
         String backend = args.length > 3 ? args[3] : "openblas";
-        boolean vgg = name.equals("vgg_small");
+        boolean vgg = !name.equals("lenet5");
         // The JIT is still compiling after a few VGG steps, and at 2 threads it takes a core from the
         // step: after 4 steps the first conv's backward measured 9.2 ms, after 20 steps 6.1 ms.
         int warmup = vgg ? 16 : 200;
         int steps = vgg ? 8 : 200;
         try (Arena arena = Arena.ofShared()) {
             BenchStep bench = new BenchStep(arena, name, batch, backend, threads);
-            Sequential model = bench.model;
             SoftmaxCrossEntropy loss = bench.loss;
             Sgd sgd = bench.sgd;
             Tensor x = bench.x;
             int[] labels = bench.labels;
-            List<Layer> layers = model.layers();
+            // The model's top-level children: layers of a Sequential, a ResNet's stages.
+            List<Layer> layers = List.copyOf(bench.model.children().values());
             long[] forward = new long[layers.size()];
             long[] backward = new long[layers.size()];
             long[] rest = new long[2]; // loss, SGD

@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--add-modules=jdk.incubator.vector"})
 public class NetBenchmark {
 
-    @Param({"lenet5_b64", "lenet5_b256", "vgg_small_b64"})
+    @Param({"lenet5_b64", "lenet5_b256", "vgg_small_b64", "resnet20_b128", "mobilenet_v2_b32"})
     public String name;
 
     @Param({"openblas", "java"})
@@ -45,11 +45,7 @@ public class NetBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        int batch = switch (name) {
-            case "lenet5_b64", "vgg_small_b64" -> 64;
-            case "lenet5_b256" -> 256;
-            default -> throw new IllegalArgumentException("unknown net benchmark " + name);
-        };
+        int batch = Integer.parseInt(name.substring(name.lastIndexOf("_b") + 2));
         arena = Arena.ofShared();
         step = new BenchStep(arena, name.substring(0, name.lastIndexOf('_')), batch, backend, threads);
     }
