@@ -33,6 +33,7 @@ final class SummaryCommand implements Callable<Integer> {
         try (Arena arena = Arena.ofConfined()) {
             Layer net;
             if (checkpoint != null) {
+                CliPaths.readableFile(checkpoint, "--checkpoint", "a checkpoint written by stride train");
                 net = ModelCheckpoint.load(checkpoint, GemmBackend.java(), arena, 1, options).model();
             } else {
                 net = Models.byName(model);
