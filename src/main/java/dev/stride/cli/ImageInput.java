@@ -23,7 +23,7 @@ final class ImageInput {
     /**
      * The most pixels decoded. A PNG of a few kilobytes can declare 100,000 x 100,000 pixels; decoding
      * takes about 10 bytes a pixel here (the decoded image, its grey copy, the ink image), so 64
-     * megapixels need under 1 GB, and a photo from any camera fits.
+     * megapixels need under 1 GB, and photos from most cameras fit.
      */
     static final long MAX_PIXELS = 64L << 20;
 
@@ -41,6 +41,9 @@ final class ImageInput {
         }
         if (!Files.isRegularFile(file)) {
             throw new IOException(file + ": no such image file");
+        }
+        if (!Files.isReadable(file)) {
+            throw new IOException(file + ": permission denied");
         }
         BufferedImage src = decode(file);
         BufferedImage ink = inkImage(src);
