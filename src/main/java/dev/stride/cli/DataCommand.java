@@ -16,6 +16,7 @@ final class DataCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path target = dir != null ? dir : MnistDownloader.defaultDirectory();
+        CliPaths.dataDirectory(target, dir != null ? "--dir" : "the cache directory");
         MnistDownloader.ensure(target, msg -> System.err.println("data: " + msg));
         System.out.println("MNIST ready in " + target);
         return 0;

@@ -1,6 +1,5 @@
 package dev.stride.cli;
 
-import dev.stride.blas.GemmBackend;
 import dev.stride.data.DataLoader;
 import dev.stride.data.Dataset;
 import dev.stride.data.LoaderSpec;
@@ -36,16 +35,27 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        backend.apply();
-        Path dir = data != null ? data : MnistDownloader.defaultDirectory();
-        MnistDownloader.ensure(dir, msg -> System.err.println("data: " + msg));
-        Dataset test = Dataset.mnistTest(dir);
+        CliPaths.readableFile(checkpoint, "--checkpoint", "a checkpoint written by stride train");
+        if (data != null) {
+            CliPaths.dataDirectory(data, "--data");
+        }
+        Compute compute = backend.apply();
+        int n = BatchOption.forEvaluation(batch, DataSpec.MNIST);
         try (Arena arena = Arena.ofShared()) {
-            ModelCheckpoint.Loaded loaded = ModelCheckpoint.load(checkpoint, GemmBackend.defaultGemm(), arena, batch,
-                    BuildOptions.inference().withThreads(backend.threads()));
+            // Loaded for one sample first: enough to check it against the data before the batch's
+            // memory is taken and before anything is fetched; parameters survive the rebuild.
+            BuildOptions options = BuildOptions.inference().withThreads(compute.threads());
+            ModelCheckpoint.Loaded loaded = ModelCheckpoint.load(checkpoint, compute.gemm(), arena, 1, options);
+            DataSpec.MNIST.requireFits(loaded.model(), loaded.model().inputShape(), "checkpoint " + checkpoint,
+                    "stride eval runs on MNIST's test set: evaluate a model trained on MNIST");
+            BatchOption.build(loaded.model(), loaded.model().inputShape().withBatch(n), arena, options);
+
+            Path dir = data != null ? data : MnistDownloader.defaultDirectory();
+            MnistDownloader.ensure(dir, msg -> System.err.println("data: " + msg));
+            Dataset test = Dataset.mnistTest(dir);
             SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();
             loss.build(loaded.model().outputShape(), arena);
-            DataLoader loader = new DataLoader(test, loaded.normalization(), LoaderSpec.evaluation(batch), arena);
+            DataLoader loader = new DataLoader(test, loaded.normalization(), LoaderSpec.evaluation(n), arena);
             Evaluation e = Trainer.evaluate(loaded.model(), loss, loader);
             System.out.print(e.confusion().format());
             System.out.printf(Locale.ROOT, "test loss %.4f%n", e.loss());

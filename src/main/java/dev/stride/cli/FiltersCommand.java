@@ -23,6 +23,8 @@ final class FiltersCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        CliPaths.readableFile(checkpoint, "--checkpoint", "a checkpoint written by stride train");
+        CliPaths.writableFile(out, "--out");
         try (Arena arena = Arena.ofShared()) {
             ModelCheckpoint.Loaded loaded = ModelCheckpoint.load(checkpoint, GemmBackend.java(), arena, 1, BuildOptions.inference().withThreads(1));
             Conv2d conv = firstConv(loaded.model());
@@ -33,7 +35,8 @@ final class FiltersCommand implements Callable<Integer> {
                 return 0;
             }
         }
-        throw new IllegalArgumentException(checkpoint + " has no convolution layer");
+        throw new CliException("checkpoint " + checkpoint + " has no convolution layer, so no filters to draw",
+                "stride summary --checkpoint " + checkpoint + " shows its layers");
     }
 
     /** The first convolution in running order (depth first), or null. */

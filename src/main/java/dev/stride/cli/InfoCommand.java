@@ -1,7 +1,6 @@
 package dev.stride.cli;
 
 import dev.stride.blas.Gemm;
-import dev.stride.blas.GemmBackend;
 import dev.stride.blas.OpenBlasGemm;
 import dev.stride.ops.VectorSupport;
 import picocli.CommandLine.Command;
@@ -17,12 +16,12 @@ final class InfoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        backend.apply();
+        Compute compute = backend.apply();
         System.out.println("java      " + System.getProperty("java.vm.name") + " " + Runtime.version()
                 + ", " + Runtime.getRuntime().availableProcessors() + " processors");
-        Gemm gemm = GemmBackend.defaultGemm();
+        Gemm gemm = compute.gemm();
         System.out.println("backend   " + gemm.name());
-        System.out.println("threads   " + backend.threads() + " (Stride splits each batch over them)");
+        System.out.println("threads   " + compute.threads() + " (Stride splits each batch over them)");
         System.out.println("vector    " + VectorSupport.describe());
         if (gemm instanceof OpenBlasGemm openBlas) {
             System.out.println("openblas  " + openBlas.library());

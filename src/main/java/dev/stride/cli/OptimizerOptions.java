@@ -11,6 +11,7 @@ import picocli.CommandLine.Option;
 
 import java.lang.foreign.Arena;
 import java.util.List;
+import java.util.Map;
 
 /** The optimiser and learning-rate schedule options of {@code stride train}. */
 final class OptimizerOptions {
@@ -55,6 +56,26 @@ final class OptimizerOptions {
                     SgdSpec.of(peakLr()).withMomentum(momentum).withNesterov(true).withWeightDecay(weightDecay));
             case adam -> new Adam(parameters, arena, AdamSpec.of(peakLr()).withWeightDecay(weightDecay));
         };
+    }
+
+    /**
+     * The options that make the optimiser a checkpoint's metadata describes, e.g.
+     * {@code " (--optimizer nesterov --momentum 0.9)"}; empty when it holds no optimiser state.
+     */
+    static String savedAs(Map<String, String> metadata) {
+        String kind = metadata.get("optim.kind");
+        if (kind == null) {
+            return "";
+        }
+        if (kind.startsWith("adam")) {
+            return " (--optimizer adam)";
+        }
+        double momentum = Double.parseDouble(metadata.getOrDefault("optim.momentum", "0"));
+        if (momentum == 0) {
+            return " (--optimizer sgd)";
+        }
+        String variant = Boolean.parseBoolean(metadata.get("optim.nesterov")) ? "nesterov" : "momentum";
+        return " (--optimizer " + variant + " --momentum " + momentum + ")";
     }
 
     /** The schedule over optimiser steps, for a run of {@code totalSteps}. */

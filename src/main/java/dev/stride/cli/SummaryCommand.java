@@ -39,6 +39,7 @@ final class SummaryCommand implements Callable<Integer> {
         try (Arena arena = Arena.ofConfined()) {
             Layer net;
             if (checkpoint != null) {
+                CliPaths.readableFile(checkpoint, "--checkpoint", "a checkpoint written by stride train");
                 net = ModelCheckpoint.load(checkpoint, GemmBackend.java(), arena, 1, options).model();
             } else {
                 int[] sample = Models.inputShape(model);

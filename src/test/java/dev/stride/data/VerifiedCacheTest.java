@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +24,7 @@ class VerifiedCacheTest {
 
     private final List<String> log = new ArrayList<>();
     private final byte[] good = "the real content".getBytes(StandardCharsets.UTF_8);
-    private final ExpectedFile file = new ExpectedFile("data-idx1-ubyte", sha(good));
+    private final ExpectedFile file = new ExpectedFile("data-idx1-ubyte", good.length, sha(good));
 
     /** Serves fixed bytes per name, or fails like an unreachable mirror; counts its calls. */
     private static final class FakeSource implements FileSource {
@@ -42,13 +43,13 @@ class VerifiedCacheTest {
         }
 
         @Override
-        public void fetch(String file, Path destination) throws IOException {
+        public void fetch(ExpectedFile file, OutputStream destination) throws IOException {
             calls++;
-            byte[] b = content.get(file);
+            byte[] b = content.get(file.name());
             if (b == null) {
                 throw new IOException(name + " is unreachable");
             }
-            Files.write(destination, b);
+            destination.write(b);
         }
     }
 
@@ -108,7 +109,7 @@ class VerifiedCacheTest {
     @Test
     void aFailedSourceIsNotAskedAgainForLaterFiles() throws IOException {
         byte[] other = "second file".getBytes(StandardCharsets.UTF_8);
-        ExpectedFile second = new ExpectedFile("other-idx1-ubyte", sha(other));
+        ExpectedFile second = new ExpectedFile("other-idx1-ubyte", other.length, sha(other));
         FakeSource down = new FakeSource("down", Map.of());
         FakeSource ok = new FakeSource("ok", Map.of(file.name(), good, second.name(), other));
         new VerifiedCache(dir, log::add).ensure(List.of(file, second), List.of(down, ok));
@@ -132,7 +133,8 @@ class VerifiedCacheTest {
                 System.setProperty(MnistDownloader.DIR_PROPERTY, old);
             }
         }
-        assertThrows(IllegalArgumentException.class, () -> new ExpectedFile("../x", file.sha256()));
-        assertThrows(IllegalArgumentException.class, () -> new ExpectedFile("x", "abc"));
+        assertThrows(IllegalArgumentException.class, () -> new ExpectedFile("../x", 1, file.sha256()));
+        assertThrows(IllegalArgumentException.class, () -> new ExpectedFile("x", 1, "abc"));
+        assertThrows(IllegalArgumentException.class, () -> new ExpectedFile("x", -1, file.sha256()));
     }
 }
