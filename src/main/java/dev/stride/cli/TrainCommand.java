@@ -13,6 +13,7 @@ import dev.stride.nn.SoftmaxCrossEntropy;
 import dev.stride.optim.LrSchedule;
 import dev.stride.optim.Optimizer;
 import dev.stride.tensor.Shape;
+import dev.stride.tensor.ShapeException;
 import dev.stride.train.EpochResult;
 import dev.stride.train.Evaluation;
 import dev.stride.train.ModelCheckpoint;
@@ -91,13 +92,17 @@ final class TrainCommand implements Callable<Integer> {
                         "stride train runs on MNIST: resume a checkpoint trained on MNIST");
                 seed = loaded.progress().seed();
             } else {
-                net = switch (model) {
-                    case lenet5 -> Models.lenet5(compute.gemm());
-                    case vgg_small -> Models.vggSmall(compute.gemm());
-                };
-                int[] in = Models.inputShape(model);
-                DataSpec.MNIST.requireFits(net, Shape.of(1, in[0], in[1], in[2]), "--model " + model,
-                        "train lenet5 on MNIST");
+                // Any zoo model, made for MNIST's grey images and ten classes; those that cannot take
+                // 28x28 inputs (the ImageNet ones shrink them away) say so with their layer.
+                net = Models.byName(model, DataSpec.MNIST.classes(), DataSpec.MNIST.channels(), compute.gemm());
+                Shape one = DataSpec.MNIST.batchShape(1);
+                try {
+                    net.outputShape(one);
+                } catch (ShapeException e) {
+                    throw new CliException("--model " + model + " cannot take MNIST's 1x28x28 images: " + e.getMessage(),
+                            "choose a model for small images: lenet5, resnet20, resnet56 (or vgg_small at 32x32, not MNIST)");
+                }
+                DataSpec.MNIST.requireFits(net, one, "--model " + model, "train lenet5 or resnet20 on MNIST");
             }
             BatchOption.build(net, DataSpec.MNIST.batchShape(batch), arena, training);
             if (loaded == null) {

@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * the children a composite (such as {@link Sequential}) runs. The life cycle is written here once.
  *
  * <p><b>Tree and names.</b> A composite registers its children with {@link #addChild} in its
- * constructor. When the root is built every node gets its path, as PyTorch's {@code state_dict}
+ * constructor. Every node has its path from the root, as PyTorch's {@code state_dict}
  * names modules ({@code features.0}, {@code layer1.0.bn1}), and every parameter and buffer its full
  * name ({@code features.0.weight}); errors name the layer by its path.
  *
@@ -51,8 +51,8 @@ public abstract class Layer {
     private final SequencedMap<String, Layer> children = new LinkedHashMap<>();
     private final List<Parameter> ownParameters = new ArrayList<>();
     private final SequencedMap<String, Tensor> ownBuffers = new LinkedHashMap<>();
-    private String path = "";
-    private boolean root = true;
+    private Layer parent;           // the composite this layer was last added to (or built under); null for a root
+    private String name = "";       // its name there
     private boolean training = true;
     private Mode mode;
     private Shape builtInput;
@@ -70,7 +70,8 @@ public abstract class Layer {
         if (children.putIfAbsent(name, child) != null) {
             throw new IllegalArgumentException(getClass().getSimpleName() + ": two children named '" + name + "'");
         }
-        ((Layer) child).root = false;
+        ((Layer) child).parent = this;
+        ((Layer) child).name = name;
         return child;
     }
 
@@ -79,14 +80,22 @@ public abstract class Layer {
         return Collections.unmodifiableSequencedMap(children);
     }
 
-    /** The path from the root, e.g. "features.0"; "" for the root. */
+    /**
+     * The path from the root, e.g. "features.0"; "" for the root. Known as soon as the tree is
+     * put together, so shape errors name the layer even before a build.
+     */
     public final String path() {
-        return path;
+        if (parent == null) {
+            return "";
+        }
+        String above = parent.path();
+        return above.isEmpty() ? name : above + "." + name;
     }
 
     /** How errors name this layer: "layer features.0 (Conv2d)", or the type alone for the root. */
     public final String label() {
         String type = getClass().getSimpleName();
+        String path = path();
         return path.isEmpty() ? type : "layer " + path + " (" + type + ")";
     }
 
@@ -118,10 +127,10 @@ public abstract class Layer {
      * thread count wins over the options'.
      */
     public final void build(Shape input, Arena arena, Workspace workspace, BuildOptions options) {
-        if (!root) {
+        if (parent != null) {
             throw new IllegalStateException(label() + " is part of a model: build the model, not its parts");
         }
-        assignPaths("", new ArrayList<>());
+        checkTree(new ArrayList<>());
         BuildContext ctx = new BuildContext(arena, workspace, options);
         buildNode(input, ctx);
         ctx.checkAllShared();
@@ -130,23 +139,31 @@ public abstract class Layer {
 
     /** Builds a child of this composite for {@code input}; call it from {@link #allocate}. */
     protected final void buildChild(Layer child, Shape input, BuildContext ctx) {
-        if (children.get(child.path.substring(child.path.lastIndexOf('.') + 1)) != child) {
+        if (child.parent != this || children.get(child.name) != child) {
             throw new IllegalArgumentException(label() + ": " + child.label() + " is not a child of this layer");
         }
         child.buildNode(input, ctx);
     }
 
-    private void assignPaths(String at, List<Layer> seen) {
-        for (Layer l : seen) {
-            if (l == this) {
-                throw new IllegalArgumentException("the same " + getClass().getSimpleName() + " instance appears twice in the model, at '"
-                        + path + "' and '" + at + "'; give each position its own layer");
-            }
-        }
-        seen.add(this);
-        path = at;
+    // Points every child back at this tree (a layer moved into another model, as a new head's
+    // features are, belongs to the one being built) and refuses one instance in two places.
+    private void checkTree(List<Layer> seen) {
         for (var e : children.entrySet()) {
-            e.getValue().assignPaths(at.isEmpty() ? e.getKey() : at + "." + e.getKey(), seen);
+            Layer child = e.getValue();
+            for (Layer l : seen) {
+                if (l == child) {
+                    String first = child.path();
+                    child.parent = this;
+                    child.name = e.getKey();
+                    throw new IllegalArgumentException("the same " + child.getClass().getSimpleName()
+                            + " instance appears twice in the model, at '" + first + "' and '" + child.path()
+                            + "'; give each position its own layer");
+                }
+            }
+            seen.add(child);
+            child.parent = this;
+            child.name = e.getKey();
+            child.checkTree(seen);
         }
     }
 
@@ -214,8 +231,9 @@ public abstract class Layer {
         return t;
     }
 
-    private String qualified(String name) {
-        return path.isEmpty() ? name : path + "." + name;
+    private String qualified(String local) {
+        String path = path();
+        return path.isEmpty() ? local : path + "." + local;
     }
 
     /** Every parameter of this subtree: this node's, then each child's in order. */

@@ -104,10 +104,14 @@ class CliCheckpointFitTest {
         assertNothingFetched();
     }
 
+    /** Zoo models are made for MNIST's grey images and ten classes; those that cannot take 28x28 say where. */
     @Test
     void trainingAModelForOtherImagesOnMnistIsRefused() throws IOException {
         assertError(run("train", "--backend", "java", "--model", "vgg_small", "--out", dir.resolve("run").toString(),
-                "--data", data()), 1, "--model vgg_small takes 3x32x32 inputs and has 10 classes, but " + MNIST, "train lenet5");
+                "--data", data()), 1, "--model vgg_small cannot take MNIST's 1x28x28 images: layer 14 (MaxPool2d)",
+                "choose a model for small images: lenet5, resnet20");
+        assertError(run("train", "--backend", "java", "--model", "alexnet", "--out", dir.resolve("run").toString(),
+                "--data", data()), 1, "--model alexnet cannot take MNIST's 1x28x28 images: layer features.", "choose a model");
         assertNothingFetched();
     }
 }
