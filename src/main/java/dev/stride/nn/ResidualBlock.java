@@ -2,6 +2,7 @@ package dev.stride.nn;
 
 import dev.stride.ops.Activations;
 import dev.stride.ops.BranchOps;
+import dev.stride.tensor.Parallel;
 import dev.stride.tensor.Shape;
 import dev.stride.tensor.ShapeException;
 import dev.stride.tensor.Tensor;
@@ -28,6 +29,14 @@ public abstract class ResidualBlock extends Layer {
     private FirstRows sumGrad;      // the output shape: dL/d(main + shortcut); null for inference builds
     private FirstRows dx;           // the input shape; null for inference builds
     private Tensor lastY;
+    private Parallel parallel;      // the workspace's: the sum and its gradient split by samples
+    private long sample;            // floats of one sample of the tensors the parts work on
+    private Tensor pendingA;        // the operands of the join in progress, read by the parts
+    private Tensor pendingB;
+    private Tensor pendingOut;
+    private final Parallel.Body joinParts = this::joinPart;       // made once: calls allocate nothing
+    private final Parallel.Body reluGradParts = this::reluGradPart;
+    private final Parallel.Body sumGradParts = this::sumGradPart;
 
     /** Sets the main path (children already registered), the shortcut (a child, or null for the identity) and the ReLU after the sum. */
     protected final void paths(List<Layer> main, Layer shortcut, boolean reluAfter) {
@@ -79,6 +88,7 @@ public abstract class ResidualBlock extends Layer {
         if (!residual) {
             return;
         }
+        parallel = ctx.workspace().parallel();
         out = new FirstRows(Tensor.zeros(ctx.arena(), s));
         sumGrad = ctx.training() && reluAfter ? new FirstRows(Tensor.zeros(ctx.arena(), s)) : null;
         dx = ctx.training() ? new FirstRows(Tensor.zeros(ctx.arena(), input)) : null;
@@ -95,11 +105,7 @@ public abstract class ResidualBlock extends Layer {
         }
         Tensor b = shortcut == null ? x : shortcut.forward(x);
         Tensor y = out.of(x.dim(0));
-        if (reluAfter) {
-            BranchOps.addRelu(a.segment(), a.offset(), b.segment(), b.offset(), y.segment(), y.offset(), y.size());
-        } else {
-            BranchOps.add(a.segment(), a.offset(), b.segment(), b.offset(), y.segment(), y.offset(), y.size());
-        }
+        run(joinParts, a, b, y);
         lastY = y;
         return y;
     }
@@ -117,7 +123,7 @@ public abstract class ResidualBlock extends Layer {
         Tensor d = dy;
         if (reluAfter) {
             d = sumGrad.of(n);
-            Activations.reluBackward(lastY.segment(), lastY.offset(), dy.segment(), dy.offset(), d.segment(), d.offset(), d.size());
+            run(reluGradParts, lastY, dy, d);
         }
         Tensor g = d;
         for (int i = main.size() - 1; i >= 0; i--) {
@@ -128,7 +134,52 @@ public abstract class ResidualBlock extends Layer {
             return null;
         }
         Tensor sum = dx.of(n);
-        BranchOps.add(g.segment(), g.offset(), h.segment(), h.offset(), sum.segment(), sum.offset(), sum.size());
+        run(sumGradParts, g, h, sum);
         return sum;
+    }
+
+    // The element-wise work over the batch's samples on the workspace's threads; each sample's
+    // elements are done by one thread, so the bits do not depend on the split.
+    private void run(Parallel.Body body, Tensor a, Tensor b, Tensor result) {
+        pendingA = a;
+        pendingB = b;
+        pendingOut = result;
+        sample = result.shape().sampleSize();
+        try {
+            parallel.forEach(result.dim(0), body);
+        } finally {
+            pendingA = pendingB = pendingOut = null;
+        }
+    }
+
+    private void joinPart(int from, int to, int part) {
+        long at = from * sample;
+        long count = (to - from) * sample;
+        if (count == 0) {
+            return;
+        }
+        if (reluAfter) {
+            BranchOps.addRelu(pendingA.segment(), pendingA.offset() + at, pendingB.segment(), pendingB.offset() + at,
+                    pendingOut.segment(), pendingOut.offset() + at, count);
+        } else {
+            BranchOps.add(pendingA.segment(), pendingA.offset() + at, pendingB.segment(), pendingB.offset() + at,
+                    pendingOut.segment(), pendingOut.offset() + at, count);
+        }
+    }
+
+    private void reluGradPart(int from, int to, int part) {
+        long at = from * sample;
+        if (to > from) {
+            Activations.reluBackward(pendingA.segment(), pendingA.offset() + at, pendingB.segment(), pendingB.offset() + at,
+                    pendingOut.segment(), pendingOut.offset() + at, (to - from) * sample);
+        }
+    }
+
+    private void sumGradPart(int from, int to, int part) {
+        long at = from * sample;
+        if (to > from) {
+            BranchOps.add(pendingA.segment(), pendingA.offset() + at, pendingB.segment(), pendingB.offset() + at,
+                    pendingOut.segment(), pendingOut.offset() + at, (to - from) * sample);
+        }
     }
 }

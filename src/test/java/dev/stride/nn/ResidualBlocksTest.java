@@ -124,6 +124,30 @@ class ResidualBlocksTest {
         }
     }
 
+    /** Split over 3 threads (uneven parts), a block gives the outputs of 1 thread, bit for bit, and the same gradients. */
+    @Test
+    void threadsSplitABlockWithTheSameResults() {
+        try (Arena arena = Arena.ofShared()) {
+            BasicBlock one = new BasicBlock(4, 6, 2, GEMM);
+            BasicBlock three = new BasicBlock(4, 6, 2, GEMM);
+            one.build(Shape.of(5, 4, 8, 8), arena, BuildOptions.training().withThreads(1));
+            three.build(Shape.of(5, 4, 8, 8), arena, BuildOptions.training().withThreads(3).withSplitSmallLayers(true));
+            Init.heNormal(2).apply(one.parameters());
+            List<Tensor> a = new ArrayList<>(one.state().values());
+            List<Tensor> b = new ArrayList<>(three.state().values());
+            for (int i = 0; i < a.size(); i++) {
+                b.get(i).copyFrom(a.get(i));
+            }
+            Tensor x = GradientCheck.random(arena, 3, 5, 4, 8, 8);
+            assertClose(one.forward(x).toArray(), three.forward(x), 0, 0);
+            Tensor dy = GradientCheck.random(arena, 4, 5, 6, 4, 4);
+            assertClose(one.backward(dy, true).toArray(), three.backward(dy, true), 1e-6, 1e-6);
+            for (int i = 0; i < one.parameters().size(); i++) {
+                assertClose(one.parameters().get(i).grad().toArray(), three.parameters().get(i).grad(), 1e-5, 1e-6);
+            }
+        }
+    }
+
     @Test
     void blockNamesAreTorchvisions() {
         try (Arena arena = Arena.ofConfined()) {
