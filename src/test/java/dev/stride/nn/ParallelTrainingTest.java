@@ -7,6 +7,7 @@ import dev.stride.optim.SgdSpec;
 import dev.stride.tensor.Shape;
 import dev.stride.tensor.Tensor;
 import dev.stride.testing.Backends;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -14,7 +15,9 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.SequencedMap;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -27,10 +30,13 @@ class ParallelTrainingTest {
     static final int BATCH = 12; // not a multiple of the thread counts below, so parts differ in size
 
     /** A model, its loss and optimiser, and one fixed batch. */
-    record Step(Sequential model, SoftmaxCrossEntropy loss, Sgd sgd, Tensor x, int[] labels) {
+    record Step(Layer model, SoftmaxCrossEntropy loss, Sgd sgd, Tensor x, int[] labels) {
         static Step of(Arena arena, Gemm gemm, int threads, int batch) {
-            Sequential model = Models.lenet5(gemm);
-            Shape in = Shape.of(batch, 1, 28, 28);
+            return of(arena, Models.lenet5(gemm), Shape.of(batch, 1, 28, 28), threads);
+        }
+
+        static Step of(Arena arena, Layer model, Shape in, int threads) {
+            int batch = in.dim(0);
             model.build(in, arena, threads);
             Init.he(3).apply(model.parameters());
             SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();
@@ -105,11 +111,40 @@ class ParallelTrainingTest {
     @ParameterizedTest
     @MethodSource("backends")
     void steadyStateStepsAllocateAlmostNothing(Gemm backend) {
+        assertStepsAllocateAlmostNothing(backend, "lenet5", (gemm, threads, arena) -> Step.of(arena, gemm, threads, 16));
+    }
+
+    /**
+     * The same for the blocks of the model zoo: ResNet-20 (batch norm, residual sums, option A
+     * shortcuts) and a small net of an inverted residual with a depthwise convolution, an Inception
+     * style concatenation and squeeze-and-excitation.
+     */
+    @Test
+    void stepsThroughTheZoosBlocksAllocateAlmostNothing() {
+        Gemm backend = Backends.all().get(0);
+        assertStepsAllocateAlmostNothing(backend, "resnet20", (gemm, threads, arena) ->
+                Step.of(arena, Models.byName(Models.Name.resnet20, 10, 3, gemm), Shape.of(4, 3, 8, 8), threads));
+        assertStepsAllocateAlmostNothing(backend, "blocks", (gemm, threads, arena) -> {
+            SequencedMap<String, Layer> branches = new LinkedHashMap<>();
+            branches.put("branch1", new Conv2d(Conv2dSpec.of(8, 4, 1, 1, 0), gemm));
+            branches.put("branch2", new Sequential(new Conv2d(Conv2dSpec.of(8, 4, 3, 1, 1), gemm), new Relu()));
+            Sequential model = new Sequential(new Conv2d(Conv2dSpec.of(3, 8, 3, 1, 1), gemm), new BatchNorm2d(8), new Relu6(),
+                    new InvertedResidual(8, 8, 1, 2, gemm), Concat.of(branches), new SqueezeExcitation(8, 2, gemm),
+                    new GlobalAvgPool(), new Flatten(), new Linear(8, 10, true, gemm));
+            return Step.of(arena, model, Shape.of(4, 3, 6, 6), threads);
+        });
+    }
+
+    interface StepMaker {
+        Step make(Gemm gemm, int threads, Arena arena);
+    }
+
+    private void assertStepsAllocateAlmostNothing(Gemm backend, String what, StepMaker maker) {
         ThreadMXBean mx = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         for (int threads : new int[] {1, 2}) {
             try (Arena arena = Arena.ofShared()) {
                 CountingGemm gemm = new CountingGemm(backend);
-                Step step = Step.of(arena, gemm, threads, 16);
+                Step step = maker.make(gemm, threads, arena);
                 for (int i = 0; i < 300; i++) { // long enough for C2 to compile the step and remove short-lived objects
                     step.run();
                 }
@@ -136,7 +171,7 @@ class ParallelTrainingTest {
                     perStep = total / steps;
                     slices = backend.name().equals("openblas") ? 3 * 48 * (gemm.calls() - callsBefore) / steps : 0;
                 } while (perStep >= 512 + slices && System.nanoTime() < deadline);
-                assertTrue(perStep < 512 + slices, backend.name() + ", " + threads + " thread(s): a training step allocated "
+                assertTrue(perStep < 512 + slices, what + ", " + backend.name() + ", " + threads + " thread(s): a training step allocated "
                         + perStep + " bytes on the Java heap (allowed " + (512 + slices)
                         + "); forward/backward/step must reuse their buffers and views");
             }
