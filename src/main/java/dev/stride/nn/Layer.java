@@ -8,17 +8,14 @@ import dev.stride.tensor.Workspace;
 
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.SequencedMap;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A node of a model: a layer with its forward pass and, right beside it, its backward pass, and
  * the children a composite (such as {@link Sequential}) runs. The life cycle is written here once.
  *
- * <p><b>Tree and names.</b> A composite registers its children with {@link #addChild} in its
+ * <p><b>Tree and names</b> ({@link LayerTree}). A composite registers its children with {@link #addChild} in its
  * constructor. Every node has its path from the root, as PyTorch's {@code state_dict}
  * names modules ({@code features.0}, {@code layer1.0.bn1}), and every parameter and buffer its full
  * name ({@code features.0.weight}); errors name the layer by its path.
@@ -29,7 +26,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * and buffers (allocated by the first build, kept by later ones) and its scratch in the shared
  * {@link Workspace}. Then {@link #forward} and {@link #backward} run any number of times without
  * allocating; a smaller batch uses the first rows of every buffer. A subclass supplies the output
- * shape, its allocations ({@link #allocate}) and per-part kernels ({@link LayerPasses}), and says
+ * shape, its allocations ({@link #allocate}) and per-part kernels ({@link #forwardPart},
+ * {@link #backwardPart}), and says
  * how the work splits across threads ({@link #split()}); a composite or a layer whose output is a
  * view overrides {@link #forwardPass}/{@link #backwardPass} instead.
  *
@@ -41,63 +39,20 @@ import java.util.concurrent.atomic.AtomicReference;
  * serve several threads, build one instance per thread that shares the parameters
  * ({@link BuildOptions#sharingWith}); each owns its activations.
  */
-public abstract class Layer {
+public abstract class Layer extends LayerTree {
     /**
      * Inputs smaller than this (floats) run on the calling thread: waking the workers costs more
      * than the pass (LeNet's ReLUs after the fully connected layers; see docs/performance-history.md).
      */
     static final long MIN_PARALLEL_FLOATS = 1 << 14;
 
-    private final SequencedMap<String, Layer> children = new LinkedHashMap<>();
-    private final List<Parameter> ownParameters = new ArrayList<>();
-    private final SequencedMap<String, Tensor> ownBuffers = new LinkedHashMap<>();
-    private Layer parent;           // the composite this layer was last added to (or built under); null for a root
-    private String name = "";       // its name there
     private boolean training = true;
     private Mode mode;
     private Shape builtInput;
     private Shape builtOutput;
-    private List<Parameter> allParameters; // parameters() of the last build: steps call it and must not allocate
     private LayerRuns runs;         // the output and input-gradient buffers, their views, the parts
     private Shape lastOutput;       // the shape the last forward returned
     private final AtomicReference<Thread> passThread = new AtomicReference<>();
-
-    /** Registers a child under {@code name} (no dots); call it from the constructor, in running order. */
-    protected final <L extends Layer> L addChild(String name, L child) {
-        if (name.isEmpty() || name.contains(".")) {
-            throw new IllegalArgumentException(getClass().getSimpleName() + ": child name '" + name + "' must be non-empty, without dots");
-        }
-        if (children.putIfAbsent(name, child) != null) {
-            throw new IllegalArgumentException(getClass().getSimpleName() + ": two children named '" + name + "'");
-        }
-        ((Layer) child).parent = this;
-        ((Layer) child).name = name;
-        return child;
-    }
-
-    /** The children by name, in running order; empty for a leaf. */
-    public final SequencedMap<String, Layer> children() {
-        return Collections.unmodifiableSequencedMap(children);
-    }
-
-    /**
-     * The path from the root, e.g. "features.0"; "" for the root. Known as soon as the tree is
-     * put together, so shape errors name the layer even before a build.
-     */
-    public final String path() {
-        if (parent == null) {
-            return "";
-        }
-        String above = parent.path();
-        return above.isEmpty() ? name : above + "." + name;
-    }
-
-    /** How errors name this layer: "layer features.0 (Conv2d)", or the type alone for the root. */
-    public final String label() {
-        String type = getClass().getSimpleName();
-        String path = path();
-        return path.isEmpty() ? type : "layer " + path + " (" + type + ")";
-    }
 
     /** The output shape for an input shape, or a {@link ShapeException} explaining why it does not fit. */
     public abstract Shape outputShape(Shape input);
@@ -127,7 +82,7 @@ public abstract class Layer {
      * thread count wins over the options'.
      */
     public final void build(Shape input, Arena arena, Workspace workspace, BuildOptions options) {
-        if (parent != null) {
+        if (!isRoot()) {
             throw new IllegalStateException(label() + " is part of a model: build the model, not its parts");
         }
         checkTree(new ArrayList<>());
@@ -139,32 +94,10 @@ public abstract class Layer {
 
     /** Builds a child of this composite for {@code input}; call it from {@link #allocate}. */
     protected final void buildChild(Layer child, Shape input, BuildContext ctx) {
-        if (child.parent != this || children.get(child.name) != child) {
+        if (!isChild(child)) {
             throw new IllegalArgumentException(label() + ": " + child.label() + " is not a child of this layer");
         }
         child.buildNode(input, ctx);
-    }
-
-    // Points every child back at this tree (a layer moved into another model, as a new head's
-    // features are, belongs to the one being built) and refuses one instance in two places.
-    private void checkTree(List<Layer> seen) {
-        for (var e : children.entrySet()) {
-            Layer child = e.getValue();
-            for (Layer l : seen) {
-                if (l == child) {
-                    String first = child.path();
-                    child.parent = this;
-                    child.name = e.getKey();
-                    throw new IllegalArgumentException("the same " + child.getClass().getSimpleName()
-                            + " instance appears twice in the model, at '" + first + "' and '" + child.path()
-                            + "'; give each position its own layer");
-                }
-            }
-            seen.add(child);
-            child.parent = this;
-            child.name = e.getKey();
-            child.checkTree(seen);
-        }
     }
 
     private void buildNode(Shape input, BuildContext ctx) {
@@ -179,7 +112,7 @@ public abstract class Layer {
         runs = new LayerRuns(this, parallel, ownsOutput() ? Tensor.zeros(ctx.arena(), output) : null,
                 ownsOutput() && mode == Mode.TRAINING ? Tensor.zeros(ctx.arena(), input) : null);
         allocate(input, ctx);
-        allParameters = null;
+        forgetParameterList();
     }
 
     /**
@@ -190,116 +123,13 @@ public abstract class Layer {
     protected void allocate(Shape input, BuildContext ctx) {
     }
 
-    /**
-     * The parameter {@code name} of this layer, allocated zero-filled by the first build (or taken
-     * from the model shared with, see {@link BuildOptions#sharingWith}); later builds return the same
-     * values. Training builds give it a gradient, inference builds none.
-     */
-    protected final Parameter parameter(BuildContext ctx, String name, Shape shape, InitRule init, boolean decays,
-                                        int fanIn, int fanOut) {
-        String full = qualified(name);
-        for (int i = 0; i < ownParameters.size(); i++) {
-            Parameter p = ownParameters.get(i);
-            if (p.name().equals(full)) {
-                if (!p.value().shape().equals(shape)) {
-                    throw new IllegalStateException(label() + ": parameter " + full + " was built as " + p.value().shape() + ", now " + shape);
-                }
-                ctx.kept(full);
-                if (!p.hasGrad() && ctx.training()) {
-                    p = new Parameter(full, p.value(), Tensor.zeros(ctx.arena(), shape), fanIn, fanOut, init, decays);
-                    ownParameters.set(i, p);
-                }
-                return p;
-            }
-        }
-        Tensor value = ctx.sharedOrZeros(full, shape);
-        Tensor grad = ctx.options().mode() == Mode.TRAINING ? Tensor.zeros(ctx.arena(), shape) : null;
-        Parameter p = new Parameter(full, value, grad, fanIn, fanOut, init, decays);
-        ownParameters.add(p);
-        return p;
-    }
-
-    /** The non-trainable buffer {@code name} (running statistics): saved in checkpoints, never optimised. */
-    protected final Tensor buffer(BuildContext ctx, String name, Shape shape) {
-        Tensor t = ownBuffers.get(name);
-        if (t == null) {
-            t = ctx.sharedOrZeros(qualified(name), shape);
-            ownBuffers.put(name, t);
-        } else {
-            ctx.kept(qualified(name));
-        }
-        return t;
-    }
-
-    private String qualified(String local) {
-        String path = path();
-        return path.isEmpty() ? local : path + "." + local;
-    }
-
-    /** Every parameter of this subtree: this node's, then each child's in order. */
-    public final List<Parameter> parameters() {
-        if (allParameters == null || !isBuilt()) {
-            List<Parameter> all = new ArrayList<>(ownParameters);
-            for (Layer c : children.values()) {
-                all.addAll(c.parameters());
-            }
-            allParameters = List.copyOf(all);
-        }
-        return allParameters;
-    }
-
-    /** This layer's own parameters, without its children's. */
-    public final List<Parameter> ownParameters() {
-        return Collections.unmodifiableList(ownParameters);
-    }
-
-    /** Every buffer of this subtree by full name, as {@link #parameters()} orders them. */
-    public final SequencedMap<String, Tensor> buffers() {
-        SequencedMap<String, Tensor> all = new LinkedHashMap<>();
-        ownBuffers.forEach((k, v) -> all.put(qualified(k), v));
-        for (Layer c : children.values()) {
-            all.putAll(c.buffers());
-        }
-        return all;
-    }
-
-    /**
-     * Parameters and buffers by full name, in PyTorch's {@code state_dict} order (each module's
-     * parameters, then its buffers, then its children's): what a checkpoint stores.
-     */
-    public final SequencedMap<String, Tensor> state() {
-        SequencedMap<String, Tensor> all = new LinkedHashMap<>();
-        for (Parameter p : ownParameters) {
-            all.put(p.name(), p.value());
-        }
-        ownBuffers.forEach((k, v) -> all.put(qualified(k), v));
-        for (Layer c : children.values()) {
-            all.putAll(c.state());
-        }
-        return all;
-    }
-
-    public final long parameterCount() {
-        long n = 0;
-        for (Parameter p : parameters()) {
-            n += p.value().size();
-        }
-        return n;
-    }
-
-    public final void zeroGrad() {
-        for (Parameter p : parameters()) {
-            p.zeroGrad();
-        }
-    }
-
     /** Switches this subtree between training and evaluation behaviour (dropout, batch statistics). */
     public final void setTraining(boolean training) {
         if (training && mode == Mode.INFERENCE) {
             throw new IllegalStateException(label() + ": built for inference; build with BuildOptions.training() to train");
         }
         this.training = training;
-        for (Layer c : children.values()) {
+        for (Layer c : children().values()) {
             c.setTraining(training);
         }
     }
@@ -340,7 +170,7 @@ public abstract class Layer {
         checkBuilt();
         boolean outer = enter();
         try {
-            if (children.isEmpty()) {
+            if (children().isEmpty()) {
                 checkInput(x); // a composite's children check their own inputs, naming themselves
             }
             Tensor y = forwardPass(x);
@@ -435,7 +265,7 @@ public abstract class Layer {
 
     /** How forward and the input gradient split across the workspace's threads. */
     protected Split split() {
-        return ownParameters.isEmpty() ? Split.SAMPLES : Split.NONE;
+        return ownParameters().isEmpty() ? Split.SAMPLES : Split.NONE;
     }
 
     /**
