@@ -37,6 +37,19 @@ class CliTest {
         assertTrue(r.out().contains("total parameters: 61,706"), r.out());
     }
 
+    /** The zoo from the command line: torchvision's counts, the tree indented, classes and channels chosen. */
+    @Test
+    void summaryShowsAZooModelsTree() {
+        CliRun.Result r = run("summary", "--model", "resnet50");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("total parameters: 25,557,032"), r.out());
+        assertTrue(r.out().contains("\n  0 Bottleneck(64->64->256, stride 1)") && r.out().contains("\n    downsample Sequential(2 layers)"),
+                r.out());
+        r = run("summary", "--model", "resnet20", "--classes", "100", "--channels", "1");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("output: [1, 100]") && r.out().contains("[1, 1, 32, 32]"), r.out());
+    }
+
     @Test
     void predictAndFiltersUseACheckpoint(@TempDir Path dir) throws Exception {
         Path ckpt = dir.resolve("lenet.stride");
