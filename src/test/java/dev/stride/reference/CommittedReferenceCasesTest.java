@@ -23,6 +23,10 @@ class CommittedReferenceCasesTest {
     private static final List<String> LENET_PARAMS = List.of("conv1_w", "conv1_b", "conv2_w", "conv2_b",
             "fc1_w", "fc1_b", "fc2_w", "fc2_b", "fc3_w", "fc3_b");
 
+    private static final List<String> BLOCK_PARAMS = List.of("conv1_w", "bn1_gamma", "bn1_beta", "conv2_w",
+            "bn2_gamma", "bn2_beta");
+    private static final List<String> DOWNSAMPLE_PARAMS = List.of("down_w", "down_gamma", "down_beta");
+
     /** op -> {params, inputs, expected}, as in the format's table. */
     private static final Map<String, List<List<String>>> TABLE = Map.ofEntries(
             op("conv2d", "N C H W K FH FW stride pad Hout Wout floor bias", "x w dy", "y dx dw"),
@@ -43,7 +47,20 @@ class CommittedReferenceCasesTest {
             op("softmax_cross_entropy", "N C reduction", "logits labels", "loss probs dlogits"),
             op("svm_hinge", "N C delta reduction", "scores labels", "loss dscores"),
             op("lenet5_train_step", "N lr momentum", "x labels " + String.join(" ", LENET_PARAMS),
-                    "loss mom_step2_loss " + prefixed("grad_", "sgd1_", "mom_step2_grad_", "mom2_")));
+                    "loss mom_step2_loss " + prefixed("grad_", "sgd1_", "mom_step2_grad_", "mom2_")),
+            op("global_avgpool", "N C H W", "x dy", "y dx"),
+            op("concat", "N C1 C2 H W", "x1 x2 dy", "y dx1 dx2"),
+            op("se_block", "N C H W reduction hidden", "x fc1_w fc1_b fc2_w fc2_b dy",
+                    "y dx grad_fc1_w grad_fc1_b grad_fc2_w grad_fc2_b"),
+            op("basic_block", "N C H W K stride downsample eps training Hout Wout",
+                    "x dy " + String.join(" ", BLOCK_PARAMS), "y dx grad_" + String.join(" grad_", BLOCK_PARAMS)),
+            op("optimizer_steps", "optimizer lr momentum nesterov weight_decay beta1 beta2 eps steps D", "p0 g1", "p1"),
+            op("resnet_mini_train_step", "N H W lr momentum weight_decay bn_eps bn_momentum",
+                    "x labels conv1.weight bn1.running_var layer2.0.downsample.0.weight fc.bias",
+                    "logits loss step2_loss grad_fc.weight step1_bn1.running_mean step2_layer2.0.downsample.1.bias"),
+            op("resnet20_step", "N C H W classes bn_eps bn_momentum",
+                    "x labels conv1.weight layer3.2.bn2.running_var fc.bias",
+                    "logits loss grad_conv1.weight grad_layer3.2.bn2.bias after_layer3.2.bn2.running_var"));
 
     private static Map.Entry<String, List<List<String>>> op(String name, String params, String in, String out) {
         return Map.entry(name, List.of(List.of(params.split(" ")), List.of(in.split(" ")), List.of(out.split(" "))));
@@ -170,8 +187,79 @@ class CommittedReferenceCasesTest {
                     }
                 }
             }
+            case "global_avgpool" -> {
+                assertDims(c, "x", "N", "C", "H", "W");
+                assertArrayEquals(new int[] {c.intParam("N"), c.intParam("C"), 1, 1}, c.array("y").dims());
+                assertArrayEquals(c.array("y").dims(), c.array("dy").dims());
+            }
+            case "concat" -> {
+                assertDims(c, "x1", "N", "C1", "H", "W");
+                assertDims(c, "x2", "N", "C2", "H", "W");
+                int[] joined = {c.intParam("N"), c.intParam("C1") + c.intParam("C2"), c.intParam("H"), c.intParam("W")};
+                assertArrayEquals(joined, c.array("y").dims());
+                assertArrayEquals(joined, c.array("dy").dims());
+            }
+            case "se_block" -> {
+                assertDims(c, "x", "N", "C", "H", "W");
+                assertEquals(Math.max(1, c.intParam("C") / c.intParam("reduction")), c.intParam("hidden"), c + ": hidden");
+                assertDims(c, "fc1_w", "hidden", "C");
+                assertDims(c, "fc2_w", "C", "hidden");
+            }
+            case "basic_block" -> checkBasicBlock(c);
+            case "optimizer_steps" -> {
+                assertTrue(Set.of("sgd", "adam", "adamw").contains(c.param("optimizer")), c + ": optimizer");
+                for (int i = 1; i <= c.intParam("steps"); i++) {
+                    assertTrue(c.array("g" + i).isInput(), c + ": g" + i);
+                    assertTrue(c.array("p" + i).isExpected(), c + ": p" + i);
+                    assertDims(c, "g" + i, "D");
+                    assertDims(c, "p" + i, "D");
+                }
+                assertDims(c, "p0", "D");
+                assertEquals(2 * c.intParam("steps") + 1, c.arrays().size(), c + ": p0, g1.., p1..");
+            }
+            case "resnet_mini_train_step", "resnet20_step" -> checkNetwork(c);
             default -> assertDims(c, "x", "N", "C", "H", "W");
         }
+    }
+
+    private static void checkBasicBlock(ReferenceCase c) {
+        boolean downsample = c.boolParam("downsample");
+        assertEquals(downsample, c.intParam("stride") != 1 || c.intParam("C") != c.intParam("K"),
+                c + ": a projection shortcut exactly where the stride or the channels change");
+        for (String p : DOWNSAMPLE_PARAMS) {
+            assertEquals(downsample, c.hasArray(p), c + ": " + p + " present iff downsample");
+            assertEquals(downsample, c.hasArray("grad_" + p), c + ": grad_" + p + " present iff downsample");
+        }
+        int stride = c.intParam("stride");
+        assertEquals((c.intParam("H") - 1) / stride + 1, c.intParam("Hout"), c + ": Hout");
+        assertEquals((c.intParam("W") - 1) / stride + 1, c.intParam("Wout"), c + ": Wout");
+        assertDims(c, "x", "N", "C", "H", "W");
+        assertDims(c, "y", "N", "K", "Hout", "Wout");
+        assertDims(c, "dy", "N", "K", "Hout", "Wout");
+        for (String p : c.hasArray("down_w") ? concat(BLOCK_PARAMS, DOWNSAMPLE_PARAMS) : BLOCK_PARAMS) {
+            assertArrayEquals(c.array(p).dims(), c.array("grad_" + p).dims(), "grad_" + p);
+        }
+    }
+
+    /** Inputs x, labels and the state by name; expected logits, loss and prefixed copies shaped as their input. */
+    private static void checkNetwork(ReferenceCase c) {
+        assertEquals(3, c.array("x").dims()[1], c + ": RGB input");
+        assertArrayEquals(new int[] {c.intParam("N")}, c.array("labels").dims());
+        assertArrayEquals(new int[] {c.intParam("N"), c.array("fc.bias").dims()[0]}, c.array("logits").dims());
+        for (ReferenceArray a : c.expectedArrays()) {
+            String name = a.name();
+            if (!name.equals("logits") && !name.endsWith("loss")) {
+                String input = name.substring(name.indexOf('_') + 1);
+                assertTrue(c.array(input).isInput(), c + ": " + name + " names no input");
+                assertArrayEquals(c.array(input).dims(), a.dims(), c + ": shape of " + name);
+            }
+        }
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> out = new ArrayList<>(a);
+        out.addAll(b);
+        return out;
     }
 
     /** Hout/Wout follow the flooring formula, and 'floor' says whether it had to floor. */

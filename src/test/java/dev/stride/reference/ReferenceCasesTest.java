@@ -83,6 +83,13 @@ class ReferenceCasesTest {
             case "softmax_cross_entropy" -> loss(c, new SoftmaxCrossEntropy(), "logits", "dlogits", arena);
             case "svm_hinge" -> loss(c, new SvmHinge(c.floatParam("delta")), "scores", "dscores", arena);
             case "lenet5_train_step" -> LeNetTrainStepCase.run(c, gemm, arena);
+            case "concat" -> BlockCases.concat(c, gemm, arena);
+            case "global_avgpool" -> BlockCases.globalAvgPool(c, arena);
+            case "se_block" -> BlockCases.seBlock(c, gemm, arena);
+            case "basic_block" -> BlockCases.basicBlock(c, gemm, arena);
+            case "optimizer_steps" -> OptimizerStepsCase.run(c, arena);
+            case "resnet_mini_train_step" -> NetworkStepCase.resnetMini(c, gemm, arena);
+            case "resnet20_step" -> NetworkStepCase.resnet20(c, gemm, arena);
             default -> throw new AssertionError(c + ": Stride does not implement op '" + c.op() + "'");
         }
     }
@@ -171,19 +178,19 @@ class ReferenceCasesTest {
     }
 
     /** A parameter-free layer, or the shared part of one with parameters: y and dx. */
-    private static void layer(ReferenceCase c, Layer layer, Arena arena) {
+    static void layer(ReferenceCase c, Layer layer, Arena arena) {
         build(layer, c, arena);
         forwardBackward(c, layer, arena);
     }
 
-    private static void build(Layer layer, ReferenceCase c, Arena arena) {
+    static void build(Layer layer, ReferenceCase c, Arena arena) {
         layer.build(c.array("x").shape(), arena, new Workspace(arena));
         for (var p : layer.parameters()) {
             p.zeroGrad();
         }
     }
 
-    private static void forwardBackward(ReferenceCase c, Layer layer, Arena arena) {
+    static void forwardBackward(ReferenceCase c, Layer layer, Arena arena) {
         Tensor x = input(c, "x", arena);
         Tensor y = layer.forward(x);
         ReferenceComparison.assertClose(c, "y", y);
