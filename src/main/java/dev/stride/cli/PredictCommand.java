@@ -22,7 +22,7 @@ import java.util.concurrent.Callable;
 
 /** {@code stride predict}: classifies PNG/JPEG images with a trained checkpoint. */
 @Command(name = "predict", mixinStandardHelpOptions = true,
-        description = "Classify images (PNG/JPEG, any size; converted to 28x28 grey) with a checkpoint.")
+        description = "Classify images (JPEG, PNG, BMP, GIF, any size; converted to the model's input) with a checkpoint.")
 final class PredictCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, description = "Checkpoint file written by stride train.")
     Path checkpoint;
@@ -44,23 +44,29 @@ final class PredictCommand implements Callable<Integer> {
             ModelCheckpoint.Loaded loaded = ModelCheckpoint.load(checkpoint, compute.gemm(), arena, 1,
                     BuildOptions.inference().withThreads(compute.threads()));
             Layer net = loaded.model();
-            requireGreySquareInput(net);
+            requireImageInput(net);
             Normalization norm = loaded.normalization();
-            int size = net.inputShape().dim(2);
+            var meta = loaded.checkpoint().metadata();
+            boolean mnistLike = net.inputShape().dim(1) == 1 && meta.getOrDefault(DataChoice.DATASET_KEY, "mnist").equals("mnist");
+            List<String> names = DataChoice.splitNames(meta.get(DataChoice.CLASSES_KEY));
+            int channels = net.inputShape().dim(1);
+            int height = net.inputShape().dim(2);
+            int width = net.inputShape().dim(3);
             Tensor input = Tensor.zeros(arena, net.inputShape());
             // A file that cannot be read is reported and skipped: the rest are still classified.
             int failed = 0;
             for (Path image : images) {
-                int[] pixels;
+                float[] x;
                 try {
-                    pixels = ImageInput.mnistPixels(image, size);
+                    x = mnistLike ? normalise(ImageInput.mnistPixels(image, height), norm)
+                            : normalise(dev.stride.data.ImageDecoder.load(image, channels, height, width), norm);
                 } catch (IOException e) {
                     spec.commandLine().getErr().println("stride predict: " + e.getMessage());
                     failed++;
                     continue;
                 }
-                input.copyFrom(normalise(pixels, norm));
-                System.out.println(describe(image, softmax(net.forward(input).toArray())));
+                input.copyFrom(x);
+                System.out.println(describe(image, softmax(net.forward(input).toArray()), names));
             }
             if (failed > 0) {
                 spec.commandLine().getErr().println("stride predict: " + failed + " of " + images.size()
@@ -71,17 +77,17 @@ final class PredictCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** ImageInput makes square grey images, so the model must take one channel of H = W. */
-    private void requireGreySquareInput(Layer net) {
+    /** Images are decoded to grey or RGB: the model must take 1 or 3 channels (MNIST-style ones square). */
+    private void requireImageInput(Layer net) {
         Shape in = net.inputShape();
-        if (in.rank() != 4 || in.dim(1) != 1 || in.dim(2) != in.dim(3)) {
+        if (in.rank() != 4 || (in.dim(1) != 1 && in.dim(1) != 3)) {
             throw new CliException("checkpoint " + checkpoint + " takes " + DataSpec.sample(in) + " inputs and "
-                    + DataSpec.classesOf(net.outputShape()) + ", but predict makes square grey images (1xHxW)",
-                    "predict runs models with one input channel and square inputs, such as those stride train makes");
+                    + DataSpec.classesOf(net.outputShape()) + ", but predict makes grey (1xHxW) or RGB (3xHxW) images",
+                    "predict runs models with one or three input channels, such as those stride train makes");
         }
     }
 
-    private static String describe(Path image, float[] p) {
+    private static String describe(Path image, float[] p, List<String> names) {
         int best = 0;
         for (int c = 1; c < p.length; c++) {
             best = p[c] > p[best] ? c : best;
@@ -89,6 +95,9 @@ final class PredictCommand implements Callable<Integer> {
         StringBuilder probs = new StringBuilder();
         for (int c = 0; c < p.length; c++) {
             probs.append(String.format(Locale.ROOT, " %d:%.3f", c, p[c]));
+        }
+        if (names.size() == p.length) {
+            return String.format(Locale.ROOT, "%s: %s (class %d, p=%.3f) |%s", image, names.get(best), best, p[best], probs);
         }
         return String.format(Locale.ROOT, "%s: class %d (p=%.3f) |%s", image, best, p[best], probs);
     }
@@ -98,6 +107,17 @@ final class PredictCommand implements Callable<Integer> {
         float[] x = new float[pixels.length];
         for (int i = 0; i < x.length; i++) {
             x[i] = norm.apply(0, pixels[i]);
+        }
+        return x;
+    }
+
+    /** A decoded image's bytes to the model's input scale, channel by channel. */
+    static float[] normalise(dev.stride.data.U8Image img, Normalization norm) {
+        byte[] px = img.pixels();
+        int plane = img.height() * img.width();
+        float[] x = new float[px.length];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = norm.apply(i / plane, Byte.toUnsignedInt(px[i]));
         }
         return x;
     }

@@ -1,9 +1,10 @@
 package dev.stride.cli;
 
 import dev.stride.data.DataLoader;
-import dev.stride.data.Dataset;
+import dev.stride.data.ImageDataset;
+import dev.stride.data.ImageTransform;
+import dev.stride.data.Transforms;
 import dev.stride.data.LoaderSpec;
-import dev.stride.data.MnistDownloader;
 import dev.stride.data.Normalization;
 import dev.stride.nn.BuildOptions;
 import dev.stride.nn.Init;
@@ -29,9 +30,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** {@code stride train}: trains a model on MNIST with progress, metrics, plots and checkpoints. */
+/** {@code stride train}: trains a model on a data set with progress, metrics, plots and checkpoints. */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Train a model on MNIST (fetched into the cache on first use).")
+        description = "Train a model on MNIST, Fashion-MNIST, CIFAR-10/100 (fetched into the cache on first use) or a folder of images.")
 final class TrainCommand implements Callable<Integer> {
     @Option(names = "--model", defaultValue = "lenet5", description = "Model to train: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
     Models.Name model;
@@ -54,8 +55,21 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "runs/lenet5", description = "Output directory (default ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--data", description = "MNIST directory (default: the Stride cache).")
+    @Option(names = "--data", description = "Directory of the data set's files (default: the Stride cache).")
     Path data;
+
+    @Option(names = "--dataset", defaultValue = "mnist",
+            description = "mnist, fashion-mnist, cifar10, cifar100 or folder:PATH (PATH/<class>/<image>) (default ${DEFAULT-VALUE}).")
+    String dataset;
+
+    @Option(names = "--image-size", defaultValue = "32", description = "Folder data: images are resized to this square size (default ${DEFAULT-VALUE}).")
+    int imageSize;
+
+    @Option(names = "--channels", defaultValue = "3", description = "Folder data: 1 (grey) or 3 (RGB) (default ${DEFAULT-VALUE}).")
+    int channels;
+
+    @Option(names = "--augment", description = "Colour data: random crop with 4 pixels of padding and horizontal flips (grey data uses --shift).")
+    boolean augment;
 
     @Option(names = "--resume", description = "Continue from this checkpoint (its model, weights, optimiser state and epoch).")
     Path resume;
@@ -69,7 +83,12 @@ final class TrainCommand implements Callable<Integer> {
         if (epochs < 1) {
             throw new CliException("--epochs " + epochs + ": must be at least 1", "leave it out for the default");
         }
-        BatchOption.forTraining(batch, DataSpec.MNIST);
+        if (channels != 1 && channels != 3) {
+            throw new CliException("--channels " + channels + ": must be 1 or 3", "leave it out for RGB");
+        }
+        DataChoice choice = DataChoice.parse(dataset, imageSize, channels, seed);
+        DataSpec spec = choice.spec();
+        BatchOption.forTraining(batch, spec);
         CliPaths.writableDirectory(out, "--out");
         if (resume != null) {
             CliPaths.readableFile(resume, "--resume", "a checkpoint written by stride train");
@@ -88,23 +107,24 @@ final class TrainCommand implements Callable<Integer> {
                 // One sample first, to check it against the data; parameters survive the rebuild below.
                 loaded = ModelCheckpoint.load(resume, compute.gemm(), arena, 1, training);
                 net = loaded.model();
-                DataSpec.MNIST.requireFits(net, net.inputShape(), "checkpoint " + resume,
-                        "stride train runs on MNIST: resume a checkpoint trained on MNIST");
+                spec.requireFits(net, net.inputShape(), "checkpoint " + resume,
+                        "resume with the --dataset the checkpoint was trained on");
                 seed = loaded.progress().seed();
             } else {
-                // Any zoo model, made for MNIST's grey images and ten classes; those that cannot take
-                // 28x28 inputs (the ImageNet ones shrink them away) say so with their layer.
-                net = Models.byName(model, DataSpec.MNIST.classes(), DataSpec.MNIST.channels(), compute.gemm());
-                Shape one = DataSpec.MNIST.batchShape(1);
+                // Any zoo model, made for the data's channels and classes; those that cannot take its
+                // image size (the ImageNet ones shrink small images away) say so with their layer.
+                net = Models.byName(model, spec.classes(), spec.channels(), compute.gemm());
+                Shape one = spec.batchShape(1);
                 try {
                     net.outputShape(one);
                 } catch (ShapeException e) {
-                    throw new CliException("--model " + model + " cannot take MNIST's 1x28x28 images: " + e.getMessage(),
-                            "choose a model for small images: lenet5, resnet20, resnet56 (or vgg_small at 32x32, not MNIST)");
+                    throw new CliException("--model " + model + " cannot take " + spec.name() + "'s " + spec.channels() + "x"
+                            + spec.height() + "x" + spec.width() + " images: " + e.getMessage(),
+                            "choose a model for this image size: lenet5 at 28x28, resnet20 or vgg_small at 32x32 (--image-size for folders)");
                 }
-                DataSpec.MNIST.requireFits(net, one, "--model " + model, "train lenet5 or resnet20 on MNIST");
+                spec.requireFits(net, one, "--model " + model, "choose a model for " + spec.height() + "x" + spec.width() + " images");
             }
-            BatchOption.build(net, DataSpec.MNIST.batchShape(batch), arena, training);
+            BatchOption.build(net, spec.batchShape(batch), arena, training);
             if (loaded == null) {
                 new Init(Init.Scheme.HE_UNIFORM, Init.BiasScheme.ZERO, seed).apply(net.parameters());
             }
@@ -113,10 +133,8 @@ final class TrainCommand implements Callable<Integer> {
                 restore(loaded, opt);
             }
 
-            Path dir = data != null ? data : MnistDownloader.defaultDirectory();
-            MnistDownloader.ensure(dir, msg -> System.err.println("data: " + msg));
-            Dataset train = Dataset.mnistTrain(dir);
-            Dataset test = Dataset.mnistTest(dir);
+            ImageDataset train = choice.train(data, msg -> System.err.println("data: " + msg));
+            ImageDataset test = choice.test(data, msg -> System.err.println("data: " + msg));
             Normalization norm = loaded != null ? loaded.normalization() : Normalization.of(train);
             int firstEpoch = loaded != null ? loaded.progress().epochsDone() : 0;
             int stepsPerEpoch = (train.count() + batch - 1) / batch;
@@ -127,8 +145,30 @@ final class TrainCommand implements Callable<Integer> {
             if (loaded != null) {
                 trainer.setGlobalStep(loaded.progress().globalStep());
             }
-            DataLoader trainLoader = new DataLoader(train, norm, LoaderSpec.training(batch, seed, shift), arena);
-            DataLoader testLoader = new DataLoader(test, norm, LoaderSpec.evaluation(batch), arena);
+            // Grey data keeps MNIST's shifts; colour data takes CIFAR's crop and flip when asked.
+            List<ImageTransform> augmentation = augment && spec.channels() == 3
+                    ? List.of(Transforms.randomCrop(spec.height(), spec.width(), 4), Transforms.horizontalFlip(0.5)) : List.of();
+            int trainShift = spec.channels() == 1 ? shift : 0;
+            try (DataLoader trainLoader = new DataLoader(train, norm, LoaderSpec.training(batch, seed, trainShift), augmentation, arena);
+                 DataLoader testLoader = new DataLoader(test, norm, LoaderSpec.evaluation(batch), arena)) {
+                run(net, model.toString(), train, test, trainer, trainLoader, testLoader, opt, schedule, compute, norm, record, loaded,
+                        firstEpoch, choice);
+            }
+        }
+        return 0;
+    }
+
+    private void run(Layer net, String modelName, ImageDataset train, ImageDataset test, Trainer trainer, DataLoader trainLoader,
+                     DataLoader testLoader, Optimizer opt, LrSchedule schedule, Compute compute, Normalization norm, RunRecord record,
+                     ModelCheckpoint.Loaded loaded, int firstEpoch, DataChoice choice) throws java.io.IOException {
+        {
+            Map<String, String> meta = new java.util.LinkedHashMap<>();
+            meta.put("model", modelName);
+            meta.put("batch", Integer.toString(batch));
+            meta.put(DataChoice.DATASET_KEY, choice.value());
+            if (!train.classNames().isEmpty()) {
+                meta.put(DataChoice.CLASSES_KEY, DataChoice.joinNames(train.classNames()));
+            }
 
             System.out.println(net.summary());
             System.out.printf(Locale.ROOT, "training %s on %d images (test %d), batch %d, %s, %s, backend %s, %d threads%n",
@@ -142,7 +182,7 @@ final class TrainCommand implements Callable<Integer> {
                 for (int epoch = firstEpoch; epoch < epochs; epoch++) {
                     history.add(trainer.epoch(epoch, trainLoader, testLoader, progress));
                     record.epochDone(history, net, norm, opt, new ModelCheckpoint.Progress(epoch + 1, trainer.globalStep(), seed),
-                            Map.of("model", model.toString(), "batch", Integer.toString(batch)));
+                            meta);
                 }
             }
             Evaluation finalEval = trainer.evaluate(testLoader);
@@ -152,7 +192,6 @@ final class TrainCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "test accuracy %.2f%%%n", 100 * finalEval.accuracy());
             System.out.println("wrote " + record.checkpoint() + ", " + record.csv() + ", " + record.curves());
         }
-        return 0;
     }
 
     /** The optimiser's state from the checkpoint; another optimiser is refused with the option that fits. */

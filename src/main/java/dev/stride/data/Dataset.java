@@ -5,6 +5,7 @@ import dev.stride.tensor.Shape;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * A labelled image data set held in memory: {@code count} images of {@code channels x height x
@@ -14,19 +15,28 @@ import java.util.Arrays;
  * {@link DataLoader} turns them into normalised floats batch by batch. The arrays are owned by the
  * data set and never changed after construction.
  */
-public final class Dataset {
+public final class Dataset implements ImageDataset {
     private final byte[] pixels; // (count, channels, height, width)
     private final int[] labels;  // (count)
     private final int channels;
     private final int height;
     private final int width;
     private final int classes;
+    private final List<String> classNames; // (classes) or empty
 
     /**
      * @param pixels (count, channels, height, width) unsigned bytes, taken over without a copy
      * @param labels (count) class indices in {@code [0, classes)}, taken over without a copy
      */
     public Dataset(byte[] pixels, int[] labels, int channels, int height, int width, int classes) {
+        this(pixels, labels, channels, height, width, classes, List.of());
+    }
+
+    /** As above, with one name per class (or none). */
+    public Dataset(byte[] pixels, int[] labels, int channels, int height, int width, int classes, List<String> classNames) {
+        if (!classNames.isEmpty() && classNames.size() != classes) {
+            throw new IllegalArgumentException(classNames.size() + " class names for " + classes + " classes");
+        }
         if (channels < 1 || height < 1 || width < 1 || classes < 1) {
             throw new IllegalArgumentException("a data set needs positive channels, height, width and classes, got "
                     + channels + "x" + height + "x" + width + " with " + classes + " classes");
@@ -46,6 +56,12 @@ public final class Dataset {
         this.height = height;
         this.width = width;
         this.classes = classes;
+        this.classNames = List.copyOf(classNames);
+    }
+
+    /** The same images and labels under these class names. */
+    public Dataset withClassNames(List<String> names) {
+        return new Dataset(pixels, labels, channels, height, width, classes, names);
     }
 
     /**
@@ -81,39 +97,67 @@ public final class Dataset {
         }
         int sample = sampleSize();
         return new Dataset(Arrays.copyOfRange(pixels, from * sample, to * sample), Arrays.copyOfRange(labels, from, to),
-                channels, height, width, classes);
+                channels, height, width, classes, classNames);
     }
 
+    @Override
     public int count() {
         return labels.length;
     }
 
+    @Override
     public int channels() {
         return channels;
     }
 
+    @Override
     public int height() {
         return height;
     }
 
+    @Override
     public int width() {
         return width;
     }
 
+    @Override
     public int classes() {
         return classes;
     }
 
+    @Override
+    public List<String> classNames() {
+        return classNames;
+    }
+
+    @Override
+    public void read(int i, byte[] dst) {
+        System.arraycopy(pixels, i * sampleSize(), dst, 0, sampleSize());
+    }
+
+    @Override
+    public boolean inMemory() {
+        return true;
+    }
+
+    @Override
+    public String describe(int i) {
+        return "image " + i + " of " + count();
+    }
+
     /** Pixels in one image: channels * height * width. */
+    @Override
     public int sampleSize() {
         return channels * height * width;
     }
 
     /** Shape of a batch of {@code n} images: (n, channels, height, width). */
+    @Override
     public Shape batchShape(int n) {
         return Shape.of(n, channels, height, width);
     }
 
+    @Override
     public int label(int i) {
         return labels[i];
     }

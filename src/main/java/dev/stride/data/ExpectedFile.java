@@ -4,14 +4,16 @@ import java.util.HexFormat;
 import java.util.Locale;
 
 /**
- * A file a cache directory must hold, identified by its size and the SHA-256 of its exact bytes.
- * The size bounds what a download or a decompression may write for it.
+ * A file a cache directory must hold, identified by its size and a digest of its exact bytes:
+ * SHA-256 where we know it, MD5 where only that is published (the CIFAR archives). The size bounds
+ * what a download or a decompression may write for it.
  *
- * @param name   file name inside the cache directory (no path separators)
- * @param size   its length in bytes
- * @param sha256 64 hex digits
+ * @param name      file name inside the cache directory (no path separators)
+ * @param size      its length in bytes
+ * @param algorithm "SHA-256" or "MD5"
+ * @param digest    the digest in lower-case hex
  */
-public record ExpectedFile(String name, long size, String sha256) {
+public record ExpectedFile(String name, long size, String algorithm, String digest) {
     public ExpectedFile {
         if (name.isEmpty() || name.contains("/") || name.contains("\\") || name.startsWith(".")) {
             throw new IllegalArgumentException("a cached file needs a plain, visible file name, got '" + name + "'");
@@ -19,9 +21,29 @@ public record ExpectedFile(String name, long size, String sha256) {
         if (size < 0) {
             throw new IllegalArgumentException(name + ": a file's size cannot be negative, got " + size);
         }
-        sha256 = sha256.toLowerCase(Locale.ROOT);
-        if (sha256.length() != 64 || !sha256.chars().allMatch(HexFormat::isHexDigit)) {
-            throw new IllegalArgumentException(name + ": a SHA-256 is 64 hex digits, got '" + sha256 + "'");
+        int hexDigits = switch (algorithm) {
+            case "SHA-256" -> 64;
+            case "MD5" -> 32;
+            default -> throw new IllegalArgumentException(name + ": digest must be SHA-256 or MD5, got " + algorithm);
+        };
+        digest = digest.toLowerCase(Locale.ROOT);
+        if (digest.length() != hexDigits || !digest.chars().allMatch(HexFormat::isHexDigit)) {
+            throw new IllegalArgumentException(name + ": a " + algorithm + " is " + hexDigits + " hex digits, got '" + digest + "'");
         }
+    }
+
+    /** A file known by its SHA-256. */
+    public ExpectedFile(String name, long size, String sha256) {
+        this(name, size, "SHA-256", sha256);
+    }
+
+    /** A file known by its MD5 (only where no SHA-256 is published). */
+    public static ExpectedFile md5(String name, long size, String md5) {
+        return new ExpectedFile(name, size, "MD5", md5);
+    }
+
+    /** The digest, which is a SHA-256 for files made with the three-argument constructor. */
+    public String sha256() {
+        return digest;
     }
 }

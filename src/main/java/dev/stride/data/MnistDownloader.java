@@ -40,14 +40,7 @@ public final class MnistDownloader {
 
     /** The MNIST cache directory this machine uses when none is given (see the class comment). */
     public static Path defaultDirectory() {
-        String root = System.getProperty(DIR_PROPERTY);
-        if (root == null || root.isBlank()) {
-            root = System.getenv(DIR_ENV);
-        }
-        if (root == null || root.isBlank()) {
-            return Path.of(System.getProperty("user.home"), ".cache", "stride", "mnist");
-        }
-        return Path.of(root, "mnist");
+        return DataDirectory.of("mnist");
     }
 
     /** The four files' expectations, in the order they are fetched. */

@@ -70,6 +70,56 @@ public record Normalization(float[] mean, float[] std) {
         return new Normalization(mean, std);
     }
 
+    /**
+     * As {@link #of(Dataset)} for any data set, reading every image once (for image folders this
+     * decodes them all; give the statistics instead where that is too slow).
+     *
+     * @throws java.io.IOException when an image cannot be read
+     */
+    public static Normalization of(ImageDataset data) throws java.io.IOException {
+        if (data instanceof Dataset d) {
+            return of(d);
+        }
+        int c = data.channels();
+        int plane = data.height() * data.width();
+        double[] sum = new double[c];
+        double[] sumSq = new double[c];
+        byte[] image = new byte[data.sampleSize()];
+        long n = 0;
+        for (int i = 0; i < data.count(); i++) {
+            try {
+                data.read(i, image);
+            } catch (java.io.IOException e) {
+                continue; // a broken image is reported by the loader; the statistics do without it
+            }
+            n++;
+            for (int ch = 0; ch < c; ch++) {
+                long s = 0;
+                long sq = 0;
+                for (int k = ch * plane; k < (ch + 1) * plane; k++) {
+                    int p = Byte.toUnsignedInt(image[k]);
+                    s += p;
+                    sq += p * p;
+                }
+                sum[ch] += s;
+                sumSq[ch] += sq;
+            }
+        }
+        if (n == 0) {
+            throw new java.io.IOException("no image of the data set could be read, so there are no statistics to compute");
+        }
+        float[] mean = new float[c];
+        float[] std = new float[c];
+        for (int ch = 0; ch < c; ch++) {
+            double m = sum[ch] / ((double) n * plane) / 255.0;
+            double var = sumSq[ch] / ((double) n * plane) / (255.0 * 255.0) - m * m;
+            mean[ch] = (float) m;
+            // A constant channel (a folder of grey images stored as RGB has none, but one colour might) keeps std 1.
+            std[ch] = var > 1e-12 ? (float) Math.sqrt(var) : 1f;
+        }
+        return new Normalization(mean, std);
+    }
+
     public int channels() {
         return mean.length;
     }

@@ -49,11 +49,11 @@ public final class VerifiedCache {
         List<ExpectedFile> missing = new ArrayList<>();
         for (ExpectedFile f : files) {
             Path target = dir.resolve(f.name());
-            if (Files.isRegularFile(target) && Files.size(target) == f.size() && sha256(target).equals(f.sha256())) {
-                progress.accept(f.name() + ": present, SHA-256 verified");
+            if (Files.isRegularFile(target) && Files.size(target) == f.size() && digest(target, f.algorithm()).equals(f.digest())) {
+                progress.accept(f.name() + ": present, " + f.algorithm() + " verified");
             } else {
                 if (Files.exists(target)) {
-                    progress.accept(f.name() + ": present but its SHA-256 is wrong; fetching it again");
+                    progress.accept(f.name() + ": present but its " + f.algorithm() + " is wrong; fetching it again");
                 }
                 missing.add(f);
             }
@@ -63,7 +63,7 @@ public final class VerifiedCache {
             List<String> failures = new ArrayList<>();
             if (!fetchOne(f, sources, broken, failures)) {
                 throw new IOException("could not obtain " + f.name() + " for " + dir + " from any source:\n  " + String.join("\n  ", failures)
-                        + "\nPlace the uncompressed file there yourself (SHA-256 " + f.sha256() + ") and run again.");
+                        + "\nPlace the uncompressed file there yourself (" + f.algorithm() + " " + f.digest() + ") and run again.");
             }
         }
     }
@@ -82,17 +82,17 @@ public final class VerifiedCache {
                 try (OutputStream out = SizeLimit.output(Files.newOutputStream(temp), f.size(), f.name() + " from " + source.describe())) {
                     source.fetch(f, out);
                 }
-                String actual = sha256(temp);
-                if (!actual.equals(f.sha256()) || Files.size(temp) != f.size()) {
-                    String why = f.name() + " from " + source.describe() + ": SHA-256 mismatch: expected " + f.sha256()
+                String actual = digest(temp, f.algorithm());
+                if (!actual.equals(f.digest()) || Files.size(temp) != f.size()) {
+                    String why = f.name() + " from " + source.describe() + ": " + f.algorithm() + " mismatch: expected " + f.digest()
                             + " (" + f.size() + " bytes), found " + actual + " (" + Files.size(temp) + " bytes); discarded";
                     progress.accept(why);
                     failures.add(why);
                     continue;
                 }
                 install(temp, dir.resolve(f.name()));
-                progress.accept(String.format("%s: installed from %s (%d bytes, %.1f s, SHA-256 verified)", f.name(),
-                        source.describe(), Files.size(dir.resolve(f.name())), (System.nanoTime() - start) / 1e9));
+                progress.accept(String.format("%s: installed from %s (%d bytes, %.1f s, %s verified)", f.name(),
+                        source.describe(), Files.size(dir.resolve(f.name())), (System.nanoTime() - start) / 1e9, f.algorithm()));
                 return true;
             } catch (IOException e) {
                 String why = f.name() + " from " + source.describe() + ": " + e.getClass().getSimpleName()
@@ -122,11 +122,16 @@ public final class VerifiedCache {
 
     /** Hex SHA-256 of a file's bytes. */
     public static String sha256(Path file) throws IOException {
+        return digest(file, "SHA-256");
+    }
+
+    /** Hex digest of a file's bytes; {@code algorithm} is one every JDK provides (SHA-256, MD5). */
+    public static String digest(Path file, String algorithm) throws IOException {
         MessageDigest md;
         try {
-            md = MessageDigest.getInstance("SHA-256");
+            md = MessageDigest.getInstance(algorithm);
         } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK provides SHA-256", e);
+            throw new IllegalStateException("every JDK provides " + algorithm, e);
         }
         byte[] buf = new byte[1 << 16];
         try (InputStream in = Files.newInputStream(file)) {

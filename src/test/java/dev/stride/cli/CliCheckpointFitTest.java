@@ -43,7 +43,7 @@ class CliCheckpointFitTest {
         Path rgb = TestCheckpoints.small(dir.resolve("rgb.stride"), 3, 32, 10);
         String[] args = {"eval", "--backend", "java", "--checkpoint", rgb.toString(), "--data", data()};
         assertError(run(args), 1, "stride eval: checkpoint " + rgb + " takes 3x32x32 inputs and has 10 classes, but " + MNIST,
-                "evaluate a model trained on MNIST");
+                "evaluate it on the data set it was trained on (--dataset)");
         assertVerboseShowsTrace(args);
         assertNothingFetched();
     }
@@ -57,11 +57,11 @@ class CliCheckpointFitTest {
     }
 
     @Test
-    void predictWithAThreeChannelModelSaysPredictMakesGreyImages() throws IOException {
-        Path rgb = TestCheckpoints.small(dir.resolve("rgb.stride"), 3, 32, 10);
-        assertError(run("predict", "--backend", "java", "--checkpoint", rgb.toString(), dir.resolve("any.png").toString()), 1,
-                "stride predict: checkpoint " + rgb + " takes 3x32x32 inputs and has 10 classes, but predict makes square grey images",
-                "one input channel");
+    void predictWithATwoChannelModelSaysPredictMakesGreyOrRgbImages() throws IOException {
+        Path two = TestCheckpoints.small(dir.resolve("two.stride"), 2, 32, 10);
+        assertError(run("predict", "--backend", "java", "--checkpoint", two.toString(), dir.resolve("any.png").toString()), 1,
+                "stride predict: checkpoint " + two + " takes 2x32x32 inputs and has 10 classes, but predict makes grey (1xHxW) or RGB (3xHxW) images",
+                "one or three input channels");
     }
 
     @Test
@@ -69,7 +69,7 @@ class CliCheckpointFitTest {
         Path rgb = TestCheckpoints.small(dir.resolve("rgb.stride"), 3, 32, 10);
         assertError(run("train", "--backend", "java", "--resume", rgb.toString(), "--out", dir.resolve("run").toString(),
                 "--data", data()), 1, "stride train: checkpoint " + rgb + " takes 3x32x32 inputs and has 10 classes, but " + MNIST,
-                "resume a checkpoint trained on MNIST");
+                "resume with the --dataset the checkpoint was trained on");
         assertNothingFetched();
     }
 
@@ -109,7 +109,7 @@ class CliCheckpointFitTest {
     void trainingAModelForOtherImagesOnMnistIsRefused() throws IOException {
         assertError(run("train", "--backend", "java", "--model", "vgg_small", "--out", dir.resolve("run").toString(),
                 "--data", data()), 1, "--model vgg_small cannot take MNIST's 1x28x28 images: layer 14 (MaxPool2d)",
-                "choose a model for small images: lenet5, resnet20");
+                "choose a model for this image size: lenet5 at 28x28");
         assertError(run("train", "--backend", "java", "--model", "alexnet", "--out", dir.resolve("run").toString(),
                 "--data", data()), 1, "--model alexnet cannot take MNIST's 1x28x28 images: layer features.", "choose a model");
         assertNothingFetched();

@@ -1,0 +1,55 @@
+package dev.stride.data;
+
+import dev.stride.tensor.Shape;
+
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * A labelled image data set: {@code count()} images of {@code channels x height x width} unsigned
+ * 8-bit pixels (CHW order), each with a class label in {@code [0, classes)}.
+ *
+ * <p>Two kinds: {@link Dataset} holds every pixel in memory (MNIST, Fashion-MNIST, CIFAR), and
+ * {@link ImageFolderDataset} decodes image files when an image is asked for. The {@link DataLoader}
+ * reads either through {@link #read}, on background threads for the kind that decodes.
+ */
+public interface ImageDataset {
+    int count();
+
+    int channels();
+
+    int height();
+
+    int width();
+
+    int classes();
+
+    /** The label of image {@code i}, in {@code [0, classes)}. */
+    int label(int i);
+
+    /** One name per class, in label order; empty when the data names none. */
+    List<String> classNames();
+
+    /**
+     * Writes image {@code i} as (channels, height, width) unsigned bytes into {@code dst}.
+     *
+     * @throws IOException naming the file and what is wrong when the image cannot be decoded
+     */
+    void read(int i, byte[] dst) throws IOException;
+
+    /** True when {@link #read} only copies memory, so decoding ahead on other threads gains nothing. */
+    boolean inMemory();
+
+    /** Where image {@code i} comes from, for messages: a file's path, or "image 17 of ...". */
+    String describe(int i);
+
+    /** Pixels in one image: channels * height * width. */
+    default int sampleSize() {
+        return channels() * height() * width();
+    }
+
+    /** Shape of a batch of {@code n} images: (n, channels, height, width). */
+    default Shape batchShape(int n) {
+        return Shape.of(n, channels(), height(), width());
+    }
+}

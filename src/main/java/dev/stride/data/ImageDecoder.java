@@ -1,0 +1,93 @@
+package dev.stride.data;
+
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+
+/**
+ * Decodes an image file through javax.imageio (JPEG, PNG, BMP, GIF; grey, RGB, RGBA, 16-bit where
+ * ImageIO reads it) into grey or RGB bytes. Alpha is dropped, as PIL's convert("RGB") drops it; a
+ * 16-bit image is reduced to 8 bits by ImageIO's colour conversion.
+ */
+public final class ImageDecoder {
+    /** The most pixels decoded: a small PNG can declare 100,000 x 100,000 pixels. */
+    public static final long MAX_PIXELS = 64L << 20;
+
+    private ImageDecoder() {
+    }
+
+    /**
+     * The file as {@code channels} (1: luminance, 3: RGB) x its height x its width.
+     *
+     * @throws IOException whose message starts with the file's path
+     */
+    public static U8Image decode(Path file, int channels) throws IOException {
+        if (channels != 1 && channels != 3) {
+            throw new IllegalArgumentException("images decode to 1 (grey) or 3 (RGB) channels, not " + channels);
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new IOException(file + ": " + (Files.isDirectory(file) ? "is a directory, not an image" : "no such image file"));
+        }
+        BufferedImage img;
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+            if (readers == null || !readers.hasNext()) {
+                throw new IOException(file + ": not an image this Java can read (use JPEG, PNG, BMP or GIF)");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
+                if (pixels > MAX_PIXELS) {
+                    throw new IOException(file + ": " + reader.getWidth(0) + "x" + reader.getHeight(0)
+                            + " pixels is more than the " + MAX_PIXELS + " decoded; shrink it first");
+                }
+                img = reader.read(0);
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException e) {
+            throw e.getMessage() != null && e.getMessage().startsWith(file.toString()) ? e : unreadable(file, e);
+        } catch (RuntimeException e) {
+            // ImageIO's decoders throw unchecked exceptions on some malformed files.
+            throw unreadable(file, e);
+        }
+        int w = img.getWidth();
+        int h = img.getHeight();
+        byte[] out = new byte[channels * h * w];
+        int[] row = new int[w];
+        for (int y = 0; y < h; y++) {
+            img.getRGB(0, y, w, 1, row, 0, w);
+            for (int x = 0; x < w; x++) {
+                int rgb = row[x];
+                int r = (rgb >> 16) & 0xff;
+                int g = (rgb >> 8) & 0xff;
+                int b = rgb & 0xff;
+                if (channels == 1) {
+                    // ITU-R 601 luma, as PIL's convert("L")
+                    out[y * w + x] = (byte) ((r * 299 + g * 587 + b * 114 + 500) / 1000);
+                } else {
+                    out[y * w + x] = (byte) r;
+                    out[(h + y) * w + x] = (byte) g;
+                    out[(2 * h + y) * w + x] = (byte) b;
+                }
+            }
+        }
+        return new U8Image(out, channels, h, w);
+    }
+
+    /** {@link #decode} then a bilinear resize to height x width. */
+    public static U8Image load(Path file, int channels, int height, int width) throws IOException {
+        U8Image img = decode(file, channels);
+        return Transforms.resized(img, 0, 0, img.height(), img.width(), height, width);
+    }
+
+    private static IOException unreadable(Path file, Exception e) {
+        return new IOException(file + ": cannot decode it (" + e.getMessage() + "); is it a complete image file?", e);
+    }
+}
