@@ -36,7 +36,9 @@ public final class IdxReader {
     public static IdxImages readImages(Path file) throws IOException {
         try (Reader in = new Reader(file)) {
             int[] dims = in.header(3, "an image file");
-            long size = (long) dims[0] * dims[1] * dims[2];
+            // Three sizes of up to 2^31 each can overflow a long (and wrap to 0 or below); capping
+            // the first product keeps any size over MAX_DATA over it, and refused.
+            long size = Math.min((long) dims[0] * dims[1], MAX_DATA + 1) * dims[2];
             return new IdxImages(in.data(size, dims[0] + " images of " + dims[1] + "x" + dims[2]), dims[0], dims[1], dims[2]);
         }
     }
@@ -77,11 +79,13 @@ public final class IdxReader {
         private final Path file;
         private final boolean gzip;
         private final InputStream in;
+        private final long rawLength; // the file's length when it is not compressed, else -1
         private long offset;
 
         Reader(Path file) throws IOException {
             this.file = file;
             this.gzip = isGzip(file);
+            this.rawLength = gzip ? -1 : Files.size(file);
             InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
             if (gzip) {
                 try {
@@ -121,19 +125,33 @@ public final class IdxReader {
         /** Exactly {@code size} bytes of data and then the end of the file. */
         byte[] data(long size, String what) throws IOException {
             if (size > MAX_DATA) {
-                throw error(4, "at most " + MAX_DATA + " data bytes", size + " (" + what + ")");
+                throw error(4, "at most " + MAX_DATA + " data bytes", "more (" + what + ")");
+            }
+            if (!gzip && size > rawLength - offset) {
+                // An uncompressed file's length is known: a header that promises more than is there
+                // fails here, before anything that large is allocated.
+                throw error(rawLength, size + " data bytes (" + what + ") from offset " + offset, "the end of the file after "
+                        + (rawLength - offset) + " of them (the file is truncated)");
             }
             byte[] data = read((int) size, size + " data bytes (" + what + ")");
-            if (in.read() != -1) {
+            int next;
+            try {
+                next = in.read();
+            } catch (EOFException | ZipException e) {
+                // The gzip trailer (CRC32 and length of the data) comes after the last data byte.
+                throw error(offset, "a valid gzip trailer after " + what, "a corrupt one (" + e.getMessage() + ")");
+            }
+            if (next != -1) {
                 throw error(offset, "the end of the file after " + what, "more bytes");
             }
             return data;
         }
 
         private byte[] read(int n, String what) throws IOException {
-            // Grow as bytes arrive instead of trusting the header's size: a corrupt header must not
-            // make us allocate gigabytes before we notice the file is short.
-            byte[] buf = new byte[Math.min(n, 1 << 20)];
+            // Grow as bytes arrive instead of trusting the header's size: a gzip file's length says
+            // nothing of its data's, and a corrupt header must not make us allocate gigabytes (or a
+            // megabyte for a 30-byte file) before we notice that the data is short.
+            byte[] buf = new byte[Math.min(n, 1 << 16)];
             int got = 0;
             long start = offset;
             while (got < n) {

@@ -1,5 +1,6 @@
 package dev.stride.data;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -94,17 +95,22 @@ final class TarReader {
         if (size > 1 << 20) {
             throw error(at, "a pax header under 1 MiB, found " + size + " bytes");
         }
-        byte[] data = new byte[(int) size];
-        for (int got = 0; got < size; ) {
-            got += read(data, got, data.length - got);
+        // Collected as the bytes arrive: a header that claims a megabyte gets no megabyte
+        // allocated before the archive turns out to hold 600 bytes.
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        byte[] chunk = new byte[(int) Math.min(size, 8192)];
+        for (int r; (r = read(chunk, 0, chunk.length)) >= 0; ) {
+            bytes.write(chunk, 0, r);
         }
+        byte[] data = bytes.toByteArray();
         // Records are "<length> <key>=<value>\n"; the length counts the whole record.
         String path = null;
         int pos = 0;
         while (pos < data.length) {
             int space = indexOf(data, (byte) ' ', pos);
             int len = space < 0 ? -1 : parseDecimal(data, pos, space);
-            if (len <= 0 || pos + len > data.length) {
+            // The length counts the digits, the space, "key=value" and the newline that ends it.
+            if (len < space - pos + 2 || pos + len > data.length || data[pos + len - 1] != '\n') {
                 throw error(at + BLOCK + pos, "a pax record '<length> <key>=<value>'");
             }
             String record = new String(data, space + 1, pos + len - space - 2, StandardCharsets.UTF_8);

@@ -37,7 +37,8 @@ public final class CheckpointFile {
     }
 
     /**
-     * Writes a checkpoint atomically, replacing {@code file} if it exists.
+     * Writes a checkpoint atomically, replacing {@code file} if it exists. Temporary files of the same
+     * target left by saves that crashed (their process is gone) are deleted first.
      *
      * @param architecture what the model is, e.g. {@code "lenet5"}; stored for the reader to check
      * @param metadata     free-form key/value pairs (hyperparameters, epoch, step, seed, normalisation...)
@@ -55,7 +56,8 @@ public final class CheckpointFile {
         checkNames(file, tensors);
         Path target = file.toAbsolutePath();
         Path dir = target.getParent();
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+        CheckpointFileTemps.deleteStale(target);
+        Path tmp = CheckpointFileTemps.create(target);
         boolean done = false;
         try {
             try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {

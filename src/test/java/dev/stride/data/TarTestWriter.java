@@ -5,14 +5,14 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 /** Writes ustar archives for the tests, following the header layout of POSIX.1-1988. */
-final class TarTestWriter {
+public final class TarTestWriter {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
 
-    TarTestWriter file(String name, byte[] data) {
+    public TarTestWriter file(String name, byte[] data) {
         return entry(name, '0', data);
     }
 
-    TarTestWriter entry(String name, char type, byte[] data) {
+    public TarTestWriter entry(String name, char type, byte[] data) {
         byte[] h = new byte[512];
         put(h, 0, name);
         put(h, 100, "0000644");
@@ -36,7 +36,7 @@ final class TarTestWriter {
     }
 
     /** A pax extended header giving the next entry a long path. */
-    TarTestWriter paxPath(String path) {
+    public TarTestWriter paxPath(String path) {
         String body = " path=" + path + "\n";
         int len = body.length() + 1;
         while ((len + body).length() != len) {
@@ -46,7 +46,7 @@ final class TarTestWriter {
     }
 
     /** The archive with its end marker of two zero blocks. */
-    byte[] finish() throws IOException {
+    public byte[] finish() throws IOException {
         out.writeBytes(new byte[1024]);
         return out.toByteArray();
     }

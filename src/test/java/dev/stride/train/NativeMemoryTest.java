@@ -98,7 +98,7 @@ class NativeMemoryTest {
      * The "Other" category of native memory tracking in bytes: the JVM reports it in KB, so this
      * asks with {@code scale=B}.
      */
-    private static long arenaBytes() throws Exception {
+    static long arenaBytes() throws Exception {
         String summary = (String) ManagementFactory.getPlatformMBeanServer().invoke(
                 new ObjectName("com.sun.management:type=DiagnosticCommand"), "vmNativeMemory",
                 new Object[] {new String[] {"summary", "scale=B"}}, new String[] {String[].class.getName()});
