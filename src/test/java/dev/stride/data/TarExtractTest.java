@@ -100,7 +100,7 @@ class TarExtractTest {
     void paxRecordShorterThanItsPrefixIsRejected() throws IOException {
         Path tgz = archive(new TarTestWriter().entry("PaxHeader", 'x', "2 \n".getBytes(StandardCharsets.US_ASCII))
                 .file("package/x", idx).finish());
-        IOException e = assertThrows(IOException.class, () -> NpmPackageSource.extract(tgz, "package/x", dir.resolve("x")));
+        IOException e = assertThrows(IOException.class, () -> extract(tgz, "package/x", dir.resolve("x")));
         assertTrue(e.getMessage().contains("pax record"), e.getMessage());
         assertTrue(e.getMessage().contains("offset 512"), e.getMessage());
     }
@@ -116,9 +116,9 @@ class TarExtractTest {
         reseal(tar, 0);
         Path tgz = archive(tar);
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-        assertThrows(IOException.class, () -> NpmPackageSource.extract(tgz, "package/x", dir.resolve("x"))); // loads the classes
+        assertThrows(IOException.class, () -> extract(tgz, "package/x", dir.resolve("x"))); // loads the classes
         long before = threads.getCurrentThreadAllocatedBytes();
-        IOException e = assertThrows(IOException.class, () -> NpmPackageSource.extract(tgz, "package/x", dir.resolve("x")));
+        IOException e = assertThrows(IOException.class, () -> extract(tgz, "package/x", dir.resolve("x")));
         long allocated = threads.getCurrentThreadAllocatedBytes() - before;
         assertTrue(e.getMessage().contains("truncated"), e.getMessage());
         assertTrue(allocated < 500_000, allocated + " bytes allocated for a 3 KB archive");
