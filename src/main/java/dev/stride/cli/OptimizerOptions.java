@@ -17,7 +17,7 @@ import java.util.Map;
 final class OptimizerOptions {
     enum Kind { sgd, momentum, nesterov, adam }
 
-    enum Schedule { constant, step, cosine }
+    enum Schedule { constant, step, cosine, onecycle }
 
     @Option(names = "--optimizer", defaultValue = "momentum",
             description = "sgd, momentum, nesterov or adam (default ${DEFAULT-VALUE}).")
@@ -32,7 +32,7 @@ final class OptimizerOptions {
     @Option(names = "--weight-decay", defaultValue = "5e-4", description = "L2 weight decay (default ${DEFAULT-VALUE}).")
     double weightDecay;
 
-    @Option(names = "--schedule", defaultValue = "cosine", description = "constant, step or cosine (default ${DEFAULT-VALUE}).")
+    @Option(names = "--schedule", defaultValue = "cosine", description = "constant, step, cosine or onecycle (PyTorch's OneCycleLR peaking at --lr; default ${DEFAULT-VALUE}).")
     Schedule schedule;
 
     @Option(names = "--step-epochs", defaultValue = "2", description = "With --schedule step: epochs between decays (default ${DEFAULT-VALUE}).")
@@ -86,6 +86,7 @@ final class OptimizerOptions {
             case constant -> LrSchedule.constant(peakLr());
             case step -> LrSchedule.stepDecay(peakLr(), (long) stepEpochs * stepsPerEpoch, gamma);
             case cosine -> LrSchedule.cosine(peakLr(), 0, rest);
+            case onecycle -> LrSchedule.oneCycle(peakLr(), Math.max(2, rest));
         };
         return warmup > 0 ? LrSchedule.warmup(warmup, main) : main;
     }

@@ -68,6 +68,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--channels", defaultValue = "3", description = "Folder data: 1 (grey) or 3 (RGB) (default ${DEFAULT-VALUE}).")
     int channels;
 
+    @Option(names = "--label-smoothing", defaultValue = "0", description = "Target (1 - e) for the label and e/classes spread over all (PyTorch's label_smoothing; default ${DEFAULT-VALUE}).")
+    float labelSmoothing;
+
     @Option(names = "--augment", description = "Colour data: random crop with 4 pixels of padding and horizontal flips (grey data uses --shift).")
     boolean augment;
 
@@ -82,6 +85,9 @@ final class TrainCommand implements Callable<Integer> {
         // Everything that can be checked is checked before the data is fetched and training starts.
         if (epochs < 1) {
             throw new CliException("--epochs " + epochs + ": must be at least 1", "leave it out for the default");
+        }
+        if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
+            throw new CliException("--label-smoothing " + labelSmoothing + ": must be at least 0 and below 1", "0.1 is usual; 0 turns it off");
         }
         if (channels != 1 && channels != 3) {
             throw new CliException("--channels " + channels + ": must be 1 or 3", "leave it out for RGB");
@@ -139,7 +145,7 @@ final class TrainCommand implements Callable<Integer> {
             int firstEpoch = loaded != null ? loaded.progress().epochsDone() : 0;
             int stepsPerEpoch = (train.count() + batch - 1) / batch;
             LrSchedule schedule = optimizer.schedule((long) epochs * stepsPerEpoch, stepsPerEpoch);
-            SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();
+            SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy(labelSmoothing);
             loss.build(net.outputShape(), arena);
             Trainer trainer = new Trainer(net, loss, opt, schedule);
             if (loaded != null) {

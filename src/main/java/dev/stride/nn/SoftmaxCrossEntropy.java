@@ -10,11 +10,29 @@ import java.lang.foreign.Arena;
  * The mean over the batch of -log softmax(z)[label], computed with the max subtracted so logits in
  * the hundreds stay finite; d(loss)/dz = (softmax - onehot)/N. Keeps the softmax of the last forward
  * (for backward and for {@link #probabilities()}). Scores holding NaN or infinity give a NaN loss
- * rather than an exception, so the trainer can report the divergence.
+ * rather than an exception, so the trainer can report the divergence. With label smoothing e the
+ * target is (1 - e) onehot + e/classes, as PyTorch's {@code label_smoothing}.
  */
 public final class SoftmaxCrossEntropy implements Loss {
     private final ScoreBuffers buffers = new ScoreBuffers("SoftmaxCrossEntropy");
+    private final float smoothing;
     private Tensor probs; // (N, classes)
+
+    public SoftmaxCrossEntropy() {
+        this(0f);
+    }
+
+    /** With label smoothing {@code smoothing} in [0, 1). */
+    public SoftmaxCrossEntropy(float smoothing) {
+        if (!(smoothing >= 0f && smoothing < 1f)) {
+            throw new IllegalArgumentException("label smoothing must be in [0, 1), got " + smoothing);
+        }
+        this.smoothing = smoothing;
+    }
+
+    public float smoothing() {
+        return smoothing;
+    }
 
     @Override
     public void build(Shape scores, Arena arena) {
@@ -27,7 +45,7 @@ public final class SoftmaxCrossEntropy implements Loss {
         buffers.accept(scores, labels);
         int n = buffers.n();
         Tensor p = probs.firstBatch(n);
-        double sum = Losses.softmaxCrossEntropy(n, buffers.classes(), scores.segment(), scores.offset(), labels,
+        double sum = Losses.softmaxCrossEntropy(n, buffers.classes(), scores.segment(), scores.offset(), labels, smoothing,
                 p.segment(), p.offset());
         return (float) (sum / n);
     }
@@ -37,7 +55,7 @@ public final class SoftmaxCrossEntropy implements Loss {
         Tensor g = buffers.grad();
         int n = buffers.n();
         Tensor p = probs.firstBatch(n);
-        Losses.softmaxCrossEntropyBackward(n, buffers.classes(), p.segment(), p.offset(), buffers.labels(), 1f / n,
+        Losses.softmaxCrossEntropyBackward(n, buffers.classes(), p.segment(), p.offset(), buffers.labels(), smoothing, 1f / n,
                 g.segment(), g.offset());
         return g;
     }
@@ -50,6 +68,6 @@ public final class SoftmaxCrossEntropy implements Loss {
 
     @Override
     public String describe() {
-        return "SoftmaxCrossEntropy";
+        return smoothing == 0f ? "SoftmaxCrossEntropy" : "SoftmaxCrossEntropy(label smoothing " + smoothing + ")";
     }
 }

@@ -21,6 +21,16 @@ public final class Losses {
      */
     public static double softmaxCrossEntropy(int n, int classes, MemorySegment z, long zOff, int[] labels,
                                              MemorySegment probs, long probsOff) {
+        return softmaxCrossEntropy(n, classes, z, zOff, labels, 0f, probs, probsOff);
+    }
+
+    /**
+     * As above against the smoothed target q = (1 - smoothing) onehot + smoothing / classes
+     * (PyTorch's {@code label_smoothing}): each row adds lse - (1 - smoothing) z_label - smoothing
+     * mean_j z_j, where lse = log(sum_j exp(z_j - max)) + max.
+     */
+    public static double softmaxCrossEntropy(int n, int classes, MemorySegment z, long zOff, int[] labels, float smoothing,
+                                             MemorySegment probs, long probsOff) {
         double total = 0;
         boolean finite = true;
         for (int b = 0; b < n; b++) {
@@ -42,7 +52,15 @@ public final class Losses {
                 long at = probsOff + row + j;
                 probs.setAtIndex(FLOAT, at, probs.getAtIndex(FLOAT, at) * inv);
             }
-            total += Math.log(sum) + max - z.getAtIndex(FLOAT, zOff + row + labels[b]);
+            double target = z.getAtIndex(FLOAT, zOff + row + labels[b]);
+            if (smoothing != 0f) {
+                double mean = 0;
+                for (int j = 0; j < classes; j++) {
+                    mean += z.getAtIndex(FLOAT, zOff + row + j);
+                }
+                target = (1 - smoothing) * target + smoothing * mean / classes;
+            }
+            total += Math.log(sum) + max - target;
         }
         return finite ? total : Double.NaN;
     }
@@ -50,10 +68,18 @@ public final class Losses {
     /** Overwrites dz (n, classes) with (softmax - onehot(label)) * scale; scale is 1/N for a batch mean. */
     public static void softmaxCrossEntropyBackward(int n, int classes, MemorySegment probs, long probsOff, int[] labels,
                                                    float scale, MemorySegment dz, long dzOff) {
+        softmaxCrossEntropyBackward(n, classes, probs, probsOff, labels, 0f, scale, dz, dzOff);
+    }
+
+    /** Overwrites dz (n, classes) with (softmax - q) * scale for the smoothed target q. */
+    public static void softmaxCrossEntropyBackward(int n, int classes, MemorySegment probs, long probsOff, int[] labels,
+                                                   float smoothing, float scale, MemorySegment dz, long dzOff) {
+        float off = smoothing / classes;
+        float on = 1f - smoothing + off;
         for (int b = 0; b < n; b++) {
             long row = (long) b * classes;
             for (int j = 0; j < classes; j++) {
-                float onehot = j == labels[b] ? 1f : 0f;
+                float onehot = j == labels[b] ? on : off;
                 dz.setAtIndex(FLOAT, dzOff + row + j, (probs.getAtIndex(FLOAT, probsOff + row + j) - onehot) * scale);
             }
         }

@@ -30,6 +30,11 @@ public interface LrSchedule {
     }
 
     /** A linear ramp over the first {@code warmup} time units up to {@code after}, which then starts at its own t = 0. */
+    /** PyTorch's OneCycleLR with its defaults (cosine, 30% up from maxLr/25, down to maxLr/25/1e4) over {@code totalSteps}. */
+    static LrSchedule oneCycle(double maxLr, long totalSteps) {
+        return OneCycle.of(maxLr, totalSteps);
+    }
+
     static LrSchedule warmup(long warmup, LrSchedule after) {
         return new LinearWarmup(warmup, after);
     }

@@ -41,6 +41,12 @@ class CliLimitsTest {
     }
 
     @Test
+    void labelSmoothingOutsideItsRangeIsRefusedBeforeAnyWork() {
+        assertError(run("train", "--backend", "java", "--label-smoothing", "1.5"), 1, "--label-smoothing 1.5: must be at least 0 and below 1",
+                "0.1 is usual");
+    }
+
+    @Test
     void forceThreadsKeepsTheCount() {
         int n = PROCESSORS + 1;
         CliRun.Result r = run("info", "--backend", "java", "--threads", Integer.toString(n), "--force-threads");
