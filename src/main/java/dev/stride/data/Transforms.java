@@ -2,6 +2,7 @@ package dev.stride.data;
 
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.BiFunction;
 
 /**
  * The image transforms, after torchvision's: {@link #resize}, {@link #centerCrop},
@@ -15,33 +16,13 @@ public final class Transforms {
     /** Bilinear resize to {@code height x width} (pixel centres aligned, as align_corners=False). */
     public static ImageTransform resize(int height, int width) {
         positive(height, width, "resize");
-        return new ImageTransform() {
-            @Override
-            public int[] outputSize(int h, int w) {
-                return new int[] {height, width};
-            }
-
-            @Override
-            public U8Image apply(U8Image in, SplittableRandom random) {
-                return resized(in, 0, 0, in.height(), in.width(), height, width);
-            }
-        };
+        return toSize(height, width, (in, random) -> resized(in, 0, 0, in.height(), in.width(), height, width));
     }
 
     /** The central {@code height x width} window; an image smaller than that is zero-padded around. */
     public static ImageTransform centerCrop(int height, int width) {
         positive(height, width, "centre crop");
-        return new ImageTransform() {
-            @Override
-            public int[] outputSize(int h, int w) {
-                return new int[] {height, width};
-            }
-
-            @Override
-            public U8Image apply(U8Image in, SplittableRandom random) {
-                return crop(in, (in.height() - height) / 2, (in.width() - width) / 2, height, width);
-            }
-        };
+        return toSize(height, width, (in, random) -> crop(in, (in.height() - height) / 2, (in.width() - width) / 2, height, width));
     }
 
     /**
@@ -84,8 +65,42 @@ public final class Transforms {
             throw new IllegalArgumentException("random resized crop: need 0 < scaleMin <= scaleMax <= 1, got "
                     + scaleMin + ", " + scaleMax);
         }
+        return toSize(height, width, (in, random) -> randomResizedWindow(in, random, height, width, scaleMin, scaleMax));
+    }
+
+    private static U8Image randomResizedWindow(U8Image in, SplittableRandom random, int height, int width,
+                                               double scaleMin, double scaleMax) {
         double logLo = Math.log(3.0 / 4);
         double logHi = Math.log(4.0 / 3);
+        int h = in.height();
+        int w = in.width();
+        double area = (double) h * w;
+        for (int attempt = 0; attempt < 10; attempt++) {
+            double target = area * (scaleMin + random.nextDouble() * (scaleMax - scaleMin));
+            double ratio = Math.exp(logLo + random.nextDouble() * (logHi - logLo));
+            int cw = (int) Math.round(Math.sqrt(target * ratio));
+            int ch = (int) Math.round(Math.sqrt(target / ratio));
+            if (cw > 0 && ch > 0 && cw <= w && ch <= h) {
+                int y0 = random.nextInt(h - ch + 1);
+                int x0 = random.nextInt(w - cw + 1);
+                return resized(in, y0, x0, ch, cw, height, width);
+            }
+        }
+        double ratio = (double) w / h;
+        int cw = w;
+        int ch = h;
+        if (ratio < 3.0 / 4) {
+            ch = (int) Math.round(w / (3.0 / 4));
+        } else if (ratio > 4.0 / 3) {
+            cw = (int) Math.round(h * (4.0 / 3));
+        }
+        ch = Math.min(ch, h);
+        cw = Math.min(cw, w);
+        return resized(in, (h - ch) / 2, (w - cw) / 2, ch, cw, height, width);
+    }
+
+    /** A transform whose output is {@code height x width} whatever it is given. */
+    private static ImageTransform toSize(int height, int width, BiFunction<U8Image, SplittableRandom, U8Image> apply) {
         return new ImageTransform() {
             @Override
             public int[] outputSize(int h, int w) {
@@ -94,31 +109,7 @@ public final class Transforms {
 
             @Override
             public U8Image apply(U8Image in, SplittableRandom random) {
-                int h = in.height();
-                int w = in.width();
-                double area = (double) h * w;
-                for (int attempt = 0; attempt < 10; attempt++) {
-                    double target = area * (scaleMin + random.nextDouble() * (scaleMax - scaleMin));
-                    double ratio = Math.exp(logLo + random.nextDouble() * (logHi - logLo));
-                    int cw = (int) Math.round(Math.sqrt(target * ratio));
-                    int ch = (int) Math.round(Math.sqrt(target / ratio));
-                    if (cw > 0 && ch > 0 && cw <= w && ch <= h) {
-                        int y0 = random.nextInt(h - ch + 1);
-                        int x0 = random.nextInt(w - cw + 1);
-                        return resized(in, y0, x0, ch, cw, height, width);
-                    }
-                }
-                double ratio = (double) w / h;
-                int cw = w;
-                int ch = h;
-                if (ratio < 3.0 / 4) {
-                    ch = (int) Math.round(w / (3.0 / 4));
-                } else if (ratio > 4.0 / 3) {
-                    cw = (int) Math.round(h * (4.0 / 3));
-                }
-                ch = Math.min(ch, h);
-                cw = Math.min(cw, w);
-                return resized(in, (h - ch) / 2, (w - cw) / 2, ch, cw, height, width);
+                return apply.apply(in, random);
             }
         };
     }

@@ -9,25 +9,40 @@ import java.util.List;
  * ResNet's basic block as torchvision defines it: conv 3x3 (stride, no bias) - BN - ReLU - conv 3x3
  * (no bias) - BN, plus the shortcut (the identity, or {@code downsample}: conv 1x1 at the stride
  * and BN), then ReLU. With squeeze-and-excitation (SE-ResNet, Hu et al. 2018) an {@code se} block
- * scales the main path's channels before the sum.
+ * scales the main path's channels before the sum. He et al.'s CIFAR ResNets ({@link #cifar}) take
+ * a parameter-free {@code shortcut} instead of the projection ("option A", section 4.2: every
+ * other pixel, zero channels added, {@link ChannelPadShortcut}), which keeps ResNet-20 at 0.27M
+ * parameters.
  */
 public final class BasicBlock extends ResidualBlock {
     private final int in;
     private final int out;
     private final int stride;
     private final int seHidden;
+    private final boolean padShortcut;
 
     /** A plain block; a projection shortcut where the stride or the channels change. */
     public BasicBlock(int in, int out, int stride, Gemm gemm) {
-        this(in, out, stride, 0, gemm);
+        this(in, out, stride, 0, false, gemm);
     }
 
     /** With an SE block of {@code seHidden} hidden units after the second BN; 0 for none. */
     public BasicBlock(int in, int out, int stride, int seHidden, Gemm gemm) {
+        this(in, out, stride, seHidden, false, gemm);
+    }
+
+    /** He et al.'s CIFAR block: a parameter-free shortcut where the stride or the channels change. */
+    public static BasicBlock cifar(int in, int out, int stride, Gemm gemm) {
+        return new BasicBlock(in, out, stride, 0, true, gemm);
+    }
+
+    /** The general form: {@code padShortcut} picks option A over the projection. */
+    public BasicBlock(int in, int out, int stride, int seHidden, boolean padShortcut, Gemm gemm) {
         this.in = in;
         this.out = out;
         this.stride = stride;
         this.seHidden = seHidden;
+        this.padShortcut = padShortcut;
         List<Layer> main = new ArrayList<>();
         main.add(addChild("conv1", ResNets.conv(in, out, 3, stride, gemm)));
         main.add(addChild("bn1", new BatchNorm2d(out)));
@@ -37,7 +52,9 @@ public final class BasicBlock extends ResidualBlock {
         if (seHidden > 0) {
             main.add(addChild("se", new SqueezeExcitation(out, seHidden, gemm)));
         }
-        Layer shortcut = stride != 1 || in != out ? addChild("downsample", ResNets.projection(in, out, stride, gemm)) : null;
+        Layer shortcut = stride == 1 && in == out ? null
+                : padShortcut ? addChild("shortcut", new ChannelPadShortcut(stride, out))
+                : addChild("downsample", ResNets.projection(in, out, stride, gemm));
         paths(main, shortcut, true);
     }
 
@@ -57,6 +74,11 @@ public final class BasicBlock extends ResidualBlock {
         return seHidden;
     }
 
+    /** Whether a change of stride or channels takes the parameter-free shortcut (option A). */
+    public boolean padShortcut() {
+        return padShortcut;
+    }
+
     /** The last BN of the main path, which zero-init-residual sets to zero. */
     BatchNorm2d lastNorm() {
         return (BatchNorm2d) children().get("bn2");
@@ -64,6 +86,7 @@ public final class BasicBlock extends ResidualBlock {
 
     @Override
     public String describe() {
-        return "BasicBlock(" + in + "->" + out + ", stride " + stride + (seHidden > 0 ? ", SE " + seHidden : "") + ")";
+        return "BasicBlock(" + in + "->" + out + ", stride " + stride + (seHidden > 0 ? ", SE " + seHidden : "")
+                + (padShortcut ? ", option A" : "") + ")";
     }
 }

@@ -170,7 +170,7 @@ public abstract class Layer extends LayerTree {
         checkBuilt();
         boolean outer = enter();
         try {
-            if (children().isEmpty()) {
+            if (isLeaf()) {
                 checkInput(x); // a composite's children check their own inputs, naming themselves
             }
             Tensor y = forwardPass(x);
@@ -265,7 +265,7 @@ public abstract class Layer extends LayerTree {
 
     /** How forward and the input gradient split across the workspace's threads. */
     protected Split split() {
-        return ownParameters().isEmpty() ? Split.SAMPLES : Split.NONE;
+        return hasOwnParameters() ? Split.NONE : Split.SAMPLES;
     }
 
     /**

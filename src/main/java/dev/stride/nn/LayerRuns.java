@@ -67,7 +67,7 @@ final class LayerRuns {
             }
             d = dxView;
         }
-        boolean parameters = !layer.ownParameters().isEmpty();
+        boolean parameters = layer.hasOwnParameters();
         pendingDy = dy;
         pendingDx = d;
         try {

@@ -60,6 +60,15 @@ abstract class LayerTree {
         return path.isEmpty() ? type : "layer " + path + " (" + type + ")";
     }
 
+    // For the hot path: the public views above are wrappers made per call.
+    final boolean isLeaf() {
+        return children.isEmpty();
+    }
+
+    final boolean hasOwnParameters() {
+        return !ownParameters.isEmpty();
+    }
+
     boolean isRoot() {
         return parent == null;
     }

@@ -61,7 +61,7 @@ public final class ResNets {
             int w = 16 << stage;
             List<Layer> layer = new ArrayList<>();
             for (int b = 0; b < n; b++) {
-                layer.add(new CifarBlock(in, w, stage > 0 && b == 0 ? 2 : 1, gemm));
+                layer.add(BasicBlock.cifar(in, w, stage > 0 && b == 0 ? 2 : 1, gemm));
                 in = w;
             }
             top.put("layer" + (stage + 1), new Sequential(layer));
@@ -80,7 +80,6 @@ public final class ResNets {
         BatchNorm2d last = switch (model) {
             case BasicBlock b -> b.lastNorm();
             case Bottleneck b -> b.lastNorm();
-            case CifarBlock b -> b.lastNorm();
             default -> null;
         };
         if (last != null) {

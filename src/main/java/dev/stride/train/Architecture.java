@@ -8,7 +8,6 @@ import dev.stride.nn.BasicBlock;
 import dev.stride.nn.BatchNorm2d;
 import dev.stride.nn.Bottleneck;
 import dev.stride.nn.ChannelPadShortcut;
-import dev.stride.nn.CifarBlock;
 import dev.stride.nn.Concat;
 import dev.stride.nn.Conv2d;
 import dev.stride.nn.Conv2dSpec;
@@ -114,9 +113,8 @@ public final class Architecture {
             case ChannelPadShortcut c -> "ChannelPadShortcut stride=" + c.stride() + " out=" + c.outChannels();
             case SqueezeExcitation se -> "SqueezeExcitation channels=" + se.channels() + " hidden=" + se.hidden();
             case BasicBlock b -> "BasicBlock in=" + b.inChannels() + " out=" + b.outChannels() + " stride=" + b.stride()
-                    + " se=" + b.seHidden();
+                    + " se=" + b.seHidden() + (b.padShortcut() ? " shortcut=pad" : "");
             case Bottleneck b -> "Bottleneck in=" + b.inChannels() + " width=" + b.width() + " stride=" + b.stride();
-            case CifarBlock b -> "CifarBlock in=" + b.inChannels() + " out=" + b.outChannels() + " stride=" + b.stride();
             case InvertedResidual b -> "InvertedResidual in=" + b.inChannels() + " out=" + b.outChannels() + " stride=" + b.stride()
                     + " expansion=" + b.expansion();
             case GlobalAvgPool g -> "GlobalAvgPool";
@@ -227,9 +225,8 @@ public final class Architecture {
             case "AdaptiveAvgPool2d" -> new AdaptiveAvgPool2d(a.i("h"), a.i("w"));
             case "ChannelPadShortcut" -> new ChannelPadShortcut(a.i("stride"), a.i("out"));
             case "SqueezeExcitation" -> new SqueezeExcitation(a.i("channels"), a.i("hidden"), gemm);
-            case "BasicBlock" -> new BasicBlock(a.i("in"), a.i("out"), a.i("stride"), a.i("se"), gemm);
+            case "BasicBlock" -> new BasicBlock(a.i("in"), a.i("out"), a.i("stride"), a.i("se"), a.has("shortcut") && pad(a), gemm);
             case "Bottleneck" -> new Bottleneck(a.i("in"), a.i("width"), a.i("stride"), gemm);
-            case "CifarBlock" -> new CifarBlock(a.i("in"), a.i("out"), a.i("stride"), gemm);
             case "InvertedResidual" -> new InvertedResidual(a.i("in"), a.i("out"), a.i("stride"), a.i("expansion"), gemm);
             default -> throw new IllegalArgumentException("unknown layer type " + words[0]
                     + "; this Stride reads " + KNOWN + " (a checkpoint from a newer Stride needs that version)");
@@ -238,7 +235,14 @@ public final class Architecture {
 
     private static final String KNOWN = "Sequential, Concat, Conv2d, Linear, MaxPool2d, AvgPool2d, GlobalAvgPool, "
             + "AdaptiveAvgPool2d, Flatten, Relu, Relu6, LeakyRelu, Prelu, Elu, Sigmoid, Tanh, Silu, Maxout, Dropout, "
-            + "BatchNorm2d, BatchNorm1d, ChannelPadShortcut, SqueezeExcitation, BasicBlock, Bottleneck, CifarBlock, InvertedResidual";
+            + "BatchNorm2d, BatchNorm1d, ChannelPadShortcut, SqueezeExcitation, BasicBlock, Bottleneck, InvertedResidual";
+
+    private static boolean pad(Args a) {
+        if (!a.get("shortcut").equals("pad")) {
+            throw new IllegalArgumentException("shortcut must be pad (or left out for the projection), got " + a.get("shortcut"));
+        }
+        return true;
+    }
 
     private static PoolSpec pool(Args a) {
         return new PoolSpec(a.i("kh"), a.i("kw"), a.i("stride"), a.i("pad"), a.b("floor"), a.has("ceil") && a.b("ceil"));

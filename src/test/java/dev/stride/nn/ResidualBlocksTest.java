@@ -98,12 +98,12 @@ class ResidualBlocksTest {
     }
 
     @Test
-    void bottleneckAndCifarBlocksAreTheirPathsJoined() {
+    void bottleneckAndCifarBasicBlocksAreTheirPathsJoined() {
         matchesItsPaths(new Bottleneck(8, 2, 2, GEMM),
                 new Sequential(conv(8, 2, 1, 1), new BatchNorm2d(2), new Relu(), conv(2, 2, 3, 2), new BatchNorm2d(2), new Relu(),
                         conv(2, 8, 1, 1), new BatchNorm2d(8)),
                 new Sequential(conv(8, 8, 1, 2), new BatchNorm2d(8)), true, 2, 8, 6, 6);
-        matchesItsPaths(new CifarBlock(2, 4, 2, GEMM),
+        matchesItsPaths(BasicBlock.cifar(2, 4, 2, GEMM),
                 new Sequential(conv(2, 4, 3, 2), new BatchNorm2d(4), new Relu(), conv(4, 4, 3, 1), new BatchNorm2d(4)),
                 new Sequential(new ChannelPadShortcut(2, 4)), true, 2, 2, 6, 6);
     }
@@ -156,7 +156,7 @@ class ResidualBlocksTest {
             assertEquals(List.of("conv1.weight", "bn1.weight", "bn1.bias", "conv2.weight", "bn2.weight", "bn2.bias",
                     "downsample.0.weight", "downsample.1.weight", "downsample.1.bias"),
                     projected.parameters().stream().map(Parameter::name).toList());
-            CifarBlock cifar = new CifarBlock(2, 4, 2, GEMM);
+            BasicBlock cifar = BasicBlock.cifar(2, 4, 2, GEMM);
             cifar.build(Shape.of(1, 2, 6, 6), arena);
             assertTrue(cifar.parameters().stream().noneMatch(p -> p.name().startsWith("shortcut")), "option A has no parameters");
         }

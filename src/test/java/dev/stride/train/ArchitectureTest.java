@@ -107,6 +107,17 @@ class ArchitectureTest {
     }
 
     @Test
+    void basicBlocksKeepTheirShortcutKindThroughTheText() {
+        String text = Architecture.encode(new Sequential(dev.stride.nn.BasicBlock.cifar(2, 4, 2, GemmBackend.java())));
+        assertTrue(text.contains("0: BasicBlock in=2 out=4 stride=2 se=0 shortcut=pad\n    conv1:") && text.contains("shortcut: ChannelPadShortcut"),
+                text);
+        assertEquals(text, Architecture.encode(Architecture.decode(text, GemmBackend.java())));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Architecture.decode(text.replace("shortcut=pad", "shortcut=zero"), GemmBackend.java()));
+        assertTrue(e.getMessage().contains("shortcut must be pad"), e.getMessage());
+    }
+
+    @Test
     void formatOneFlatListsStillDecode() {
         Sequential flat = Architecture.decodeFlat("Conv2d in=1 out=6 kh=5 kw=5 stride=1 pad=2 bias=true floor=false\nRelu\n",
                 GemmBackend.java());
