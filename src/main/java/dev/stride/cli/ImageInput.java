@@ -1,5 +1,7 @@
 package dev.stride.cli;
 
+import dev.stride.data.ImageDecoder;
+
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -91,6 +93,7 @@ final class ImageInput {
                             "%s: %d x %d pixels (%.0f megapixels), more than the %d megapixels predict decodes; scale it down first",
                             file, width, height, width * height / (double) (1 << 20), MAX_PIXELS >> 20));
                 }
+                ImageDecoder.checkDeclaredData(file);
                 try {
                     return reader.read(0);
                 } catch (OutOfMemoryError e) {
