@@ -29,7 +29,7 @@ public record ConvPolicy(int winogradMinChannels, Shift shift, int minColumns, l
 
     /**
      * Fewest input and output channels for which a 3x3 stride-1 layer uses Winograd by default; with
-     * 3 input channels the 16 GEMMs are three deep and im2col stays ahead (docs/performance-history.md).
+     * 3 input channels the 16 GEMMs are three deep and im2col stays ahead (docs/design-measurements.md).
      */
     public static final int WINOGRAD_MIN_CHANNELS = 64;
 

@@ -23,25 +23,15 @@ import static dev.stride.tensor.Tensor.FLOAT;
  * {@link #MAX_GROUP_FLOATS} of scratch. With OpenBLAS's AVX-512 kernels one sample per GEMM is
  * as fast as larger groups or faster wherever a sample has a few dozen output positions or more:
  * its column matrix stays in L2, and the product needs neither the scatter into NCHW nor, in
- * backward, the gather of dZ. Measured (thread CPU time, medians of 60-400 passes, batch 64, one
- * thread, forward / backward, grouped to 2048 columns against one sample per GEMM): LeNet's conv2
- * (6->16 5x5 at 14x14) 0.62-0.63 / 1.01-1.03 against 0.56-0.57 / 0.95 ms, VGG's first layer (3->64
- * 3x3 at 32x32) 3.07-3.11 / 8.21-8.27 against 2.78-2.81 / 7.28-7.30 ms, LeNet's conv1 level forward
- * and 0.91 against 0.85-0.86 ms backward, the strided layer level; the pure-Java GEMM level within
- * noise. Only at 4x4 outputs (16 columns) did grouping to 64 columns help, 0.55 against 0.50 ms
- * forward (32->32 3x3).
+ * backward, the gather of dZ; only tiny outputs gain from grouping (docs/design-measurements.md).
  *
  * <p>The backward pass recomputes im2col instead of keeping the forward's columns where that is
  * cheap: with "same" padding at stride 1 ({@link Im2col#copiesRuns}) each window row is one long
  * copy, and keeping would cost C*kH*kW*N*outH*outW floats per layer for the whole step (150 MB for
  * a 64-channel 3x3 layer at 32x32 and batch 64) outside the shared workspace that later layers
- * overwrite; LeNet's conv1 measured no gain from keeping its 5 MB, which no longer stayed in cache
- * between im2col and the GEMM. Every other geometry gathers entry by entry, so up to
- * {@link #KEEP_COLUMNS_FLOATS} the layer keeps the forward's columns in its own buffer. Measured
- * (thread CPU time, best of 60, loaded machine): LeNet's conv2 forward plus backward 3.8 ms
- * recomputing, 3.25 ms keeping; the strided layer (64 -> 128, 3x3 at stride 2, 32x32, batch 64;
- * 38 MB of columns), medians of three alternating runs, backward 53-56 -> 46-48 ms at one thread
- * and 27-28 -> 23-24 ms at two, its forward unchanged.
+ * overwrite, and kept columns that have left the cache gain nothing. Every other geometry gathers
+ * entry by entry, so up to {@link #KEEP_COLUMNS_FLOATS} the layer keeps the forward's columns in its
+ * own buffer: there recomputing them cost more than the memory (docs/design-measurements.md).
  */
 final class Im2colConv implements ConvLowering {
     /** Fewest GEMM columns (samples * outH * outW) a group aims for; see the class comment. */
@@ -50,8 +40,8 @@ final class Im2colConv implements ConvLowering {
     static final long MAX_GROUP_FLOATS = 1L << 23;
     /**
      * Most floats of column matrix for the whole batch (64 MB) that a layer keeps from forward for
-     * backward; see the class comment. The strided layer above needs 9.4M at batch 64, LeNet's conv2
-     * 3.84M at batch 256 (where recomputing cost 0.6 ms per 64 samples).
+     * backward; see the class comment. Large enough for the strided 64 -> 128 layer at batch 64 and
+     * LeNet's conv2 at batch 256, both of which backward faster keeping (docs/design-measurements.md).
      */
     static final long KEEP_COLUMNS_FLOATS = 1L << 24;
 
@@ -121,10 +111,8 @@ final class Im2colConv implements ConvLowering {
      * {@code dx} is not null, dX = col2im(W^T dZ) overwriting its samples.
      *
      * <p>dW comes out transposed, dW^T = col dZ^T, summed over the groups in the part's own buffer
-     * and added into dW once at the end: OpenBLAS ran that orientation faster at every layer shape
-     * measured (one thread, in cache): LeNet's conv2 (16 x 150, 2100 deep) 77 against 116 us, the
-     * strided layer (128 x 576, 2048 deep) 1.70 against 1.91 ms, AlexNet's conv1 1.13 against 1.23 ms,
-     * VGG's first layer 84 against 90 us, LeNet's conv1 level.
+     * and added into dW once at the end: OpenBLAS ran that orientation faster, or as fast, at every
+     * layer shape tried (docs/design-measurements.md).
      */
     @Override
     public void backward(Tensor x, Tensor dy, int from, int to, int part, MemorySegment ws, long base, Tensor w,
@@ -209,7 +197,7 @@ final class Im2colConv implements ConvLowering {
     /**
      * Adds each filter's bias to its (outH*outW) plane of one sample's output, each plane through
      * {@code row} on the heap, where the add vectorises: adding in the segment element by element
-     * took a quarter of LeNet's conv1 forward (0.27-0.29 against 0.17-0.23 ms without bias).
+     * took a large share of a small layer's forward (docs/design-measurements.md).
      */
     private void addBias(Tensor b, MemorySegment out, long offset, int plane, float[] row) {
         if (b == null) {
@@ -229,7 +217,7 @@ final class Im2colConv implements ConvLowering {
     /**
      * Copies a (K, samples, plane) group product at {@code zOff} into (samples, K, plane) order, adding
      * the bias. Each filter's row goes through the heap in one copy, where the add vectorises;
-     * per-element segment access measured as a visible share of LeNet's conv2 forward.
+     * per-element segment access was a visible share of LeNet's conv2 forward.
      */
     private void scatterWithBias(Tensor b, MemorySegment ws, long zOff, int samples, MemorySegment out, long outOffset,
                                  float[] row) {

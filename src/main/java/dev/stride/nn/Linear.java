@@ -23,11 +23,8 @@ import static dev.stride.tensor.Tensor.FLOAT;
  */
 public final class Linear extends Layer {
     /**
-     * Fewest multiply-adds in one pass (batch x in x out) for which the passes are split. Measured
-     * with 2 threads (scripts/layer-times, forward / backward): LeNet's 400->120 at batch 64 (3.1M)
-     * went 0.067 / 0.092 -> 0.080 / 0.124 ms split, waking the workers costing more than they save;
-     * at batch 256 (12.3M) 0.20 / 0.33 -> 0.14 / 0.25 ms; VGG-small's 4096->256 (67M) 1.19 / 1.93 ->
-     * 0.95 / 1.54 ms.
+     * Fewest multiply-adds in one pass (batch x in x out) for which the passes are split: below it,
+     * waking the workers costs more than they save (docs/design-measurements.md).
      */
     static final long MIN_PARALLEL_MACS = 1L << 23;
 

@@ -29,11 +29,9 @@ import static dev.stride.tensor.Tensor.FLOAT;
  * </pre>
  * The columns ow >= outW of Z are computed and dropped, and the widened dZ is zero there, so they
  * add nothing to dW or dX. Every copy is one contiguous run and every add a long loop; the price is
- * W/outW more GEMM work (1.4x for 5x5 at 14x14) and kW GEMM calls per pass instead of one.
- * Measured on LeNet's conv2 (6->16, 5x5 at 14x14, batch 64, medians of 400 passes, three
- * alternating runs) against im2col: forward 0.55 -> 0.33 ms and backward 0.93 -> 0.78 ms on one
- * thread, 0.31 -> 0.21 and 0.77 -> 0.66 ms on two, with OpenBLAS's AVX-512 kernels; im2col's
- * gather and scatter had taken twice the time of its GEMMs there.
+ * W/outW more GEMM work (1.4x for 5x5 at 14x14) and kW GEMM calls per pass instead of one, which
+ * pays where im2col's gather and scatter cost more than its GEMMs, as on LeNet's conv2 with
+ * OpenBLAS's AVX-512 kernels (docs/design-measurements.md).
  *
  * <p>A non-finite input value can reach dW through a dropped column (0 times infinity), where
  * im2col would keep it out of some entries; the loss is not finite then anyway.

@@ -20,12 +20,11 @@ import static dev.stride.tensor.Tensor.FLOAT;
  * of one im2col GEMM with 9 C rows, 16/36 of the multiplications, and no im2col or col2im pass;
  * the weight gradient likewise, through the adjoint transforms ({@link WinogradGradient}).
  *
- * <p>Measured on VGG-small's layers (batch 64, one thread, OpenBLAS): see the README's performance
- * section. Layers with few channels keep im2col: with C = 3 the 16 GEMMs are three deep and the
- * transforms cost more than they save.
+ * <p>Its times on VGG-small's layers are in docs/performance.md. Layers with few channels keep
+ * im2col: with C = 3 the 16 GEMMs are three deep and the transforms cost more than they save.
  */
 final class WinogradConv implements ConvLowering {
-    /** Fewest tile slots a group has (when the part has the samples): OpenBLAS ran 128x128 GEMMs this wide at 187-205 GFLOP/s. */
+    /** Fewest tile slots a group has (when the part has the samples): GEMMs this wide run OpenBLAS near its peak (docs/design-measurements.md). */
     static final int MIN_TILES = 256;
     /** Floats of V and M per part that a group may fill beyond MIN_TILES (4 MB): small groups stay in cache. */
     static final long GROUP_FLOATS = 1L << 20;

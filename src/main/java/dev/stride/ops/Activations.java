@@ -30,7 +30,7 @@ public final class Activations {
         }
     }
 
-    /** y = max(x, 0), through heap chunks where the loop vectorises (2.5x faster in cache; see HeapChunks). */
+    /** y = max(x, 0), through heap chunks where the loop vectorises (see HeapChunks). */
     static void reluForwardPlain(MemorySegment x, long xOff, MemorySegment y, long yOff, long count) {
         float[] a = HeapChunks.get().a;
         for (long at = 0; at < count; at += HeapChunks.SIZE) {
@@ -159,8 +159,7 @@ public final class Activations {
     /**
      * {@link #eluBackward} through heap chunks. The choice between 1 and y + alpha is arithmetic,
      * m = max(signum(x), 0) being 1 for x > 0 and 0 otherwise (NaN stays NaN), so the loop
-     * vectorises: the select it replaces branched unpredictably and took 6 ns per element (24 ms on
-     * 64x64x32x32).
+     * vectorises: the select it replaces branched unpredictably (docs/design-measurements.md).
      */
     static void eluBackwardPlain(float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff, MemorySegment dy,
                                  long dyOff, MemorySegment dx, long dxOff, long count) {

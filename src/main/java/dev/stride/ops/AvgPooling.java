@@ -82,8 +82,8 @@ public final class AvgPooling {
     /**
      * {@link #forward} for 2x2 windows at stride 2: a plane at a time on the heap, the four
      * values summed in the general loop's order (so the results are the same to the bit). The
-     * general loop, reading the segment element by element, measured 2x slower than PyTorch on
-     * (64, 64, 32, 32).
+     * general loop, reading the segment element by element, was far behind PyTorch on a VGG-sized
+     * input (docs/design-measurements.md).
      */
     private static void forward2x2(PoolGeometry g, int planes, MemorySegment x, long xOff, MemorySegment y, long yOff) {
         int w = g.width();

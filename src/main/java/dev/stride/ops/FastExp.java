@@ -2,8 +2,8 @@ package dev.stride.ops;
 
 /**
  * exp for floats in a form C2 auto-vectorises, for the activations that need it (sigmoid, ELU,
- * SiLU). Math.exp has an intrinsic but only a scalar one, and it made those layers ten to twenty
- * times slower than PyTorch.
+ * SiLU). Math.exp has an intrinsic but only a scalar one, and it left those layers far behind
+ * PyTorch (docs/design-measurements.md).
  *
  * <p>Cody-Waite range reduction x = n*ln2 + r with |r| <= ln2/2, Cephes' degree-7 minimax
  * polynomial for e^r (relative error below 1e-7 in float), and the scale 2^n built from its

@@ -9,9 +9,9 @@ import java.util.Arrays;
  * s[j] += s[j + 8], and so on down to s[0]. On the Vector API ({@link VectorSums}) the running sums
  * are two vectors of 16 lanes (or four of 8); the plain loop keeps them in an array.
  *
- * <p>Measured over 784 floats (a LeNet plane) and 64K: the former four running sums 0.20-0.23 ns a
- * float (one add a cycle), 32 in an array about 0.4-0.5 (C2 does not vectorise that loop), the
- * Vector API's 32 about 0.03.
+ * <p>32 running sums, so that the Vector API can keep whole vectors of them and outrun four scalar
+ * sums many times over; the plain loop over the array is slower than four sums were, since C2 does
+ * not vectorise it, but gives the same bits (docs/design-measurements.md).
  */
 public final class FloatSums {
     /** Running sums: two vectors of 16 floats, or four of 8 ({@link VectorSums}). */

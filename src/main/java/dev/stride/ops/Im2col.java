@@ -145,8 +145,8 @@ public final class Im2col {
                 // as the largest cost outside GEMM in a VGG backward pass.
                 if (samples == 1 && !shift) {
                     // One sample's rows of a channel are contiguous: one copy to the heap, then the
-                    // scatter-add there (LeNet's conv2 backward 0.93-0.96 -> 0.87-0.90 ms). The same
-                    // for im2col measured no gain.
+                    // scatter-add there, which beat adding row by row (docs/design-measurements.md).
+                    // The same for im2col measured no gain.
                     MemorySegment.copy(col, FLOAT, (colOffset + (long) c * windows * ld) * Float.BYTES, cols, 0,
                             windows * perSample);
                     planeWindows.addRows(cols, grad);

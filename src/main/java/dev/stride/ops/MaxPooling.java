@@ -90,9 +90,9 @@ public final class MaxPooling {
                 // Two passes over the row: the maxima first, a loop C2 vectorises, then the argmax as
                 // the first candidate equal to the maximum (or the first NaN, which the maximum then
                 // is), in the same order as the general loop. One pass of compare-and-select per
-                // candidate measured 15-19 ns per output, branching on unpredictable compares; these
-                // two passes 3-4 ns. (Math.max ranks +0 above -0, so a window of -0 and +0 yields +0,
-                // an equal value; the argmax is still the first.)
+                // candidate branched on unpredictable compares and was several times slower
+                // (docs/design-measurements.md). (Math.max ranks +0 above -0, so a window of -0
+                // and +0 yields +0, an equal value; the argmax is still the first.)
                 for (int ow = 0; ow < outW; ow++) {
                     int i = top + 2 * ow;
                     max[o + ow] = Math.max(Math.max(in[i], in[i + 1]), Math.max(in[i + w], in[i + w + 1]));

@@ -15,13 +15,11 @@ import java.nio.ByteOrder;
  * {@link VectorSupport#enabled} (only then may this class load). Each vector holds one output row's
  * input columns for half a vector of windows, read straight from the segment: the plain loop copies
  * every plane to the heap and back, and picks the argmax in a second pass. Same results to the bit
- * (lanewise max is Math.max; the argmax is the same first-match rule). Measured, one thread, forward:
- * LeNet's 384 planes of 28x28 0.27 -> 0.14-0.16 ms, 1024 planes of 10x10 0.11 -> 0.07 ms, 1024 of
- * 32x32 0.92-1.32 -> 0.68-0.70 ms. Whole vectors of windows then skipped the masks (loads without,
- * stores of the compressed half as a half-size vector): 384 of 28x28 0.155 -> 0.131-0.137 ms, 4096
- * of 32x32 3.85-3.99 -> 1.35-1.40 ms, 10x10 level. The backward stays on the plain fill and scatter, which measured
- * faster than writing every input position from vectors of dy and argmax spread over window pairs
- * (28x28: 0.064 against 0.102 ms).
+ * (lanewise max is Math.max; the argmax is the same first-match rule). Whole vectors of windows
+ * skip the masks (loads without, stores of the compressed half as a half-size vector): masked
+ * loads slowed the large planes. The backward stays on the plain fill and scatter, which was
+ * faster than writing every input position from vectors of dy and argmax spread over window
+ * pairs (docs/design-measurements.md).
  */
 final class VectorPooling {
     private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;

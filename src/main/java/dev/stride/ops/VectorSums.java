@@ -88,8 +88,8 @@ final class VectorSums {
     /**
      * The last, partial block a[from, n) copied into this thread's 32 floats, zero after it: a
      * masked load of it straight from {@code a} would reach past the array's end whenever the
-     * array is no longer than n, and such a load takes a slow path that allocates (measured: 768
-     * bytes to 3.8 KB a Winograd pass in some runs). The zeros add +0 to running sums that started
+     * array is no longer than n, and such a load takes a slow path that allocates (seen in
+     * Winograd passes; docs/design-measurements.md). The zeros add +0 to running sums that started
      * at +0, which changes none of them.
      */
     private static float[] tail(float[] a, int from, int n) {

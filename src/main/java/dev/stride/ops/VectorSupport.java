@@ -10,10 +10,10 @@ package dev.stride.ops;
  * it). Without it every path still works, on the plain loops. Why it matters: C2 leaves a loop
  * scalar when it reads an array at an offset from an index it also stores at, or stores into a
  * segment, and the transforms do both; the plain loops get round it with heap copies, which took
- * about half of the transforms' time. Measured on one pass of the input transform (16K floats, four
- * outputs stored into a segment): 17 us with the copies, 3.4 us with the Vector API. Which layers
- * use it: see {@link Winograd#Winograd(int, int, int, int)}. {@code -Dstride.vector=false} turns it
- * off with the module present, for comparisons.
+ * about half of the transforms' time and which the Vector API does without
+ * (docs/design-measurements.md). Which layers use it: see
+ * {@link Winograd#Winograd(int, int, int, int)}. {@code -Dstride.vector=false} turns it off with
+ * the module present, for comparisons.
  */
 public final class VectorSupport {
     /** The system property that turns the Vector API off ({@code false}) although the module is present. */
@@ -24,7 +24,7 @@ public final class VectorSupport {
     /**
      * Floats of slack past the end of a heap array that Vector API loops read with a mask: a masked
      * load that reaches past the array's end takes a slow path that allocates (seen in Winograd's
-     * output transform with 8-lane vectors and 11 tiles a row: 2 KB a pass), so such arrays are
+     * output transform; docs/design-measurements.md), so such arrays are
      * grown this much longer than the data (the longest vector of any machine, 2048 bits).
      */
     public static final int SLACK_FLOATS = 64;

@@ -11,10 +11,8 @@ import static dev.stride.tensor.Tensor.FLOAT;
  * {@link #gatherShiftedRow} copies it in one long run, and {@link #add} adds it back likewise.
  * Every other geometry goes through a map from each window-row entry to the input position it
  * reads ({@link #gatherRow}, {@link #addRow}): one flat loop per window row, straight to or from
- * the column matrix's segment. Measured per plane (one thread, heap loops): LeNet's conv2 (14x14,
- * 5x5, valid) gathered in 0.57 us by the map against 1.12 us in loops of ten-float rows, and the map
- * also spares the 25 row copies a plane made into the segment; a 3x3 stride-2 window gathered in
- * 0.53 us against 1.9 us in strided loops.
+ * the column matrix's segment: the map beat loops over short or strided rows, and spares the row
+ * copies a plane made into the segment (docs/design-measurements.md).
  */
 final class WindowPlane {
     private final int height;
@@ -150,10 +148,8 @@ final class WindowPlane {
      * In the {@link #isShift} case: writes window row {@code r} (= ki * kW + kj) of the plane to
      * {@code col} at float {@code at}, outH*outW floats, padding as zero: one run copied straight
      * from the plane ({@code masked[kj]} from {@link #maskEdges} where kj reaches the padding, else
-     * {@code in}), and the rows above and below it filled from {@link #zeros}. Measured on LeNet's
-     * conv1 forward (batch 256, one thread, three alternating runs each): 1.40-1.96 ms building the
-     * rows on the heap and copying them over, 1.15-1.61 ms copying straight and then zeroing the
-     * edge columns in the segment (its hottest frame), 1.06-1.59 ms with the masked planes.
+     * {@code in}), and the rows above and below it filled from {@link #zeros}: the masked planes
+     * were the fastest of three ways tried (docs/design-measurements.md).
      */
     void gatherShiftedRow(float[] in, float[][] masked, int r, MemorySegment col, long at) {
         int ki = r / kernelW;

@@ -33,12 +33,9 @@ public final class Winograd {
     /** Elements of the transformed 4x4 tile. */
     public static final int ELEMENTS = 16;
     /**
-     * Fewest tiles a row for which the default constructor takes the Vector API loops. Measured
-     * against the plain loops (one thread, OpenBLAS, fwd+bwd of one layer with every GEMM call timed,
-     * three alternating pairs each): 64 channels at 32x32 (16 tiles a row) 94-96 -> 84-87 ms, 128 at
-     * 16x16 (8) 70.3 -> 63.5-67.4 ms (outside GEMM 27.1-27.3 -> 21.5-22.6 ms); at 8x8 (4 tiles, a
-     * quarter of each vector in use) 256 channels spent 18.2-20.0 ms outside GEMM on the plain
-     * loops and 20.1-31.8 on the Vector API's.
+     * Fewest tiles a row for which the default constructor takes the Vector API loops: with fewer,
+     * most of each vector is idle and the plain loops were as fast or faster
+     * (docs/design-measurements.md).
      */
     static final int MIN_VECTOR_TILE_COLUMNS = 8;
 
@@ -115,11 +112,9 @@ public final class Winograd {
      * Tile columns per sample in V and M. The transforms work in slots, (tile rows + 1) times (tile
      * columns + 1) a sample, whose last column and row are never used ({@link #transformInput}).
      * Where those unused slots are at least a fifth of the tiles (planes of 16x16 and smaller) V
-     * leaves them out, and this is tile rows times tile columns; else it is the slots. Measured (one
-     * thread, OpenBLAS): at 8x8 with 256 channels the 16 GEMMs of an 11-sample group took 3.6 ms over
-     * 25 slots a sample and 2.3 ms over its 16 tiles, at 16x16 with 128 channels 1.0 against 0.77 ms
-     * a 4-sample group; but leaving them out costs a gather through an index map (0.28 ns a float
-     * against 0.04 for a bulk copy), more than the GEMMs save at 32x32 with 64 channels (13% unused).
+     * leaves them out, and this is tile rows times tile columns; else it is the slots. Leaving them
+     * out shortens the 16 GEMMs but costs a gather through an index map instead of a bulk copy, which
+     * pays only on small planes (docs/design-measurements.md).
      */
     public int tilesPerSample() {
         return compact ? tilesH * tilesW : slotsPerSample();
@@ -164,8 +159,8 @@ public final class Winograd {
      * is split into four quarters by row and column parity, (tilesH + 1) x (tilesW + 1) each; then
      * a tile's rows 2th, 2th+1, 2th+2, 2th+3 are quarter rows th, th, th+1, th+1, and its columns
      * likewise, so both 1-D transforms become flat loops over slot j reading j, j + 1 and j + L.
-     * The first version picked the four columns of every tile with stride-2 reads and measured 4x
-     * slower. The unused slots of the last column and row go to V, or are left out where
+     * Stride-2 reads of every tile's four columns were much slower (docs/design-measurements.md).
+     * The unused slots of the last column and row go to V, or are left out where
      * {@link #tilesPerSample} says.
      */
     public void transformInput(MemorySegment x, long xOffset, int samples, MemorySegment v, long vOffset) {
@@ -219,8 +214,8 @@ public final class Winograd {
                 continue;
             }
             // (.) B over the columns (the next tile column is 1 on), into one array per element with
-            // the plain index j: C2 vectorises a loop only when its stores carry no offset (measured:
-            // a store to out[base + j] ran at scalar speed, out[j] 4x faster).
+            // the plain index j: C2 vectorises a loop only when its stores carry no offset (a store
+            // to out[base + j] ran at scalar speed).
             for (int i = 0; i < 4; i++) {
                 applyBt(a[i], a[4 + i], 1, len, s.shifted, h[4 * i], h[4 * i + 1], h[4 * i + 2], h[4 * i + 3]);
             }
@@ -237,8 +232,8 @@ public final class Winograd {
 
     /**
      * Copies the tiles of {@code blocks} quarter planes of slots, leaving out the unused slots, to
-     * {@code v} at {@code at}. One flat loop over {@link #tileSlots}' blocks at a time: a loop per
-     * block ran 16 times at 8x8 and measured 0.73 ns a float, this one 0.3.
+     * {@code v} at {@code at}. One flat loop over {@link #tileSlots}' blocks at a time, because a
+     * loop per block runs too few times on small planes to be fast (docs/design-measurements.md).
      */
     private void gatherTiles(float[] slots, int blocks, MemorySegment v, long at) {
         int[] map = tileSlots;
@@ -263,8 +258,8 @@ public final class Winograd {
      * <p>The reads at {@code j + step} come from copies shifted by {@code step} into
      * {@code shifted[0]} and {@code shifted[1]}, so that every access of the loop is at {@code j}:
      * C2 (JDK 25) cannot rule out that a store to {@code o0[j]} feeds a later read of
-     * {@code even[j + step]}, and runs such a loop scalar. Measured on 4096 slots: 4.2 us reading at
-     * the offset, 2.0-2.7 us with the two copies. The Vector API reads at the offset directly
+     * {@code even[j + step]}, and runs such a loop scalar; the two copies cost less than that
+     * (docs/design-measurements.md). The Vector API reads at the offset directly
      * ({@link VectorLoops#bt}), when this geometry uses it.
      */
     private void applyBt(float[] even, float[] odd, int step, int len, float[][] shifted, float[] o0,
@@ -293,7 +288,7 @@ public final class Winograd {
      * Copies the (H, W) plane at {@code from} in {@code in} into the four parity quarters of its
      * padded plane at {@code base}: input (r, col) sits at padded (r + pad, col + pad). Positions
      * never written stay zero. Input columns 2k and 2k + 1 go to the two column parities, so one
-     * loop over the pairs of a row fills both (two loops, one per parity, measured 1.5x slower).
+     * loop over the pairs of a row fills both (faster than one loop per parity).
      */
     private void splitIntoQuarters(float[] in, int from, float[][] q, int base, int row) {
         int pairs = width / 2;

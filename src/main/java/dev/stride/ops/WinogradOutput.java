@@ -41,11 +41,12 @@ public final class WinogradOutput {
         long elementStride = (long) k * ld;
         for (int f = 0; f < k; f++) {
             float b = bias == null ? 0f : bias.getAtIndex(FLOAT, biasOffset + f);
-            // A^T m in two stages, each a loop C2 vectorises: one loop over all 16 arrays measured
-            // 4x slower (scalar). First the rows of every column c: u = m0c + m1c + m2c and
-            // l = m1c - m2c - m3c; then the columns of u and l. On the Vector API the first stage
-            // reads M's segment and the second writes the output rows (VectorLoops); else heap
-            // copies of M's 16 rows, and the 2x2 blocks placed into a heap plane one by one.
+            // A^T m in two stages, each a loop C2 vectorises: one loop over all 16 arrays stayed
+            // scalar (docs/design-measurements.md). First the rows of every column c:
+            // u = m0c + m1c + m2c and l = m1c - m2c - m3c; then the columns of u and l. On the
+            // Vector API the first stage reads M's segment and the second writes the output rows
+            // (VectorLoops); else heap copies of M's 16 rows, and the 2x2 blocks placed into a heap
+            // plane one by one.
             float[][] t = s.rows; // u0..u3, l0..l3
             if (g.vector()) {
                 for (int c = 0; c < 4; c++) {
