@@ -20,11 +20,10 @@ import java.util.stream.Collectors;
  * <p>Such a build picks its kernels when it is loaded: the set named by the environment variable
  * {@code OPENBLAS_CORETYPE}, else the one it detects. Pinning the variable is a common way to get the
  * same bits on every host, and the machine Stride is developed on ships with
- * {@code OPENBLAS_CORETYPE=Haswell} although its Zen 4 CPU runs AVX-512; measured there (one thread,
- * OpenBLAS 0.3.21, {@code scripts/bench-native/run}): sgemm N=1024 at 101 GFLOP/s with the Haswell
- * kernels against 191 with the SkylakeX ones that OpenBLAS detects by itself, VGG's conv GEMMs
- * 1.6-1.9x and LeNet's thin ones 1.5-5x slower. Stride respects the pin (overriding a user's
- * environment silently would be worse) but says what it costs ({@link #advice}), and
+ * {@code OPENBLAS_CORETYPE=Haswell} although its Zen 4 CPU runs AVX-512, where the Haswell kernels
+ * run sgemm at about half the speed of the SkylakeX ones that OpenBLAS detects by itself
+ * (docs/design-measurements.md). Stride respects the pin (overriding a user's environment
+ * silently would be worse) but says what it costs ({@link #advice}), and
  * {@code -Dstride.openblas.coretype} decides for one JVM: a kernel set's name, or {@code auto} to
  * drop the pin and let OpenBLAS detect the CPU. Builds without DYNAMIC_ARCH ignore all of this.
  */

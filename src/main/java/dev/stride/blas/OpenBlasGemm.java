@@ -62,10 +62,9 @@ public final class OpenBlasGemm implements Gemm {
     }
 
     /**
-     * True when the loaded kernels are an AVX-512 set, whose small-matrix path skips packing.
-     * Measured on LeNet's conv2 through {@code ShiftConv} (five GEMMs a pass instead of one):
-     * forward 0.55 -> 0.33 ms, backward 0.93 -> 0.78 ms with the detected (Cooperlake) kernels, but
-     * backward 1.30-1.47 -> 1.47 ms and 2 threads slower with the Haswell ones.
+     * True when the loaded kernels are an AVX-512 set, whose small-matrix path skips packing: with
+     * them {@code ShiftConv}'s several thin GEMMs beat im2col's one, with the Haswell set they do not
+     * (docs/design-measurements.md).
      */
     @Override
     public boolean thinCallsCheap() {

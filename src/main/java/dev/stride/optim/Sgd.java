@@ -65,8 +65,8 @@ public final class Sgd extends Optimizer {
      */
     static void updatePlain(MemorySegment ps, long po, MemorySegment gs, long go, MemorySegment vs, long vo, long n,
                             float lr, float wd, float mu, boolean nesterov) {
-        // Through heap chunks, where C2 vectorises the arithmetic (see HeapChunks): VGG-small's
-        // step spent 12.3 ms here with the same loops over segments. Each branch below is one
+        // Through heap chunks, where C2 vectorises the arithmetic (see HeapChunks): the same loops
+        // over segments were a visible share of VGG-small's step. Each branch below is one
         // straight-line loop body; the float operations and their order are those of PyTorch.
         HeapChunks chunk = HeapChunks.get();
         float[] w = chunk.a;

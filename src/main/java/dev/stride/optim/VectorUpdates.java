@@ -20,10 +20,9 @@ final class VectorUpdates {
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     /**
      * Fewest floats of a parameter that the optimisers send here. Until C2 has compiled a loop, the
-     * Vector API allocates for every operation, and a model whose parameters are all small makes
-     * few loop iterations a step: TrainerTest's (36 to 432 floats a parameter) still allocated
-     * 16-45 KB a step after 800 steps, from 0 once compiled. Below this size the plain loop costs a
-     * few microseconds.
+     * Vector API allocates for every operation, and a model whose parameters are all small makes so
+     * few loop iterations a step that it kept allocating for hundreds of steps
+     * (docs/design-measurements.md); below this size the plain loop costs only microseconds.
      */
     static final int MIN_FLOATS = 1024;
 

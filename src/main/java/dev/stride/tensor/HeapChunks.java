@@ -10,20 +10,17 @@ import static dev.stride.tensor.Tensor.FLOAT;
  *
  * <p>Why: C2 (JDK 25) does not vectorise a loop that reads one segment and writes another, since
  * it cannot rule out that they overlap, while the same loop over float[] vectorises, and the bulk
- * copies are memcpy. Measured on this project's machine: ReLU over 1M floats 0.46 ms on segments,
- * 0.18 ms through chunks; SGD with momentum over VGG-small's 2.2M parameters 12.3 ms -> see
- * {@code dev.stride.optim.Sgd}. Loops whose bodies branch unpredictably (a select on a compare)
- * are the exception: on arrays C2 compiles them to branches, which measured 12x slower than the
- * segment loop, so those stay on segments.
+ * copies are memcpy (docs/design-measurements.md). Loops whose bodies branch unpredictably (a
+ * select on a compare) are the exception: on arrays C2 compiles them to branches, far slower than
+ * the segment loop, so those stay on segments.
  *
  * <p>Chunks are small enough that three of them stay in the L2 cache and large enough that the two
- * copies per chunk cost little: ReLU over 4M floats took 1.6-1.8 ms with chunks of 1024 floats,
- * 1.0-1.2 ms with 4096 and 1.3-1.5 ms with 16384 (best of 30, four runs). Each thread has its own, so
+ * copies per chunk cost little; {@link #SIZE} was the fastest size tried. Each thread has its own, so
  * the parallel parts of a layer never share one; a kernel must not hold them across a call that
  * may use them too.
  */
 public final class HeapChunks {
-    /** Floats per chunk. */
+    /** Floats per chunk: the fastest of the sizes tried (docs/design-measurements.md). */
     public static final int SIZE = 4096;
 
     private static final ThreadLocal<HeapChunks> CHUNKS = ThreadLocal.withInitial(HeapChunks::new);

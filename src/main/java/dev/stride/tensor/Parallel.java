@@ -21,9 +21,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * a part's data stays in one core's cache from one call to the next; a thread that is done takes
  * any part nobody has started yet. On a machine with as many cores as parts, another process now
  * and then takes a core for a few milliseconds; a worker descheduled so, or slow to wake, used to
- * hold up the whole call until it ran its part (LeNet-5 at batch 64 on two threads: about one step
- * in a hundred took 13-15 ms against a median of 1.5 ms, 4% of the time), where now the caller runs
- * that part itself.
+ * hold up the whole call until it ran its part (an occasional step took many times the median;
+ * docs/design-measurements.md), where now the caller runs that part itself.
  *
  * <p>A call allocates nothing: the body is an object the caller keeps (layers create theirs once),
  * and the workers wait for a generation counter instead of queues of tasks. Instances are shared
@@ -53,8 +52,8 @@ public final class Parallel {
     /**
      * How long a thread that is done leaves another's part to its own thread before running it
      * itself: a parked worker takes tens of microseconds to wake, and taking its part sooner turned
-     * two threads into one on the short calls (LeNet-5's step 1.50 -> 1.71-1.77 ms); a descheduled
-     * one, milliseconds.
+     * two threads into one on the short calls (docs/design-measurements.md); a descheduled one,
+     * milliseconds.
      */
     private static final long STEAL_AFTER_NANOS = 200_000;
     private static final Map<Integer, Parallel> SHARED = new ConcurrentHashMap<>();

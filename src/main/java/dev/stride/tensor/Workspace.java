@@ -13,9 +13,8 @@ import java.lang.foreign.MemorySegment;
  * written by the thread that runs part {@code p} (almost always the same one, see {@link Parallel})
  * and stays in that core's cache. With each layer striding by its own part size instead, one
  * layer's second part overlapped the next layer's first, and every step moved those lines from one
- * core's cache to the other's. (LeNet-5's conv1 forward at batch 64 on two threads took 0.150 ms
- * inside the training step against 0.115 ms alone, medians of 300 steps; the change gained 0-7% on
- * it.) A gap of {@link #PART_GAP_FLOATS} separates the areas.
+ * core's cache to the other's (docs/design-measurements.md). A gap of {@link #PART_GAP_FLOATS}
+ * separates the areas.
  *
  * <p>The memory comes from the arena the workspace was made with and is freed when that arena
  * closes. A reservation larger than the segment already handed out allocates a bigger one (this
@@ -27,7 +26,7 @@ import java.lang.foreign.MemorySegment;
 public final class Workspace {
     /**
      * Floats left unused between two parts' areas (64 KB). With the areas adjacent, LeNet's conv1
-     * forward took as long on two threads as on one (0.18 ms), with 32-48 KB between them 0.11 ms:
+     * forward gained nothing from a second thread, with a gap it did (docs/design-measurements.md):
      * each thread's reads near the end of its own area evidently pull in the lines the other thread
      * is writing at the start of its area (the hardware prefetcher running ahead), so they trade
      * cache lines on every sample.
