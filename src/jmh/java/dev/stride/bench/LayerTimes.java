@@ -28,7 +28,7 @@ public final class LayerTimes {
         String backend = args.length > 3 ? args[3] : "openblas";
         boolean vgg = !name.equals("lenet5");
         // The JIT is still compiling after a few VGG steps, and at 2 threads it takes a core from the
-        // step: after 4 steps the first conv's backward measured 9.2 ms, after 20 steps 6.1 ms.
+        // step, so VGG warms up longer (docs/design-measurements.md).
         int warmup = vgg ? 16 : 200;
         int steps = vgg ? 8 : 200;
         try (Arena arena = Arena.ofShared()) {
