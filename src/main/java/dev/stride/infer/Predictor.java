@@ -35,6 +35,7 @@ public final class Predictor implements AutoCloseable {
     private final int classes;            // outputs per sample
     private final ReentrantLock lock = new ReentrantLock();
     private volatile Thread user;         // the thread in a call, named to a second one
+    private volatile boolean closing;     // set by close() before it waits for the lock
     private boolean closed;               // guarded by lock
 
     /** Copies the samples [from, from + count) of a call's input into the first rows of {@link #input}. */
@@ -135,6 +136,9 @@ public final class Predictor implements AutoCloseable {
 
     private void enter() {
         if (!lock.tryLock()) {
+            if (closing) {
+                throw closedException();
+            }
             Thread other = user;
             throw new IllegalStateException("thread '" + Thread.currentThread().getName() + "' called a Predictor while thread '"
                     + (other == null ? "?" : other.getName()) + "' is running one of its calls; a Predictor serves one thread at a"
@@ -142,9 +146,13 @@ public final class Predictor implements AutoCloseable {
         }
         if (closed) {
             lock.unlock();
-            throw new IllegalStateException("this Predictor is closed (it, or its InferenceModel, was closed)");
+            throw closedException();
         }
         user = Thread.currentThread();
+    }
+
+    private static IllegalStateException closedException() {
+        return new IllegalStateException("this Predictor is closed (it, or its InferenceModel, was closed)");
     }
 
     private void leave() {
@@ -155,6 +163,7 @@ public final class Predictor implements AutoCloseable {
     /** Frees the activations, after a call in flight on another thread has finished; later calls throw. */
     @Override
     public void close() {
+        closing = true;
         lock.lock();
         try {
             if (!closed) {
