@@ -126,7 +126,12 @@ public final class InferenceModel implements AutoCloseable {
                                     InferenceOptions options) {
         Shape in = model.inputShape();
         prepare(options);
-        Layer copy = Architecture.decode(Architecture.encode(model), options.gemm());
+        Layer copy;
+        try {
+            copy = Architecture.decode(Architecture.encode(model), options.gemm());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("InferenceModel.of copies the network through its checkpoint tree: " + e.getMessage(), e);
+        }
         Arena arena = Arena.ofShared();
         try {
             copy.build(in.withBatch(1), arena, BuildOptions.inference().withThreads(1));
