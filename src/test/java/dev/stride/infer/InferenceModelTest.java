@@ -2,6 +2,14 @@ package dev.stride.infer;
 
 import dev.stride.blas.Gemm;
 import dev.stride.blas.GemmBackend;
+import dev.stride.nn.BatchNorm2d;
+import dev.stride.nn.Conv2d;
+import dev.stride.nn.Conv2dSpec;
+import dev.stride.nn.Flatten;
+import dev.stride.nn.GlobalAvgPool;
+import dev.stride.nn.Init;
+import dev.stride.nn.Linear;
+import dev.stride.nn.Relu;
 import dev.stride.nn.Sequential;
 import dev.stride.tensor.Shape;
 import dev.stride.tensor.Tensor;
@@ -13,6 +21,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -123,13 +132,37 @@ class InferenceModelTest {
             float[] before = net.forward(Tensor.of(arena, x, 4, 1, 28, 28)).toArray();
             try (InferenceModel model = InferenceModel.of(net, Fixtures.grey(), List.of(), options(gemm, 4))) {
                 float[] served = model.predict(x, 4).get(2).scores();
-                TensorAssert.assertClose(java.util.Arrays.copyOfRange(before, 20, 30), served, Shape.of(1, 10), 1e-5, 1e-6, "before");
+                TensorAssert.assertClose(Arrays.copyOfRange(before, 20, 30), served, Shape.of(1, 10), 1e-5, 1e-6, "before");
                 net.setTraining(true);
                 Fixtures.train(net, arena, 3, 200);
                 net.setTraining(false);
                 float[] after = net.forward(Tensor.of(arena, x, 4, 1, 28, 28)).toArray();
-                assertFalse(java.util.Arrays.equals(before, after), "training should have moved the network's weights");
+                assertFalse(Arrays.equals(before, after), "training should have moved the network's weights");
                 assertArrayEquals(served, model.predict(x, 4).get(2).scores(), "the model's copy moved with the network");
+            }
+        }
+    }
+
+    /** Buffers travel with the weights: batch norm's running statistics, moved by training, are copied too. */
+    @Test
+    void aCopyCarriesBatchNormsRunningStatistics() {
+        Gemm gemm = GemmBackend.java();
+        try (Arena arena = Arena.ofShared()) {
+            Sequential net = new Sequential(new Conv2d(Conv2dSpec.of(1, 6, 4, 2, 0), gemm), new BatchNorm2d(6), new Relu(),
+                    new GlobalAvgPool(), new Flatten(), new Linear(6, 10, true, gemm));
+            net.build(Shape.of(4, 1, 28, 28), arena, 1);
+            Init.he(13).apply(net.parameters());
+            Fixtures.train(net, arena, 3, 300);
+            assertFalse(net.state().get("1.running_mean").getFlat(0) == 0f, "training should have moved the running mean");
+            net.setTraining(false);
+            float[] x = Fixtures.inputs(4, 14);
+            float[] expected = net.forward(Tensor.of(arena, x, 4, 1, 28, 28)).toArray();
+            try (InferenceModel model = InferenceModel.of(net, Fixtures.grey(), List.of(), options(gemm, 4))) {
+                List<Prediction> out = model.predict(x, 4);
+                for (int i = 0; i < 4; i++) {
+                    TensorAssert.assertClose(Arrays.copyOfRange(expected, i * 10, i * 10 + 10), out.get(i).scores(),
+                            Shape.of(1, 10), 1e-5, 1e-6, "sample " + i);
+                }
             }
         }
     }
