@@ -59,7 +59,7 @@ public class InferenceBenchmark {
         net.build(Shape.of(1, 1, 28, 28), arena, 1);
         Init.pytorchDefault(1).apply(net.parameters());
         model = InferenceModel.of(net, Normalization.identity(1), List.of(),
-                InferenceOptions.defaults().withGemm(BenchBackends.gemm(backend)).withMaxBatch(16));
+                InferenceOptions.defaults(BenchBackends.gemm(backend)).withMaxBatch(16));
         model.warmup();
         front = BatchingPredictor.start(model, BatchingOptions.defaults(model).withMaxWait(Duration.ofMillis(1))
                 .withWorkers(Runtime.getRuntime().availableProcessors()));

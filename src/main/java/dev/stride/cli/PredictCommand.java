@@ -42,7 +42,7 @@ final class PredictCommand implements Callable<Integer> {
         Compute compute = backend.apply();
         // One image at a time on one predictor; BackendOptions has already held --threads to the
         // processors unless --force-threads, so the budget is forced here.
-        InferenceOptions options = InferenceOptions.defaults().withGemm(compute.gemm()).withMaxBatch(1).withPredictors(1)
+        InferenceOptions options = InferenceOptions.defaults(compute.gemm()).withMaxBatch(1).withPredictors(1)
                 .withThreadsPerPredictor(compute.threads()).withForceThreads(true);
         try (InferenceModel model = InferenceModel.load(checkpoint, options)) {
             requireImageInput(model);

@@ -43,8 +43,12 @@ public record InferenceOptions(int maxBatch, int maxSamplesPerCall, int predicto
      * ({@code -Dstride.backend}).
      */
     public static InferenceOptions defaults() {
-        return new InferenceOptions(32, DEFAULT_MAX_SAMPLES_PER_CALL, Runtime.getRuntime().availableProcessors(), 1,
-                false, GemmBackend.defaultGemm());
+        return defaults(GemmBackend.defaultGemm());
+    }
+
+    /** As {@link #defaults()} on {@code gemm}: the default backend is not touched, so the Java GEMM loads no native code. */
+    public static InferenceOptions defaults(Gemm gemm) {
+        return new InferenceOptions(32, DEFAULT_MAX_SAMPLES_PER_CALL, Runtime.getRuntime().availableProcessors(), 1, false, gemm);
     }
 
     public InferenceOptions withMaxBatch(int maxBatch) {

@@ -39,7 +39,7 @@ class InferenceCheckpointTest {
             Normalization norm = new Normalization(new float[] {0.13f}, new float[] {0.31f});
             Path file = save(dir, net, norm, Map.of(CheckpointMetadata.DATASET, "mnist",
                     CheckpointMetadata.CLASSES, CheckpointMetadata.joinNames(DIGITS)));
-            InferenceOptions options = InferenceOptions.defaults().withGemm(GEMM).withMaxBatch(2);
+            InferenceOptions options = InferenceOptions.defaults(GEMM).withMaxBatch(2);
             try (InferenceModel loaded = InferenceModel.load(file, options);
                  InferenceModel made = InferenceModel.of(net, norm, DIGITS, ImagePreparation.MNIST_STYLE, options)) {
                 assertEquals(DIGITS, loaded.classNames());
@@ -66,7 +66,7 @@ class InferenceCheckpointTest {
             Normalization norm = new Normalization(new float[] {0.5f}, new float[] {0.25f});
             // Names that do not match the outputs are read as none, as stride predict always has.
             Path file = save(dir, net, norm, Map.of(CheckpointMetadata.DATASET, "folder:/data", CheckpointMetadata.CLASSES, "a,b"));
-            try (InferenceModel model = InferenceModel.load(file, InferenceOptions.defaults().withGemm(GEMM))) {
+            try (InferenceModel model = InferenceModel.load(file, InferenceOptions.defaults(GEMM))) {
                 assertEquals(ImagePreparation.RESIZE, model.imagePreparation());
                 assertEquals(List.of(), model.classNames());
                 assertEquals("class 3", model.predict(new float[784], 1).getFirst().name(3));

@@ -26,7 +26,7 @@ class InferenceErrorsTest {
     }
 
     private static InferenceOptions options() {
-        return InferenceOptions.defaults().withGemm(GEMM).withMaxBatch(4).withMaxSamplesPerCall(10);
+        return InferenceOptions.defaults(GEMM).withMaxBatch(4).withMaxSamplesPerCall(10);
     }
 
     private static void assertMessage(Exception e, String... parts) {
@@ -86,7 +86,7 @@ class InferenceErrorsTest {
             Sequential mlp = new Sequential(new Linear(12, 3, true, GEMM));
             mlp.build(Shape.of(1, 12), arena, 1);
             try (InferenceModel model = InferenceModel.of(mlp, Fixtures.grey(), List.of("a", "b", "c"), null,
-                    InferenceOptions.defaults().withGemm(GEMM))) {
+                    InferenceOptions.defaults(GEMM))) {
                 assertEquals("b", model.predict(new float[12], 1).getFirst().name(1));
                 BufferedImage picture = new BufferedImage(4, 4, BufferedImage.TYPE_INT_RGB);
                 assertMessage(assertThrows(IllegalStateException.class, () -> model.predict(picture)), "takes 12 inputs, not pictures");

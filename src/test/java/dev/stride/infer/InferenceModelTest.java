@@ -35,7 +35,7 @@ class InferenceModelTest {
     }
 
     static InferenceOptions options(Gemm gemm, int maxBatch) {
-        return InferenceOptions.defaults().withGemm(gemm).withMaxBatch(maxBatch);
+        return InferenceOptions.defaults(gemm).withMaxBatch(maxBatch);
     }
 
     @ParameterizedTest
