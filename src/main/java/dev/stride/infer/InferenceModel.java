@@ -202,6 +202,7 @@ public final class InferenceModel implements AutoCloseable {
 
     /** The normalised inputs (n, C, H, W) for pictures, in order. */
     public float[] prepare(List<BufferedImage> pictures) {
+        check.count(pictures.size()); // before decoding any of them
         int size = Math.toIntExact(sampleShape.size());
         float[] x = new float[Math.multiplyExact(pictures.size(), size)];
         for (int i = 0; i < pictures.size(); i++) {

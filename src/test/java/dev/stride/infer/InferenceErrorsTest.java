@@ -47,6 +47,8 @@ class InferenceErrorsTest {
             assertMessage(assertThrows(IllegalArgumentException.class, () -> model.predict(new float[784 * 11], 11)),
                     "1 to 10 samples", "maxSamplesPerCall", "split the call");
             assertEquals(10, model.predict(new float[784 * 10], 10).size(), "10 samples in chunks of 4");
+            assertMessage(assertThrows(IllegalArgumentException.class, () -> model.predict(List.<java.awt.image.BufferedImage>of())),
+                    "1 to 10 samples", "got 0");
         }
     }
 
