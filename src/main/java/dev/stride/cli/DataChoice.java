@@ -6,10 +6,10 @@ import dev.stride.data.FashionMnist;
 import dev.stride.data.ImageDataset;
 import dev.stride.data.ImageFolder;
 import dev.stride.data.MnistDownloader;
+import dev.stride.train.CheckpointMetadata;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -19,8 +19,8 @@ import java.util.function.Consumer;
  */
 final class DataChoice {
     /** Checkpoint metadata keys: the --dataset value and the class names. */
-    static final String DATASET_KEY = "dataset";
-    static final String CLASSES_KEY = "classes";
+    static final String DATASET_KEY = CheckpointMetadata.DATASET;
+    static final String CLASSES_KEY = CheckpointMetadata.CLASSES;
 
     private final String value;
     private final DataSpec spec;
@@ -107,31 +107,13 @@ final class DataChoice {
         }
     }
 
-    /** Class names joined with commas; a comma or backslash in a name is escaped with a backslash. */
+    /** See {@link CheckpointMetadata#joinNames}. */
     static String joinNames(List<String> names) {
-        List<String> escaped = names.stream().map(n -> n.replace("\\", "\\\\").replace(",", "\\,")).toList();
-        return String.join(",", escaped);
+        return CheckpointMetadata.joinNames(names);
     }
 
-    /** The inverse of {@link #joinNames}; empty for an empty string. */
+    /** See {@link CheckpointMetadata#splitNames}. */
     static List<String> splitNames(String joined) {
-        List<String> names = new ArrayList<>();
-        if (joined == null || joined.isEmpty()) {
-            return names;
-        }
-        StringBuilder at = new StringBuilder();
-        for (int i = 0; i < joined.length(); i++) {
-            char c = joined.charAt(i);
-            if (c == '\\' && i + 1 < joined.length()) {
-                at.append(joined.charAt(++i));
-            } else if (c == ',') {
-                names.add(at.toString());
-                at.setLength(0);
-            } else {
-                at.append(c);
-            }
-        }
-        names.add(at.toString());
-        return names;
+        return CheckpointMetadata.splitNames(joined);
     }
 }

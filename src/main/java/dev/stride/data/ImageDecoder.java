@@ -22,11 +22,6 @@ public final class ImageDecoder {
     }
 
     /**
-     * The file as {@code channels} (1: luminance, 3: RGB) x its height x its width.
-     *
-     * @throws IOException whose message starts with the file's path
-     */
-    /**
      * Refuses a file whose header declares more data than the file holds where ImageIO would
      * allocate the declared amount before reading: a BMP that embeds a JPEG or PNG (compression 4
      * or 5) and gives its size in biSizeImage, which the JDK's reader allocates as it stands (203
@@ -51,14 +46,26 @@ public final class ImageDecoder {
         }
     }
 
+    /**
+     * The file as {@code channels} (1: luminance, 3: RGB) x its height x its width.
+     *
+     * @throws IOException whose message starts with the file's path
+     */
     public static U8Image decode(Path file, int channels) throws IOException {
-        if (channels != 1 && channels != 3) {
-            throw new IllegalArgumentException("images decode to 1 (grey) or 3 (RGB) channels, not " + channels);
-        }
+        checkChannels(channels);
+        return of(read(file), channels);
+    }
+
+    /**
+     * The file's image as ImageIO decodes it, after the checks that keep a hostile header from
+     * allocating: at most {@link #MAX_PIXELS} declared pixels, and {@link #checkDeclaredData}.
+     *
+     * @throws IOException whose message starts with the file's path
+     */
+    public static BufferedImage read(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new IOException(file + ": " + (Files.isDirectory(file) ? "is a directory, not an image" : "no such image file"));
         }
-        BufferedImage img;
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
             Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
             if (readers == null || !readers.hasNext()) {
@@ -73,7 +80,7 @@ public final class ImageDecoder {
                             + " pixels is more than the " + MAX_PIXELS + " decoded; shrink it first");
                 }
                 checkDeclaredData(file);
-                img = reader.read(0);
+                return reader.read(0);
             } finally {
                 reader.dispose();
             }
@@ -83,6 +90,11 @@ public final class ImageDecoder {
             // ImageIO's decoders throw unchecked exceptions on some malformed files.
             throw unreadable(file, e);
         }
+    }
+
+    /** A decoded image as {@code channels} (1: luminance, 3: RGB) x its height x its width bytes. */
+    public static U8Image of(BufferedImage img, int channels) {
+        checkChannels(channels);
         int w = img.getWidth();
         int h = img.getHeight();
         byte[] out = new byte[channels * h * w];
@@ -107,9 +119,19 @@ public final class ImageDecoder {
         return new U8Image(out, channels, h, w);
     }
 
+    private static void checkChannels(int channels) {
+        if (channels != 1 && channels != 3) {
+            throw new IllegalArgumentException("images decode to 1 (grey) or 3 (RGB) channels, not " + channels);
+        }
+    }
+
     /** {@link #decode} then a bilinear resize to height x width. */
     public static U8Image load(Path file, int channels, int height, int width) throws IOException {
-        U8Image img = decode(file, channels);
+        return resized(decode(file, channels), height, width);
+    }
+
+    /** The whole image, bilinearly resized to height x width. */
+    public static U8Image resized(U8Image img, int height, int width) {
         return Transforms.resized(img, 0, 0, img.height(), img.width(), height, width);
     }
 

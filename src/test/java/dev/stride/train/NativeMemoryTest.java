@@ -34,7 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * category is the memory of every arena, so it counts each segment Stride allocates, to the byte.
  * OpenBLAS's own buffers are not tracked there; it allocates them once, when it first runs.
  */
-class NativeMemoryTest {
+public class NativeMemoryTest {
     static final int BATCH = 64;
     static final int EPOCHS = 10;
 
@@ -98,7 +98,7 @@ class NativeMemoryTest {
      * The "Other" category of native memory tracking in bytes: the JVM reports it in KB, so this
      * asks with {@code scale=B}.
      */
-    static long arenaBytes() throws Exception {
+    public static long arenaBytes() throws Exception {
         String summary = (String) ManagementFactory.getPlatformMBeanServer().invoke(
                 new ObjectName("com.sun.management:type=DiagnosticCommand"), "vmNativeMemory",
                 new Object[] {new String[] {"summary", "scale=B"}}, new String[] {String[].class.getName()});
