@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -68,7 +69,7 @@ final class ExportCommand implements Callable<Integer> {
             throw new CliException("--onnx " + onnx + ": cannot write it (" + CliPaths.reason(e) + ")", "choose a path you can write to", e);
         }
         System.out.println("wrote " + onnx + " (" + export.bytes().length + " bytes, opset " + opset + ", "
-                + export.operators().size() + " nodes" + (foldBatchNorm ? ", batch norm folded" : "") + ")");
+                + export.operators().size() + " nodes: " + String.join(" ", new LinkedHashSet<>(export.operators())) + ")");
         return 0;
     }
 }

@@ -5,6 +5,8 @@ import dev.stride.nn.Layer;
 import dev.stride.tensor.Shape;
 import dev.stride.train.Architecture;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,14 +60,14 @@ public final class OnnxExporter {
         OnnxGraphBuilder g = new OnnxGraphBuilder();
         g.reserve(INPUT);
         long[] channelDims = new long[in.rank()];
-        java.util.Arrays.fill(channelDims, 1);
+        Arrays.fill(channelDims, 1);
         channelDims[1] = in.dim(1);
         String x = g.node("Sub", "normalization.sub", List.of(INPUT, g.floats("normalization.mean", channelDims, norm.mean())));
         x = g.node("Div", "normalization.div", List.of(x, g.floats("normalization.std", channelDims, norm.std())));
         String y = new OnnxLayers(g, options.foldBatchNorm()).map(model, x);
         g.output(y, SCORES);
         Shape out = model.outputShape();
-        List<ProtoWriter> outputs = new java.util.ArrayList<>(List.of(valueInfo(SCORES, out)));
+        List<ProtoWriter> outputs = new ArrayList<>(List.of(valueInfo(SCORES, out)));
         if (out.rank() == 2) {
             g.output(g.node("Softmax", "softmax", List.of(SCORES), OnnxAttribute.of("axis", 1L)), PROBABILITIES);
             outputs.add(valueInfo(PROBABILITIES, out));

@@ -8,6 +8,9 @@ import dev.stride.tensor.Shape;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,7 +27,6 @@ class OnnxModelZooParityTest {
             "mobilenet_v2, 32, true, Conv;Clip;Add;GlobalAveragePool;Gemm",
             "se_resnet18, 64, false, Conv;BatchNormalization;MaxPool;GlobalAveragePool;Sigmoid;Mul;Add;Gemm",
             "googlenet, 64, false, Conv;BatchNormalization;MaxPool;Concat;GlobalAveragePool;Gemm",
-            "resnet50, 64, true, Conv;Relu;Add;MaxPool;GlobalAveragePool;Gemm",
     })
     void matchesStride(Models.Name name, int size, boolean fold, String ops) throws OrtException {
         int channels = name.inputShape()[0];
@@ -34,8 +36,8 @@ class OnnxModelZooParityTest {
         for (String op : ops.split(";")) {
             assertTrue(r.export().operators().contains(op), name + ": no " + op + " node in " + r.export().operators());
         }
-        assertTrue(r.export().operators().subList(0, 2).equals(java.util.List.of("Sub", "Div")), "normalisation first");
-        assertTrue(r.export().operators().getLast().equals("Softmax"));
+        assertEquals(List.of("Sub", "Div"), r.export().operators().subList(0, 2), "normalisation first");
+        assertEquals("Softmax", r.export().operators().getLast());
         if (fold) {
             assertFalse(r.export().operators().contains("BatchNormalization"), "folded: " + r.export().operators());
         }
