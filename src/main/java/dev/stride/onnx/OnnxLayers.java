@@ -74,8 +74,8 @@ final class OnnxLayers {
             case Silu s -> g.node("Mul", name, List.of(x, g.node("Sigmoid", name + ".sigmoid", List.of(x))));
             case Dropout d -> x; // the identity at inference
             case Flatten f -> g.node("Flatten", name, List.of(x), OnnxAttribute.of("axis", 1L));
-            case MaxPool2d p -> pool("MaxPool", name, p.spec(), x);
-            case AvgPool2d p -> pool("AveragePool", name, p.spec(), x);
+            case MaxPool2d p -> pool("MaxPool", name, p, p.spec(), x);
+            case AvgPool2d p -> pool("AveragePool", name, p, p.spec(), x);
             case GlobalAvgPool p -> g.node("GlobalAveragePool", name, List.of(x));
             case AdaptiveAvgPool2d p -> adaptiveAvgPool(p, x);
             default -> throw new IllegalArgumentException(layer.label() + " has no ONNX mapping; "
@@ -103,15 +103,32 @@ final class OnnxLayers {
 
     /**
      * MaxPool and AveragePool. Stride's average pooling divides by the whole window, padding
-     * included (count_include_pad), and rounds up (ceil_mode) only for max pooling, as ONNX does.
+     * included (count_include_pad), and rounds up (ceil_mode) only for max pooling. Where PyTorch's
+     * ceil mode drops a last window that would start in the right padding, ONNX's formula (which
+     * ONNX Runtime's shape inference follows, though not its kernel) keeps it, so such a pool is
+     * written without ceil_mode and with the end padding that gives Stride's size (max pooling
+     * never picks padding).
      */
-    private String pool(String op, String name, PoolSpec spec, String x) {
-        int p = spec.padding();
+    private String pool(String op, String name, Layer p, PoolSpec spec, String x) {
+        int pad = spec.padding();
+        long[] pads = {pad, pad, pad, pad};
+        boolean ceil = spec.ceil();
+        if (ceil) {
+            Shape in = p.inputShape();
+            Shape out = p.outputShape();
+            int onnxH = Math.ceilDiv(in.dim(2) + 2 * pad - spec.kernelH(), spec.stride()) + 1;
+            int onnxW = Math.ceilDiv(in.dim(3) + 2 * pad - spec.kernelW(), spec.stride()) + 1;
+            if (onnxH != out.dim(2) || onnxW != out.dim(3)) {
+                ceil = false;
+                pads[2] = (long) (out.dim(2) - 1) * spec.stride() + spec.kernelH() - in.dim(2) - pad;
+                pads[3] = (long) (out.dim(3) - 1) * spec.stride() + spec.kernelW() - in.dim(3) - pad;
+            }
+        }
         return g.node(op, name, List.of(x),
                 OnnxAttribute.ints("kernel_shape", spec.kernelH(), spec.kernelW()),
                 OnnxAttribute.ints("strides", spec.stride(), spec.stride()),
-                OnnxAttribute.ints("pads", p, p, p, p),
-                OnnxAttribute.of("ceil_mode", spec.ceil() ? 1L : 0L),
+                OnnxAttribute.ints("pads", pads),
+                OnnxAttribute.of("ceil_mode", ceil ? 1L : 0L),
                 op.equals("AveragePool") ? OnnxAttribute.of("count_include_pad", 1L) : OnnxAttribute.of("storage_order", 0L));
     }
 
