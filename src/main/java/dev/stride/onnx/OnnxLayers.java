@@ -65,18 +65,18 @@ final class OnnxLayers {
             case BatchNorm2d bn -> OnnxConvs.batchNorm(g, name, bn.eps(), bn.weight(), bn.bias(), bn.runningMean(), bn.runningVar(), x);
             case BatchNorm1d bn -> OnnxConvs.batchNorm(g, name, bn.eps(), bn.weight(), bn.bias(), bn.runningMean(), bn.runningVar(), x);
             case Prelu p -> OnnxConvs.prelu(g, p, x);
-            case Relu r -> g.node("Relu", name, List.of(x));
-            case Sigmoid s -> g.node("Sigmoid", name, List.of(x));
-            case Tanh t -> g.node("Tanh", name, List.of(x));
+            case Relu _ -> g.node("Relu", name, List.of(x));
+            case Sigmoid _ -> g.node("Sigmoid", name, List.of(x));
+            case Tanh _ -> g.node("Tanh", name, List.of(x));
             case LeakyRelu r -> g.node("LeakyRelu", name, List.of(x), OnnxAttribute.of("alpha", r.slope()));
             case Elu e -> g.node("Elu", name, List.of(x), OnnxAttribute.of("alpha", e.alpha()));
-            case Relu6 r -> g.node("Clip", name, List.of(x, g.scalar("relu6.min", 0f), g.scalar("relu6.max", 6f)));
-            case Silu s -> g.node("Mul", name, List.of(x, g.node("Sigmoid", name + ".sigmoid", List.of(x))));
-            case Dropout d -> x; // the identity at inference
-            case Flatten f -> g.node("Flatten", name, List.of(x), OnnxAttribute.of("axis", 1L));
+            case Relu6 _ -> g.node("Clip", name, List.of(x, g.scalar("relu6.min", 0f), g.scalar("relu6.max", 6f)));
+            case Silu _ -> g.node("Mul", name, List.of(x, g.node("Sigmoid", name + ".sigmoid", List.of(x))));
+            case Dropout _ -> x; // the identity at inference
+            case Flatten _ -> g.node("Flatten", name, List.of(x), OnnxAttribute.of("axis", 1L));
             case MaxPool2d p -> pool("MaxPool", name, p, p.spec(), x);
             case AvgPool2d p -> pool("AveragePool", name, p, p.spec(), x);
-            case GlobalAvgPool p -> g.node("GlobalAveragePool", name, List.of(x));
+            case GlobalAvgPool _ -> g.node("GlobalAveragePool", name, List.of(x));
             case AdaptiveAvgPool2d p -> adaptiveAvgPool(p, x);
             default -> throw new IllegalArgumentException(layer.label() + " has no ONNX mapping; "
                     + "export a model built from the layers docs/onnx.md lists");
