@@ -17,6 +17,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The named models, exported and run in ONNX Runtime, at inputs small enough to take well under a second each. */
 class OnnxModelZooParityTest {
 
+    // SE-ResNet-18 and GoogLeNet at 64x64: at 32x32 their last stage is 1x1, where Stride's own 3x3
+    // padded convolution fails in Im2col (WindowPlane.gatherShiftedRow, a negative copy length), a
+    // bug of the forward pass, not of the export.
     @ParameterizedTest(name = "{0} at {1}x{1}, fold BN {2}")
     @CsvSource({
             "lenet5, 28, false, Conv;Relu;MaxPool;Flatten;Gemm",
