@@ -33,6 +33,7 @@ module dev.stride {
     exports dev.stride.data;
     exports dev.stride.train;
     exports dev.stride.infer;
+    exports dev.stride.onnx;
     exports dev.stride.cli;
 
     // picocli sets the commands' annotated private fields by reflection.

@@ -64,16 +64,33 @@ public final class BatchNorm2d extends BatchNormBase {
             throw new IllegalArgumentException("cannot fold " + conv.label() + " into " + into.label() + ": weights "
                     + w.shape() + " and " + wInto.shape() + " differ");
         }
+        float[] folded = new float[Math.toIntExact(w.size())];
+        float[] shift = new float[k];
+        fold(conv, bn, folded, shift);
+        wInto.copyFrom(folded);
+        into.bias().value().copyFrom(shift);
+    }
+
+    /**
+     * The arithmetic of {@link #foldInto} into arrays: {@code weight} (K*C/groups*kH*kW) gets W',
+     * {@code bias} (K) gets b'; the ONNX export writes them as one Conv without building a layer.
+     */
+    public static void fold(Conv2d conv, BatchNorm2d bn, float[] weight, float[] bias) {
+        Tensor w = conv.weight().value();
+        int k = conv.spec().outChannels();
+        if (bn.channels() != k || weight.length != w.size() || bias.length != k) {
+            throw new IllegalArgumentException("cannot fold " + bn.label() + " (" + bn.channels() + " channels) into "
+                    + conv.label() + ", which has " + k + " output channels and weights " + w.shape());
+        }
         Tensor b = conv.bias() == null ? null : conv.bias().value();
-        Tensor bInto = into.bias().value();
         long row = w.size() / k; // C*kH*kW weights per output channel
         for (int c = 0; c < k; c++) {
             double s = bn.weight().value().getFlat(c) / Math.sqrt(bn.runningVar().getFlat(c) + bn.eps());
             for (long i = c * row; i < (c + 1) * row; i++) {
-                wInto.setFlat(i, (float) (w.getFlat(i) * s));
+                weight[(int) i] = (float) (w.getFlat(i) * s);
             }
             double shift = (b == null ? 0 : b.getFlat(c)) - (double) bn.runningMean().getFlat(c);
-            bInto.setFlat(c, (float) (shift * s + bn.bias().value().getFlat(c)));
+            bias[c] = (float) (shift * s + bn.bias().value().getFlat(c));
         }
     }
 }

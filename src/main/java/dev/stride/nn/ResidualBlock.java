@@ -55,6 +55,26 @@ public abstract class ResidualBlock extends Layer {
         this.residual = false;
     }
 
+    /** The main path's layers in running order. */
+    public final List<Layer> mainPath() {
+        return main;
+    }
+
+    /** The shortcut layer; null for the identity, and for a block without a sum ({@link #hasSum()}). */
+    public final Layer shortcut() {
+        return shortcut;
+    }
+
+    /** Whether the output is main + shortcut; false for a block that is its main path alone. */
+    public final boolean hasSum() {
+        return residual;
+    }
+
+    /** Whether a ReLU follows the sum. */
+    public final boolean reluAfterSum() {
+        return reluAfter;
+    }
+
     @Override
     public Shape outputShape(Shape input) {
         Shape m = input;
