@@ -134,8 +134,9 @@ final class WindowPlane {
             }
             float[] m = masked[kj];
             System.arraycopy(in, 0, m, 0, plane);
-            int from = wrap > 0 ? 0 : width + wrap;
-            int to = wrap > 0 ? wrap : width;
+            // A shift of a whole row or more (padding as wide as the plane) masks every column.
+            int from = wrap > 0 ? 0 : Math.max(0, width + wrap);
+            int to = wrap > 0 ? Math.min(width, wrap) : width;
             for (int row = 0; row < plane; row += width) {
                 for (int i = row + from; i < row + to; i++) {
                     m[i] = 0f;
@@ -160,7 +161,9 @@ final class WindowPlane {
         int lo = shiftedFrom(ki, shift);
         int hi = Math.max(lo, shiftedTo(ki, shift));
         MemorySegment.copy(zeros, 0, col, FLOAT, at * Float.BYTES, lo);
-        MemorySegment.copy(source, lo + shift, col, FLOAT, (at + lo) * Float.BYTES, hi - lo);
+        if (hi > lo) { // none when the window row reads only padding: lo + shift may then lie outside the plane
+            MemorySegment.copy(source, lo + shift, col, FLOAT, (at + lo) * Float.BYTES, hi - lo);
+        }
         MemorySegment.copy(zeros, 0, col, FLOAT, (at + hi) * Float.BYTES, perSample - hi);
     }
 
@@ -195,9 +198,12 @@ final class WindowPlane {
         return (ki - padding) * width + (kj - padding);
     }
 
-    /** The first output index of window row (ki, ...) whose input row is real and whose input index is not negative. */
+    /**
+     * The first output index of window row (ki, ...) whose input row is real and whose input index
+     * is not negative; the plane's size when there is none (padding taller than the plane).
+     */
     private int shiftedFrom(int ki, int shift) {
-        return Math.max(Math.max(0, padding - ki) * outW, -shift);
+        return Math.min(columnsPerSample(), Math.max(Math.max(0, padding - ki) * outW, -shift));
     }
 
     /** One past the last output index of window row (ki, ...) whose input row is real and inside the plane. */

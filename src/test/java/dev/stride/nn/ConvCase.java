@@ -60,6 +60,10 @@ record ConvCase(String name, int n, int c, int h, int w, int k, int kH, int kW, 
                 // the unused slots at 16x16, with them at 22x22.
                 of("16x16 same", 1, 2, 16, 16, 2, 3, 3, 1, 1),
                 of("22x22 same", 2, 2, 22, 22, 3, 3, 3, 1, 1),
+                // Padding as large as the plane, or larger (SE-ResNet's last stage at small inputs).
+                of("3x3 pad 1 on a 1x1 plane", 2, 3, 1, 1, 4, 3, 3, 1, 1),
+                of("5x5 pad 2 on a 1x2 plane", 2, 2, 1, 2, 3, 5, 5, 1, 2),
+                of("3x3 pad 1 on a 2x1 plane", 1, 2, 2, 1, 3, 3, 3, 1, 1),
                 of("no bias", 2, 3, 6, 6, 4, 3, 3, 1, 1).noBias(),
                 of("floored 7x7 3x3 stride 3", 2, 2, 7, 7, 3, 3, 3, 3, 0).floored(),
         };
