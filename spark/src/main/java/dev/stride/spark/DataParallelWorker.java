@@ -40,7 +40,8 @@ public final class DataParallelWorker {
      * Runs worker {@code rank} of {@code workers} to the end of the plan.
      *
      * @param features (rows, C*H*W) normalised samples, flat
-     * @param host     the address the other workers reach this one at
+     * @param host         the address the other workers reach this one at
+     * @param stageAttempt 0 for the first attempt at the run, then 1, 2, ... (told to the step listener)
      */
     public static WorkerReport run(int rank, int workers, float[] features, int[] labels, TrainingPlan plan, String host,
                                    AddressExchange exchange, int stageAttempt) throws IOException {
@@ -65,11 +66,12 @@ public final class DataParallelWorker {
 
             ServerSocketChannel server = AllReduce.listen(host);
             InetSocketAddress local = (InetSocketAddress) server.getLocalAddress();
-            String[] all = exchange.allGather(host + ":" + local.getPort() + ":" + shard.batches());
+            // "host port batches": spaces, since an IPv6 host has colons
+            String[] all = exchange.allGather(host + " " + local.getPort() + " " + shard.batches());
             List<InetSocketAddress> addresses = new ArrayList<>();
             int stepsPerEpoch = 0;
             for (String s : all) {
-                String[] parts = s.split(":");
+                String[] parts = s.split(" ");
                 addresses.add(new InetSocketAddress(parts[0], Integer.parseInt(parts[1])));
                 stepsPerEpoch = Math.max(stepsPerEpoch, Integer.parseInt(parts[2]));
             }

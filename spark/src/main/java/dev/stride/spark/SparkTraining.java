@@ -6,11 +6,13 @@ import dev.stride.optim.Optimizer;
 import dev.stride.tensor.Shape;
 import dev.stride.train.ModelCheckpoint;
 import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.SparkException;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
 import scala.reflect.ClassTag$;
 import scala.runtime.AbstractFunction1;
 
@@ -32,9 +34,9 @@ import java.util.Map;
  *
  * <p>The run starts from the latest checkpoint in {@link TrainingPlan#checkpointDir()}; when there
  * is none, the driver writes {@code model} as step 0 first. When a worker fails, Spark fails the
- * barrier stage and retries it (spark.stage.maxConsecutiveAttempts, 4 by default; local[N] mode
- * does not retry, local[N,F] and clusters do), and the retried workers resume from rank 0's last
- * checkpoint: the steps after it are run again, with the same batches.
+ * barrier stage and, since it does not retry a barrier stage that produces results, this class
+ * runs it again (up to {@link TrainingPlan#attempts()} times in all): the new workers resume from
+ * rank 0's last checkpoint, and the steps after it run again with the same batches.
  *
  * <p>Called from the driver; not thread-safe for two runs on one checkpoint directory.
  */
@@ -86,12 +88,47 @@ public final class SparkTraining {
         if (rows.getNumPartitions() != workers) {
             rows = rows.repartition(workers);
         }
-        Object collected = rows.rdd().barrier()
-                .mapPartitions(new Task(plan, workers, sampleFloats, features), false, ClassTag$.MODULE$.apply(WorkerReport.class))
-                .collect();
-        List<WorkerReport> reports = new ArrayList<>(Arrays.asList((WorkerReport[]) collected));
+        rows = rows.persist(StorageLevel.MEMORY_AND_DISK());
+        try {
+            for (int attempt = 0; ; attempt++) {
+                try {
+                    Object collected = rows.rdd().barrier()
+                            .mapPartitions(new Task(plan, workers, sampleFloats, features, attempt), false,
+                                    ClassTag$.MODULE$.apply(WorkerReport.class))
+                            .collect();
+                    return result(checkpoints, (WorkerReport[]) collected);
+                } catch (Exception e) { // Scala's SparkException, which javac does not see declared
+                    if (!(e instanceof SparkException)) {
+                        throw e;
+                    }
+                    if (attempt + 1 >= plan.attempts()) {
+                        throw new IOException("training failed " + plan.attempts() + " times; the last checkpoint is "
+                                + checkpoints.latest().map(Path::toString).orElse("(none)") + "; last error: " + e.getMessage(), e);
+                    }
+                    System.err.println("stride-spark: the training stage failed (attempt " + (attempt + 1) + " of " + plan.attempts()
+                            + "), resuming from " + checkpoints.require() + ": " + firstLine(e.getMessage()));
+                }
+            }
+        } finally {
+            rows.unpersist(false);
+        }
+    }
+
+    private static Result result(Checkpoints checkpoints, WorkerReport[] collected) throws IOException {
+        List<WorkerReport> reports = new ArrayList<>(Arrays.asList(collected));
         reports.sort(Comparator.comparingInt(WorkerReport::rank));
         return new Result(checkpoints.require(), List.copyOf(reports));
+    }
+
+    private static String firstLine(String message) {
+        int nl = message == null ? -1 : message.indexOf('\n');
+        return nl < 0 ? String.valueOf(message) : message.substring(0, nl);
+    }
+
+    /** The host of a barrier task's "host:port". */
+    private static String host(String address) {
+        int colon = address.lastIndexOf(':');
+        return colon < 0 ? address : address.substring(0, colon);
     }
 
     /** The barrier task: a partition's rows into arrays, then one worker's run. */
@@ -101,12 +138,14 @@ public final class SparkTraining {
         private final int workers;
         private final int sampleFloats;
         private final String column;
+        private final int attempt;
 
-        Task(TrainingPlan plan, int workers, int sampleFloats, String column) {
+        Task(TrainingPlan plan, int workers, int sampleFloats, String column, int attempt) {
             this.plan = plan;
             this.workers = workers;
             this.sampleFloats = sampleFloats;
             this.column = column;
+            this.attempt = attempt;
         }
 
         @Override
@@ -131,7 +170,7 @@ public final class SparkTraining {
             }
             try {
                 WorkerReport report = DataParallelWorker.run(rank, workers, Arrays.copyOf(features, rows * sampleFloats),
-                        Arrays.copyOf(labels, rows), plan, ctx.getTaskInfos()[rank].address(), ctx::allGather, ctx.stageAttemptNumber());
+                        Arrays.copyOf(labels, rows), plan, host(ctx.getTaskInfos()[rank].address()), ctx::allGather, attempt);
                 return scala.jdk.javaapi.CollectionConverters.asScala(List.of(report).iterator());
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);

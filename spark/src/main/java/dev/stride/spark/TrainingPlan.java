@@ -16,15 +16,17 @@ import java.time.Duration;
  *                        the run starts from, and a retried stage resumes from, its latest checkpoint
  * @param timeout         for opening connections and for each step's data to arrive
  * @param labelSmoothing  as {@code stride train --label-smoothing}
+ * @param attempts        how many times the training stage may run, the first included: a
+ *                        failed stage starts again from the last checkpoint
  */
 public record TrainingPlan(int epochs, int batch, long seed, int threads, int checkpointEvery, String checkpointDir,
                            Duration timeout, float labelSmoothing, OptimizerFactory optimizer, ScheduleFactory schedule,
-                           StepListener listener) implements Serializable {
+                           StepListener listener, int attempts) implements Serializable {
 
     public TrainingPlan {
-        if (epochs < 1 || batch < 1 || threads < 1 || checkpointEvery < 1) {
-            throw new IllegalArgumentException("training plan: epochs, batch, threads and checkpointEvery must be at least 1, got "
-                    + epochs + ", " + batch + ", " + threads + ", " + checkpointEvery);
+        if (epochs < 1 || batch < 1 || threads < 1 || checkpointEvery < 1 || attempts < 1) {
+            throw new IllegalArgumentException("training plan: epochs, batch, threads, checkpointEvery and attempts must be at least 1, got "
+                    + epochs + ", " + batch + ", " + threads + ", " + checkpointEvery + ", " + attempts);
         }
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("training plan: the timeout must be positive, got " + timeout);
@@ -33,6 +35,6 @@ public record TrainingPlan(int epochs, int batch, long seed, int threads, int ch
 
     public TrainingPlan withListener(StepListener l) {
         return new TrainingPlan(epochs, batch, seed, threads, checkpointEvery, checkpointDir, timeout, labelSmoothing, optimizer,
-                schedule, l);
+                schedule, l, attempts);
     }
 }

@@ -50,7 +50,7 @@ final class TrainingFixture {
     static TrainingPlan plan(Path dir, int checkpointEvery) {
         return new TrainingPlan(EPOCHS, BATCH, 7, 1, checkpointEvery, dir.toString(), Duration.ofSeconds(20), 0,
                 (params, arena) -> new Sgd(params, arena, SgdSpec.of(0.05).withMomentum(0.9).withWeightDecay(5e-4)),
-                (total, perEpoch) -> LrSchedule.cosine(0.05, 0, total), StepListener.NONE);
+                (total, perEpoch) -> LrSchedule.cosine(0.05, 0, total), StepListener.NONE, 3);
     }
 
     static float[] features(int rank) {
