@@ -76,14 +76,19 @@ public final class SparkScoring {
             k = Math.min(topK, probe.classNames().size());
         }
         Broadcast<byte[]> model = JavaSparkContext.fromSparkContext(data.sparkSession().sparkContext()).broadcast(bytes);
-        StructType out = schema.add("prediction", DataTypes.IntegerType).add("class", DataTypes.StringType)
-                .add("probability", DataTypes.FloatType)
-                .add("top_classes", DataTypes.createArrayType(DataTypes.StringType))
-                .add("top_probabilities", DataTypes.createArrayType(DataTypes.FloatType));
+        StructType out = outputSchema(schema);
         int field = schema.fieldIndex(input);
         int pathField = Arrays.asList(schema.fieldNames()).indexOf("path");
         MapPartitionsFunction<Row, Row> task = rows -> new Batches(rows, model, batch, k, field, pathField, images, input);
         return data.mapPartitions(task, Encoders.row(out));
+    }
+
+    /** The input's columns and the five that scoring adds. */
+    static StructType outputSchema(StructType schema) {
+        return schema.add("prediction", DataTypes.IntegerType).add("class", DataTypes.StringType)
+                .add("probability", DataTypes.FloatType)
+                .add("top_classes", DataTypes.createArrayType(DataTypes.StringType))
+                .add("top_probabilities", DataTypes.createArrayType(DataTypes.FloatType));
     }
 
     /** A partition's rows, scored a batch at a time as they are asked for. */

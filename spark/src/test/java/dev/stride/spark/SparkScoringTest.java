@@ -8,6 +8,9 @@ import dev.stride.nn.BuildOptions;
 import dev.stride.nn.Layer;
 import dev.stride.tensor.Tensor;
 import dev.stride.train.ModelCheckpoint;
+import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.ml.PipelineStage;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -164,5 +167,25 @@ class SparkScoringTest {
         Dataset<Row> data = spark.createDataFrame(List.of(RowFactory.create("x")), new StructType().add("features", DataTypes.StringType));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SparkScoring.score(data, checkpoint, "features"));
         assertTrue(e.getMessage().startsWith("column 'features' is string; it must be"), e.getMessage());
+    }
+
+    @Test
+    void theTransformerSavesAndLoadsWithAPipelineAndScoresAsScoreDoes(@TempDir Path saved) throws Exception {
+        StructType schema = new StructType().add("id", DataTypes.IntegerType).add("features", DataTypes.createArrayType(DataTypes.FloatType));
+        Float[] boxed = new Float[784];
+        float[] x = new float[784];
+        for (int j = 0; j < 784; j++) {
+            x[j] = (j % 29) / 29f;
+            boxed[j] = x[j];
+        }
+        Dataset<Row> data = spark.createDataFrame(List.of(RowFactory.create(1, boxed)), schema);
+        Pipeline pipeline = new Pipeline().setStages(new PipelineStage[] {
+                new StrideTransformer().setCheckpoint(checkpoint.toString()).setInputCol("features").setTopK(2)});
+        pipeline.fit(data).write().overwrite().save(saved.toString());
+
+        Row row = PipelineModel.load(saved.toString()).transform(data).select("prediction", "top_classes").first();
+
+        assertEquals(expected(x), row.getInt(0));
+        assertEquals(2, row.getList(1).size());
     }
 }
