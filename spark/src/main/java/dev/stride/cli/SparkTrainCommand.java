@@ -68,18 +68,8 @@ final class SparkTrainCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "runs/spark", description = "Output directory: model.ckpt and checkpoints/ (default ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--data", description = "Directory of the data set's files (default: the Stride cache).")
-    Path data;
-
-    @Option(names = "--dataset", defaultValue = "mnist",
-            description = "mnist, fashion-mnist, cifar10, cifar100 or folder:PATH (default ${DEFAULT-VALUE}).")
-    String dataset;
-
-    @Option(names = "--image-size", defaultValue = "32", description = "Folder data: images are resized to this square size (default ${DEFAULT-VALUE}).")
-    int imageSize;
-
-    @Option(names = "--channels", defaultValue = "3", description = "Folder data: 1 (grey) or 3 (RGB) (default ${DEFAULT-VALUE}).")
-    int channels;
+    @Mixin
+    DataOptions dataOptions;
 
     @Option(names = "--label-smoothing", defaultValue = "0", description = "As train's (default ${DEFAULT-VALUE}).")
     float labelSmoothing;
@@ -104,11 +94,11 @@ final class SparkTrainCommand implements Callable<Integer> {
         if (epochs < 1 || checkpointEvery < 1 || timeout < 1) {
             throw new CliException("--epochs, --checkpoint-every and --timeout must be at least 1", "leave them out for the defaults");
         }
-        DataChoice choice = DataChoice.parse(dataset, imageSize, channels, seed);
+        DataChoice choice = dataOptions.choice(seed);
         DataSpec spec = choice.spec();
         CliPaths.writableDirectory(out, "--out");
-        ImageDataset train = choice.train(data, msg -> System.err.println("data: " + msg));
-        ImageDataset test = choice.test(data, msg -> System.err.println("data: " + msg));
+        ImageDataset train = choice.train(dataOptions.data, msg -> System.err.println("data: " + msg));
+        ImageDataset test = choice.test(dataOptions.data, msg -> System.err.println("data: " + msg));
         Normalization norm = Normalization.of(train);
         int count = limit == null ? train.count() : Math.min(limit, train.count());
 
@@ -154,7 +144,7 @@ final class SparkTrainCommand implements Callable<Integer> {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("model", model.toString());
         meta.put("batch", Integer.toString(batch));
-        meta.put(DataChoice.DATASET_KEY, DataChoice.parse(dataset, imageSize, channels, seed).value());
+        meta.put(DataChoice.DATASET_KEY, dataOptions.choice(seed).value());
         if (!classNames.isEmpty()) {
             meta.put(DataChoice.CLASSES_KEY, DataChoice.joinNames(classNames));
         }
