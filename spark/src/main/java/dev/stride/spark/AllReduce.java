@@ -12,6 +12,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * A sum of one float vector over n workers, every worker ending with the same bits, over a full
@@ -48,6 +49,13 @@ public final class AllReduce implements AutoCloseable {
     private final long[] chunkStart; // (workers + 1) chunk c is [chunkStart[c], chunkStart[c + 1]) floats
     private final SocketChannel[] peers; // (workers) null at this worker's own rank
     private final Selector selector;
+    private final SelectionKey[] keys; // (workers) peer p's connection in the selector; null at this worker's rank
+    private final long timeoutMillis;
+    // The round in progress, for ready(), which the selector calls (bound once: a step allocates nothing).
+    private final Consumer<SelectionKey> onReady = this::ready;
+    private ByteBuffer[] roundOut;
+    private ByteBuffer[] roundIn;
+    private IOException failure;
     private final ByteBuffer[] sendChunk; // (workers) chunk c of data, sent to worker c
     private final ByteBuffer[] receiveOwn; // (workers) peer p's chunk r, into received
     private final ByteBuffer[] sendSummed; // (workers) chunk r of data, to every peer: a view each, each with its own position
@@ -82,11 +90,13 @@ public final class AllReduce implements AutoCloseable {
         for (int p = 0; p < workers; p++) {
             sendSummed[p] = sendChunk[rank].duplicate();
         }
+        timeoutMillis = Math.max(1, timeout.toMillis());
         selector = Selector.open();
+        keys = new SelectionKey[workers];
         for (int p = 0; p < workers; p++) {
             if (p != rank) {
                 peers[p].configureBlocking(false);
-                peers[p].register(selector, 0, p);
+                keys[p] = peers[p].register(selector, 0, p);
             }
         }
     }
@@ -187,41 +197,50 @@ public final class AllReduce implements AutoCloseable {
      * until everything has gone and come.
      */
     private void transfer(ByteBuffer[] out, ByteBuffer[] in, String what) throws IOException {
-        long timeoutNanos = timeout.toNanos();
+        roundOut = out;
+        roundIn = in;
         long lastProgress = System.nanoTime();
         while (true) {
             int pending = 0;
-            for (SelectionKey key : selector.keys()) {
-                int p = (Integer) key.attachment();
-                ByteBuffer o = out[p];
-                int ops = (o.hasRemaining() ? SelectionKey.OP_WRITE : 0) | (in[p].hasRemaining() ? SelectionKey.OP_READ : 0);
-                key.interestOps(ops);
-                pending += ops == 0 ? 0 : 1;
+            for (int p = 0; p < workers; p++) {
+                if (p != rank) {
+                    int ops = (out[p].hasRemaining() ? SelectionKey.OP_WRITE : 0) | (in[p].hasRemaining() ? SelectionKey.OP_READ : 0);
+                    keys[p].interestOps(ops);
+                    pending += ops == 0 ? 0 : 1;
+                }
             }
             if (pending == 0) {
                 return;
             }
-            if (selector.select(Math.max(1, Duration.ofNanos(timeoutNanos).toMillis())) > 0) {
-                lastProgress = System.nanoTime();
-                for (SelectionKey key : selector.selectedKeys()) {
-                    int p = (Integer) key.attachment();
-                    SocketChannel ch = (SocketChannel) key.channel();
-                    try {
-                        if (key.isWritable()) {
-                            ch.write(out[p]);
-                        }
-                        if (key.isReadable() && ch.read(in[p]) < 0) {
-                            throw new IOException("the connection was closed");
-                        }
-                    } catch (IOException e) {
-                        throw new IOException("all-reduce: worker " + rank + " lost worker " + p + " at " + address(p)
-                                + " mid-step (" + e.getMessage() + "); that worker failed or was stopped", e);
-                    }
+            if (selector.select(onReady, timeoutMillis) > 0) {
+                if (failure != null) {
+                    IOException f = failure;
+                    failure = null;
+                    throw f;
                 }
-                selector.selectedKeys().clear();
-            } else if (System.nanoTime() - lastProgress > timeoutNanos) {
+                lastProgress = System.nanoTime();
+            } else if (System.nanoTime() - lastProgress > timeoutMillis * 1_000_000L) {
                 throw new IOException("all-reduce: worker " + rank + " waited " + timeout.toSeconds() + " s for "
                         + what + " from " + stalled(in) + "; that worker is stuck, failed, or a network path is blocked");
+            }
+        }
+    }
+
+    /** Moves what a ready connection can take or give in this round; the first failure is kept for {@link #transfer}. */
+    private void ready(SelectionKey key) {
+        int p = (Integer) key.attachment();
+        SocketChannel ch = (SocketChannel) key.channel();
+        try {
+            if (key.isWritable()) {
+                ch.write(roundOut[p]);
+            }
+            if (key.isReadable() && ch.read(roundIn[p]) < 0) {
+                throw new IOException("the connection was closed");
+            }
+        } catch (IOException e) {
+            if (failure == null) {
+                failure = new IOException("all-reduce: worker " + rank + " lost worker " + p + " at " + address(p)
+                        + " mid-step (" + e.getMessage() + "); that worker failed or was stopped", e);
             }
         }
     }
