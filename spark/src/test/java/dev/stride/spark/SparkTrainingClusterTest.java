@@ -68,10 +68,15 @@ class SparkTrainingClusterTest {
     }
 
     static Result train(Path dir, TrainingPlan plan) throws Exception {
+        return train(spark, dir, plan);
+    }
+
+    /** The sharded single-machine reference from the run's first checkpoint, then the run on {@code session}. */
+    static Result train(SparkSession session, Path dir, TrainingPlan plan) throws Exception {
         try (Arena arena = Arena.ofConfined()) {
             Path start = DataParallelWorkerTest.start(dir, plan);
             Map<String, float[]> sharded = TrainingFixture.shardedReference(start, plan);
-            SparkTraining.Result result = SparkTraining.fit(partitions(spark), "features", "label", TrainingFixture.model(arena),
+            SparkTraining.Result result = SparkTraining.fit(partitions(session), "features", "label", TrainingFixture.model(arena),
                     TrainingFixture.norm(), 2, plan);
             return new Result(sharded, result);
         }

@@ -37,8 +37,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Scoring DataFrames in local mode (one shared session), against the model run directly on the driver. */
-class SparkScoringTest {
+/**
+ * Local mode (one shared session): scoring DataFrames against the model run directly on the
+ * driver, and a training run whose workers are threads of this JVM.
+ */
+class SparkLocalModeTest {
     private static final List<String> NAMES = List.of("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine");
     private static final Normalization NORM = new Normalization(new float[] {0.13f}, new float[] {0.31f});
     private static SparkSession spark;
@@ -187,5 +190,11 @@ class SparkScoringTest {
 
         assertEquals(expected(x), row.getInt(0));
         assertEquals(2, row.getList(1).size());
+    }
+
+    @Test
+    void trainingInLocalModeEqualsTheShardedReferenceBitForBit(@TempDir Path run) throws Exception {
+        SparkTrainingClusterTest.Result r = SparkTrainingClusterTest.train(spark, run, TrainingFixture.plan(run, 4));
+        TrainingFixture.assertWeights(r.sharded(), TrainingFixture.weights(r.run().checkpoint()), 0);
     }
 }
