@@ -14,7 +14,8 @@ import java.util.List;
 import java.util.Map;
 
 /** The optimiser and learning-rate schedule options of {@code stride train}. */
-final class OptimizerOptions {
+// Serializable: stride spark-train ships the options to every worker, which makes its optimiser from them.
+final class OptimizerOptions implements java.io.Serializable {
     enum Kind { sgd, momentum, nesterov, adam }
 
     enum Schedule { constant, step, cosine, onecycle }

@@ -55,18 +55,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "runs/lenet5", description = "Output directory (default ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--data", description = "Directory of the data set's files (default: the Stride cache).")
-    Path data;
-
-    @Option(names = "--dataset", defaultValue = "mnist",
-            description = "mnist, fashion-mnist, cifar10, cifar100 or folder:PATH (PATH/<class>/<image>) (default ${DEFAULT-VALUE}).")
-    String dataset;
-
-    @Option(names = "--image-size", defaultValue = "32", description = "Folder data: images are resized to this square size (default ${DEFAULT-VALUE}).")
-    int imageSize;
-
-    @Option(names = "--channels", defaultValue = "3", description = "Folder data: 1 (grey) or 3 (RGB) (default ${DEFAULT-VALUE}).")
-    int channels;
+    @Mixin
+    DataOptions dataOptions;
 
     @Option(names = "--label-smoothing", defaultValue = "0", description = "Target (1 - e) for the label and e/classes spread over all (PyTorch's label_smoothing; default ${DEFAULT-VALUE}).")
     float labelSmoothing;
@@ -89,18 +79,12 @@ final class TrainCommand implements Callable<Integer> {
         if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
             throw new CliException("--label-smoothing " + labelSmoothing + ": must be at least 0 and below 1", "0.1 is usual; 0 turns it off");
         }
-        if (channels != 1 && channels != 3) {
-            throw new CliException("--channels " + channels + ": must be 1 or 3", "leave it out for RGB");
-        }
-        DataChoice choice = DataChoice.parse(dataset, imageSize, channels, seed);
+        DataChoice choice = dataOptions.choice(seed);
         DataSpec spec = choice.spec();
         BatchOption.forTraining(batch, spec);
         CliPaths.writableDirectory(out, "--out");
         if (resume != null) {
             CliPaths.readableFile(resume, "--resume", "a checkpoint written by stride train");
-        }
-        if (data != null) {
-            CliPaths.dataDirectory(data, "--data");
         }
         Compute compute = backend.apply();
         RunRecord record = new RunRecord(out);
@@ -139,8 +123,8 @@ final class TrainCommand implements Callable<Integer> {
                 restore(loaded, opt);
             }
 
-            ImageDataset train = choice.train(data, msg -> System.err.println("data: " + msg));
-            ImageDataset test = choice.test(data, msg -> System.err.println("data: " + msg));
+            ImageDataset train = choice.train(dataOptions.data, msg -> System.err.println("data: " + msg));
+            ImageDataset test = choice.test(dataOptions.data, msg -> System.err.println("data: " + msg));
             Normalization norm = loaded != null ? loaded.normalization() : Normalization.of(train);
             int firstEpoch = loaded != null ? loaded.progress().epochsDone() : 0;
             int stepsPerEpoch = (train.count() + batch - 1) / batch;
