@@ -32,6 +32,7 @@ module dev.stride {
     exports dev.stride.optim;
     exports dev.stride.data;
     exports dev.stride.train;
+    exports dev.stride.onnx;
     exports dev.stride.cli;
 
     // picocli sets the commands' annotated private fields by reflection.
