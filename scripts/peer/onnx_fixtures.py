@@ -158,6 +158,52 @@ MODELS = [
 ]
 
 
+def handmade(out, index):
+    """A model written with onnx.helper as a plain ONNX writer would: weights in float_data (not
+    raw_data), initializers also listed as graph inputs, the flatten's shape in a Constant node,
+    an Identity, a symbolic batch named N, metadata_props with Stride's normalisation and class
+    names. The expected output is computed with torch from the same weights."""
+    from onnx import TensorProto, helper
+    g = torch.Generator().manual_seed(zlib.crc32(b"handmade"))
+    w = torch.randn(3, 2, 3, 3, generator=g) / 4
+    b = torch.randn(3, generator=g) / 4
+    fw = torch.randn(4, 3 * 3 * 3, generator=g) / 4
+    fb = torch.randn(4, generator=g) / 4
+    mean, std = [0.5, 0.25], [0.2, 0.4]
+    x = torch.rand(2, 2, 5, 5, generator=g)
+    xn = (x - torch.tensor(mean).view(1, 2, 1, 1)) / torch.tensor(std).view(1, 2, 1, 1)
+    y = F.linear(F.relu(F.conv2d(xn, w, b, stride=2, padding=1)).flatten(1), fw, fb)
+
+    def init(name, t):
+        return helper.make_tensor(name, TensorProto.FLOAT, list(t.shape), t.flatten().tolist())
+
+    inits = [init("w", w), init("b", b), init("fw", fw), init("fb", fb)]
+    nodes = [
+        helper.make_node("Conv", ["x", "w", "b"], ["c"], name="conv", kernel_shape=[3, 3], pads=[1, 1, 1, 1],
+                         strides=[2, 2]),
+        helper.make_node("Relu", ["c"], ["r"], name="relu"),
+        helper.make_node("Identity", ["r"], ["r2"], name="same"),
+        helper.make_node("Constant", [], ["shape"], name="shape",
+                         value=helper.make_tensor("shape", TensorProto.INT64, [2], [0, -1])),
+        helper.make_node("Reshape", ["r2", "shape"], ["f"], name="flatten"),
+        helper.make_node("Gemm", ["f", "fw", "fb"], ["y"], name="fc", transB=1),
+    ]
+    inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 2, 5, 5])]
+    inputs += [helper.make_tensor_value_info(t.name, TensorProto.FLOAT, list(t.dims)) for t in inits]
+    graph = helper.make_graph(nodes, "handmade", inputs,
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 4])], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="onnx.helper")
+    helper.set_model_props(model, {"stride.norm.mean": ",".join(map(str, mean)),
+                                   "stride.norm.std": ",".join(map(str, std)),
+                                   "stride.classes": "zero,one\\,with comma,two\\\\,three"})
+    onnx.checker.check_model(model)
+    (out / "handmade_opset13.onnx").write_bytes(model.SerializeToString())
+    (out / "handmade_opset13.input.f32").write_bytes(x.numpy().astype("<f4").tobytes())
+    (out / "handmade_opset13.output.f32").write_bytes(y.numpy().astype("<f4").tobytes())
+    index.append("handmade_opset13 13 2,2,5,5 2,4 symbolic-batch ops=Constant,Conv,Gemm,Identity,Relu,Reshape "
+                 "normalised-input")
+
+
 def export(model, x, opset, kwargs, dynamic):
     buf = io.BytesIO()
     axes = {"input": {0: "batch"}, "output": {0: "batch"}} if dynamic else None
@@ -197,6 +243,7 @@ def main():
             index.append(f"{fixture} {opset} {','.join(map(str, x.shape))} "
                          f"{','.join(map(str, y.shape))} {'symbolic' if dynamic else 'fixed'}-batch "
                          f"ops={','.join(ops)}")
+    handmade(out, index)
     # The first 300 bytes of a real file: the reader must say where it ends, not crash.
     (out / "truncated.onnx").write_bytes((out / "lenet_opset9.onnx").read_bytes()[:300])
     (out / "index.txt").write_text("\n".join(index) + "\n")

@@ -1,6 +1,7 @@
 package dev.stride.onnx;
 
 import dev.stride.blas.Gemm;
+import dev.stride.data.Normalization;
 import dev.stride.nn.BuildOptions;
 import dev.stride.nn.Layer;
 import dev.stride.reference.ReferenceComparison;
@@ -36,13 +37,23 @@ class OnnxImportTest {
         int n = f.inputDims()[0];
         try (Arena arena = Arena.ofConfined()) {
             Layer model = imported.build(arena, n, BuildOptions.inference(), 1);
-            Tensor x = Tensor.of(arena, f.input(), f.inputDims());
+            float[] input = f.input();
+            normalise(input, imported.normalization(), f.inputDims());
+            Tensor x = Tensor.of(arena, input, f.inputDims());
             float[] y = model.forward(x).toArray();
             if (f.ops().contains("Softmax")) {
                 assertEquals(1, imported.notes().size(), "the dropped Softmax is noted");
                 softmax(y, f.outputDims()[1]);
             }
             ReferenceComparison.assertClose(f.name(), "output", f.outputDims(), f.output(), y);
+        }
+    }
+
+    // What the data pipeline does before a model sees an image: (x - mean) / std per channel.
+    private static void normalise(float[] x, Normalization norm, int[] dims) {
+        int plane = dims[2] * dims[3];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = norm.applyUnit((i / plane) % dims[1], x[i]);
         }
     }
 
