@@ -12,7 +12,6 @@ import dev.stride.nn.Relu6;
 import dev.stride.nn.Sigmoid;
 import dev.stride.nn.Tanh;
 import dev.stride.tensor.Shape;
-import dev.stride.tensor.ShapeException;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -38,6 +37,10 @@ final class OnnxGraphConverter {
     static final Set<String> SUPPORTED = Set.of("Conv", "Gemm", "MatMul", "Add", "BatchNormalization", "Relu", "Sigmoid",
             "Tanh", "LeakyRelu", "Elu", "Clip", "MaxPool", "AveragePool", "GlobalAveragePool", "Flatten", "Reshape",
             "Concat", "Dropout", "Identity", "Constant", "Shape", "Gather", "Unsqueeze", "Cast", "Pad", "Softmax", "LogSoftmax");
+
+    /** Inputs each operator needs at least (the others need one); optional inputs beyond are allowed. */
+    private static final Map<String, Integer> MIN_INPUTS = Map.of("Constant", 0, "Conv", 2, "Gemm", 2, "MatMul", 2, "Add", 2,
+            "BatchNormalization", 5, "Gather", 2, "Reshape", 2);
 
     enum Kind { LAYER, ADD, CONCAT }
 
@@ -138,6 +141,14 @@ final class OnnxGraphConverter {
 
     private void convertNode(OnnxNode n, long opset) {
         List<String> in = n.inputs().stream().map(this::resolve).toList();
+        int needed = MIN_INPUTS.getOrDefault(n.opType(), 1);
+        if (n.outputs().isEmpty() || n.outputs().getFirst().isEmpty() || in.size() < needed
+                || in.subList(0, needed).contains("") || (n.opType().equals("Add") && in.size() != 2)) {
+            problems.add(n, "has " + in.size() + " inputs and " + n.outputs().size() + " outputs; " + n.opType() + " needs "
+                    + (n.opType().equals("Add") ? "2" : needed + " or more") + " inputs and an output");
+            unknown.addAll(n.outputs());
+            return;
+        }
         for (String v : in) {
             if (unknown.contains(v)) {
                 unknown.addAll(n.outputs());
@@ -154,7 +165,8 @@ final class OnnxGraphConverter {
         int before = problems.size();
         try {
             convert(n, a, in, opset);
-        } catch (ShapeException e) {
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            // What Stride's layers and specs refuse (a 0x0 kernel, a ShapeException, sizes past int), said by them.
             problems.add(n, e.getMessage());
         }
         for (String attr : a.unread()) {
