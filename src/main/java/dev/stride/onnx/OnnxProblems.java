@@ -27,7 +27,8 @@ final class OnnxProblems {
     void throwIfAny(String source) {
         if (!lines.isEmpty()) {
             throw new OnnxImportException(source + ": cannot import it into Stride's layers ("
-                    + lines.size() + (lines.size() == 1 ? " problem" : " problems") + "):\n  " + String.join("\n  ", lines));
+                    + lines.size() + (lines.size() == 1 ? " problem" : " problems") + "):\n  " + String.join("\n  ", lines)
+                    + "\nchange these in the model and export it again; docs/onnx-import.md lists what Stride imports");
         }
     }
 }
