@@ -82,7 +82,7 @@ class ModuleBoundaryTest {
                 .map(ModuleDescriptor.Exports::source)
                 .collect(Collectors.toCollection(TreeSet::new));
         assertEquals(Set.of("dev.stride.tensor", "dev.stride.blas", "dev.stride.ops", "dev.stride.nn",
-                "dev.stride.optim", "dev.stride.data", "dev.stride.train", "dev.stride.cli"), exported);
+                "dev.stride.optim", "dev.stride.data", "dev.stride.train", "dev.stride.onnx", "dev.stride.cli"), exported);
         assertTrue(module.packages().contains("dev.stride.blas.internal.openblas"), module.packages().toString());
         assertTrue(module.exports().stream().noneMatch(e -> e.source().startsWith("dev.stride.blas.internal")),
                 module.exports().toString());
