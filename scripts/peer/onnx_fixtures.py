@@ -120,6 +120,21 @@ class ViewNet(nn.Module):
         return F.softmax(x @ self.w + self.b, dim=1)
 
 
+class SENet(nn.Module):
+    """torchvision's SqueezeExcitation (Conv 1x1 squeeze and excite, Sigmoid, Mul) after a conv."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.bn = nn.BatchNorm2d(8)
+        self.se = torchvision.ops.SqueezeExcitation(8, 4)
+        self.fc = nn.Linear(8, 3)
+
+    def forward(self, x):
+        x = self.se(F.relu(self.bn(self.conv(x))))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
 class Upsampler(nn.Module):
     """Not importable: Upsample (Resize), which Stride has no layer for."""
 
@@ -154,6 +169,7 @@ MODELS = [
     ("batchnorm", BatchNormNet, (3, 3, 16, 16), (9, 17),
      {"training": torch.onnx.TrainingMode.PRESERVE, "do_constant_folding": False}),
     ("view", ViewNet, (2, 1, 13, 13), (9, 17), {}),
+    ("se", SENet, (2, 3, 9, 9), (9, 13), {}),
     ("upsample", Upsampler, (1, 1, 4, 4), (11,), {}),
 ]
 

@@ -34,15 +34,15 @@ final class OnnxGraphConverter {
     /** In a shape value: the symbolic batch size. */
     private static final long BATCH = Long.MIN_VALUE;
 
-    static final Set<String> SUPPORTED = Set.of("Conv", "Gemm", "MatMul", "Add", "BatchNormalization", "Relu", "Sigmoid",
+    static final Set<String> SUPPORTED = Set.of("Conv", "Gemm", "MatMul", "Add", "Mul", "BatchNormalization", "Relu", "Sigmoid",
             "Tanh", "LeakyRelu", "Elu", "Clip", "MaxPool", "AveragePool", "GlobalAveragePool", "Flatten", "Reshape",
             "Concat", "Dropout", "Identity", "Constant", "Shape", "Gather", "Unsqueeze", "Cast", "Pad", "Softmax", "LogSoftmax");
 
     /** Inputs each operator needs at least (the others need one); optional inputs beyond are allowed. */
-    private static final Map<String, Integer> MIN_INPUTS = Map.of("Constant", 0, "Conv", 2, "Gemm", 2, "MatMul", 2, "Add", 2,
+    private static final Map<String, Integer> MIN_INPUTS = Map.of("Constant", 0, "Conv", 2, "Gemm", 2, "MatMul", 2, "Add", 2, "Mul", 2,
             "BatchNormalization", 5, "Gather", 2, "Reshape", 2);
 
-    enum Kind { LAYER, ADD, CONCAT }
+    enum Kind { LAYER, ADD, CONCAT, MUL }
 
     /** One node as Stride computes it; {@code inputs} are data values (one for a LAYER). */
     record Step(OnnxNode node, Kind kind, List<String> inputs, String output, Layer layer, Map<String, float[]> weights,
@@ -143,9 +143,9 @@ final class OnnxGraphConverter {
         List<String> in = n.inputs().stream().map(this::resolve).toList();
         int needed = MIN_INPUTS.getOrDefault(n.opType(), 1);
         if (n.outputs().isEmpty() || n.outputs().getFirst().isEmpty() || in.size() < needed
-                || in.subList(0, needed).contains("") || (n.opType().equals("Add") && in.size() != 2)) {
+                || in.subList(0, needed).contains("") || ((n.opType().equals("Add") || n.opType().equals("Mul")) && in.size() != 2)) {
             problems.add(n, "has " + in.size() + " inputs and " + n.outputs().size() + " outputs; " + n.opType() + " needs "
-                    + (n.opType().equals("Add") ? "2" : needed + " or more") + " inputs and an output");
+                    + (n.opType().equals("Add") || n.opType().equals("Mul") ? "2" : needed + " or more") + " inputs and an output");
             unknown.addAll(n.outputs());
             return;
         }
@@ -199,6 +199,7 @@ final class OnnxGraphConverter {
             case "Pad" -> pad(n, a, in, out, opset);
             case "Softmax", "LogSoftmax" -> softmax(n, a, in.getFirst(), out);
             case "Add" -> add(n, in, out);
+            case "Mul" -> mul(n, in, out);
             case "Relu" -> layer(n, in.getFirst(), new OnnxLayers.Made(new Relu(), Map.of()));
             case "Sigmoid" -> layer(n, in.getFirst(), new OnnxLayers.Made(new Sigmoid(), Map.of()));
             case "Tanh" -> layer(n, in.getFirst(), new OnnxLayers.Made(new Tanh(), Map.of()));
@@ -493,6 +494,25 @@ final class OnnxGraphConverter {
             return;
         }
         join(n, Kind.ADD, List.of(x, y), out, a);
+    }
+
+    // x * s with s [N, C, 1, 1]: a channel gate, which SeriesParallel turns into squeeze-and-excitation
+    // when s is computed from x the way torchvision's SqueezeExcitation computes it.
+    private void mul(OnnxNode n, List<String> in, String out) {
+        Shape a = shapeOf(n, in.get(0), 4);
+        Shape b = a == null ? null : shapeOf(n, in.get(1), 4);
+        if (b == null) {
+            return;
+        }
+        boolean gateSecond = b.dim(2) == 1 && b.dim(3) == 1 && b.dim(1) == a.dim(1);
+        boolean gateFirst = a.dim(2) == 1 && a.dim(3) == 1 && a.dim(1) == b.dim(1);
+        if (!gateSecond && !gateFirst) {
+            problems.add(n, "inputs of shapes " + a + " and " + b + ": Stride imports Mul only as a channel gate "
+                    + "(squeeze-and-excitation: x [N, C, H, W] times s [N, C, 1, 1])");
+            return;
+        }
+        List<String> xs = gateSecond ? List.of(in.get(0), in.get(1)) : List.of(in.get(1), in.get(0));
+        join(n, Kind.MUL, xs, out, gateSecond ? a : b);
     }
 
     private void clip(OnnxNode n, OnnxAttributes a, List<String> in, long opset) {

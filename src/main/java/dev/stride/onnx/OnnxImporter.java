@@ -39,14 +39,9 @@ public final class OnnxImporter {
     /** Converts a decoded model; {@code source} names it in errors. */
     public static ImportedModel convert(String source, OnnxModel model, Gemm gemm) {
         OnnxGraphConverter.Converted c = new OnnxGraphConverter(source, gemm).convert(model);
-        SeriesParallel tree = new SeriesParallel(source, c.input(), c.producers());
+        SeriesParallel tree = new SeriesParallel(source, c.input(), c.producers(), gemm);
         Sequential root = tree.tree(c.input(), c.output());
-        Map<Layer, Map<String, float[]>> weights = new IdentityHashMap<>();
-        tree.origins().forEach((layer, step) -> {
-            if (!step.weights().isEmpty()) {
-                weights.put(layer, step.weights());
-            }
-        });
+        Map<Layer, Map<String, float[]>> weights = new IdentityHashMap<>(tree.weights());
         Normalization norm = normalization(source, model.metadata(), c.sample()[0]);
         String classes = model.metadata().getOrDefault(CLASSES_KEY, "");
         List<String> notes = new ArrayList<>(c.notes());

@@ -70,6 +70,18 @@ class OnnxImportErrorsTest {
     }
 
     @Test
+    void aMulThatIsNoChannelGateIsRefused() {
+        OnnxModel square = model(List.of(node("Relu", "r", List.of("x"), "r"), node("Mul", "sq", List.of("x", "r"), "y")),
+                List.of());
+        String m = assertThrows(OnnxImportException.class, () -> convert(square)).getMessage();
+        assertTrue(m.contains("Mul node 'sq': inputs of shapes [1, 1, 4, 4] and [1, 1, 4, 4]: Stride imports Mul only as a channel gate"), m);
+        OnnxModel gate = model(List.of(node("GlobalAveragePool", "gap", List.of("x"), "g"),
+                node("Sigmoid", "s", List.of("g"), "s"), node("Mul", "scale", List.of("x", "s"), "y")), List.of());
+        m = assertThrows(OnnxImportException.class, () -> convert(gate)).getMessage();
+        assertTrue(m.contains("Mul node 'scale' multiplies by a gate Stride cannot express"), m);
+    }
+
+    @Test
     void aFinalSoftmaxIsDroppedWithANote() {
         OnnxModel model = model(List.of(node("Flatten", "flat", List.of("x"), "f"),
                 node("Softmax", "soft", List.of("f"), "y", attr("axis", 1))), List.of());
