@@ -27,13 +27,11 @@ import java.util.Set;
  * value, or an Add or Concat joining several), inferring every value's shape for a batch of one
  * as it goes. What PyTorch's exporter writes around the layers is folded away: Constant nodes,
  * Identity, Dropout, Pad by zero, Cast, and the shape arithmetic of {@code x.view(x.size(0), -1)}
- * ({@code Shape -> Gather -> Unsqueeze -> Concat -> Reshape}), which becomes a Flatten. Every
+ * ({@code Shape -> Gather -> Unsqueeze -> Concat -> Reshape}, folded by {@link OnnxShapeArithmetic}),
+ * which becomes a Flatten. Every
  * problem in the graph is collected and reported at once, before any layer is built.
  */
 final class OnnxGraphConverter {
-    /** In a shape value: the symbolic batch size. */
-    private static final long BATCH = Long.MIN_VALUE;
-
     static final Set<String> SUPPORTED = Set.of("Conv", "Gemm", "MatMul", "Add", "Mul", "BatchNormalization", "Relu", "Sigmoid",
             "Tanh", "LeakyRelu", "Elu", "Clip", "MaxPool", "AveragePool", "GlobalAveragePool", "Flatten", "Reshape",
             "Concat", "Dropout", "Identity", "Constant", "Shape", "Gather", "Unsqueeze", "Cast", "Pad", "Softmax", "LogSoftmax");
@@ -54,7 +52,7 @@ final class OnnxGraphConverter {
     private final OnnxProblems problems = new OnnxProblems();
     private final Map<String, OnnxTensor> constants = new HashMap<>();
     private final Map<String, Shape> shapes = new HashMap<>();          // data values, batch 1
-    private final Map<String, long[]> shapeValues = new HashMap<>();    // integer vectors computed from shapes
+    private final OnnxShapeArithmetic arithmetic = new OnnxShapeArithmetic(constants, problems);
     private final Map<String, String> alias = new HashMap<>();
     private final Set<String> unknown = new HashSet<>();                // outputs of nodes that could not be converted
     private final Map<String, Integer> uses = new HashMap<>();
@@ -154,7 +152,7 @@ final class OnnxGraphConverter {
                 unknown.addAll(n.outputs());
                 return;
             }
-            if (!v.isEmpty() && !constants.containsKey(v) && !shapes.containsKey(v) && !shapeValues.containsKey(v)) {
+            if (!v.isEmpty() && !constants.containsKey(v) && !shapes.containsKey(v) && !arithmetic.has(v)) {
                 problems.add(n, "its input '" + v + "' is made by no earlier node and is no initializer "
                         + "(the nodes must be in topological order)");
                 unknown.addAll(n.outputs());
@@ -180,17 +178,22 @@ final class OnnxGraphConverter {
     private void convert(OnnxNode n, OnnxAttributes a, List<String> in, long opset) {
         String out = n.outputs().getFirst();
         switch (n.opType()) {
-            case "Constant" -> constant(n, a, out);
+            case "Constant" -> arithmetic.constant(n, a, out);
             case "Identity" -> alias.put(out, in.getFirst());
             case "Dropout" -> dropout(n, a, in, out);
             case "Cast" -> cast(n, a, in.getFirst(), out);
-            case "Shape" -> shape(n, a, in.getFirst(), out);
-            case "Gather" -> gather(n, a, in, out);
+            case "Shape" -> {
+                Shape x = shapeOf(n, in.getFirst(), -1);
+                if (x != null) {
+                    arithmetic.shape(a, x, out);
+                }
+            }
+            case "Gather" -> arithmetic.gather(n, a, in, out);
             case "Unsqueeze" -> {
                 a.ints("axes");
-                long[] v = values(n, in.getFirst());
+                long[] v = arithmetic.values(n, in.getFirst());
                 if (v != null) {
-                    shapeValues.put(out, v);
+                    arithmetic.put(out, v);
                 }
             }
             case "Concat" -> concat(n, a, in, out);
@@ -239,23 +242,6 @@ final class OnnxGraphConverter {
     }
 
 
-    private void constant(OnnxNode n, OnnxAttributes a, String out) {
-        OnnxTensor t = a.t("value");
-        if (t == null && a.has("value_ints")) {
-            long[] v = a.ints("value_ints");
-            t = new OnnxTensor(out, OnnxTensor.INT64, new long[] {v.length}, null, v);
-        } else if (t == null && a.has("value_int")) {
-            t = new OnnxTensor(out, OnnxTensor.INT64, new long[0], null, new long[] {a.i("value_int", 0)});
-        } else if (t == null && a.has("value_float")) {
-            t = new OnnxTensor(out, OnnxTensor.FLOAT, new long[0], new float[] {a.f("value_float", 0)}, null);
-        }
-        if (t == null) {
-            problems.add(n, "a Constant without a value, value_int(s) or value_float");
-            return;
-        }
-        constants.put(out, t);
-    }
-
     private void dropout(OnnxNode n, OnnxAttributes a, List<String> in, String out) {
         a.f("ratio", 0.5f);
         a.i("seed", 0);
@@ -276,8 +262,8 @@ final class OnnxGraphConverter {
 
     private void cast(OnnxNode n, OnnxAttributes a, String x, String out) {
         long to = a.i("to", 0);
-        if (shapeValues.containsKey(x) || constants.containsKey(x)) {
-            shapeValues.put(out, values(n, x));
+        if (arithmetic.has(x) || constants.containsKey(x)) {
+            arithmetic.put(out, arithmetic.values(n, x));
         } else if (to == OnnxTensor.FLOAT) {
             alias.put(out, x);
         } else {
@@ -285,70 +271,10 @@ final class OnnxGraphConverter {
         }
     }
 
-    // Shape(x): [batch, dims of x...], from start to end (opset 15's slicing attributes).
-    private void shape(OnnxNode n, OnnxAttributes a, String x, String out) {
-        Shape s = shapeOf(n, x, -1);
-        if (s == null) {
-            return;
-        }
-        long[] v = new long[s.rank()];
-        v[0] = BATCH;
-        for (int i = 1; i < v.length; i++) {
-            v[i] = s.dim(i);
-        }
-        int start = (int) a.i("start", 0);
-        int end = (int) a.i("end", v.length);
-        start = Math.clamp(start < 0 ? start + v.length : start, 0, v.length);
-        end = Math.clamp(end < 0 ? end + v.length : end, start, v.length);
-        shapeValues.put(out, Arrays.copyOfRange(v, start, end));
-    }
-
-    private void gather(OnnxNode n, OnnxAttributes a, List<String> in, String out) {
-        long[] v = shapeValues.get(in.getFirst());
-        OnnxTensor idx = constants.get(in.get(1));
-        if (v == null || idx == null || a.i("axis", 0) != 0) {
-            problems.add(n, "only a Gather of constant indices from a Shape is supported (the shape arithmetic of x.view)");
-            return;
-        }
-        long[] at = idx.asLongs();
-        long[] picked = new long[at.length];
-        for (int i = 0; i < at.length; i++) {
-            long j = at[i] < 0 ? at[i] + v.length : at[i];
-            if (j < 0 || j >= v.length) {
-                problems.add(n, "index " + at[i] + " is outside the shape's " + v.length + " entries");
-                return;
-            }
-            picked[i] = v[(int) j];
-        }
-        shapeValues.put(out, picked);
-    }
-
-    /** The integers of a shape value or a constant; null (and a problem) for image data. */
-    private long[] values(OnnxNode n, String v) {
-        if (shapeValues.containsKey(v)) {
-            return shapeValues.get(v);
-        }
-        if (constants.containsKey(v)) {
-            return constants.get(v).asLongs();
-        }
-        problems.add(n, "applied to image data, which Stride supports only as shape arithmetic on a Shape's result");
-        return null;
-    }
-
     private void concat(OnnxNode n, OnnxAttributes a, List<String> in, String out) {
         long axis = a.i("axis", 1);
         if (in.stream().noneMatch(shapes::containsKey)) {
-            long[] all = new long[0];
-            for (String v : in) {
-                long[] part = values(n, v);
-                if (part == null) {
-                    return;
-                }
-                long[] grown = Arrays.copyOf(all, all.length + part.length);
-                System.arraycopy(part, 0, grown, all.length, part.length);
-                all = grown;
-            }
-            shapeValues.put(out, all);
+            arithmetic.concat(n, in, out);
             return;
         }
         Shape first = shapeOf(n, in.getFirst(), 4);
@@ -378,7 +304,7 @@ final class OnnxGraphConverter {
     private void reshape(OnnxNode n, OnnxAttributes a, List<String> in, String out) {
         long allowZero = a.i("allowzero", 0);
         Shape x = shapeOf(n, in.getFirst(), -1);
-        long[] target = in.size() > 1 ? values(n, in.get(1)) : null;
+        long[] target = in.size() > 1 ? arithmetic.values(n, in.get(1)) : null;
         if (x == null || target == null) {
             if (target == null && in.size() < 2) {
                 problems.add(n, "a Reshape without its shape input");
@@ -386,10 +312,10 @@ final class OnnxGraphConverter {
             return;
         }
         long features = x.sampleSize();
-        boolean batchFirst = target.length == 2 && (target[0] == BATCH || (target[0] == 0 && allowZero == 0)
+        boolean batchFirst = target.length == 2 && (target[0] == OnnxShapeArithmetic.BATCH || (target[0] == 0 && allowZero == 0)
                 || (fixedBatch > 0 && target[0] == fixedBatch) || (target[0] == -1 && target[1] == features));
         if (!batchFirst || (target[1] != -1 && target[1] != features)) {
-            problems.add(n, "a Reshape of " + x.toString().replace("[1,", "[N,") + " to " + text(target)
+            problems.add(n, "a Reshape of " + x.toString().replace("[1,", "[N,") + " to " + OnnxShapeArithmetic.text(target)
                     + " is not a flatten to [N, " + features + "]; Stride imports only that Reshape");
             return;
         }
@@ -398,14 +324,6 @@ final class OnnxGraphConverter {
         } else {
             layer(n, in.getFirst(), new OnnxLayers.Made(new Flatten(), Map.of()));
         }
-    }
-
-    private static String text(long[] target) {
-        StringBuilder sb = new StringBuilder("[");
-        for (int i = 0; i < target.length; i++) {
-            sb.append(i == 0 ? "" : ", ").append(target[i] == BATCH ? "N" : Long.toString(target[i]));
-        }
-        return sb.append(']').toString();
     }
 
     private void flatten(OnnxNode n, OnnxAttributes a, String x, String out) {
@@ -426,7 +344,7 @@ final class OnnxGraphConverter {
     // PyTorch writes a Pad of zeros before some AveragePools; any other padding is refused.
     private void pad(OnnxNode n, OnnxAttributes a, List<String> in, String out, long opset) {
         String mode = a.s("mode", "constant");
-        long[] pads = opset < 11 ? a.ints("pads") : in.size() > 1 ? values(n, in.get(1)) : null;
+        long[] pads = opset < 11 ? a.ints("pads") : in.size() > 1 ? arithmetic.values(n, in.get(1)) : null;
         a.f("value", 0f);
         if (pads == null) {
             return;
