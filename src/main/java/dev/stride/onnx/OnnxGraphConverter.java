@@ -281,6 +281,10 @@ final class OnnxGraphConverter {
         if (first == null) {
             return;
         }
+        if (in.size() == 1) {
+            alias.put(out, in.getFirst()); // a Concat of one input is that input
+            return;
+        }
         if (axis != 1 && axis != -3) {
             problems.add(n, "axis " + axis + ": Stride concatenates [N, C, H, W] along the channels (axis 1) only");
             return;

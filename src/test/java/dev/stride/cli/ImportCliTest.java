@@ -1,5 +1,6 @@
 package dev.stride.cli;
 
+import dev.stride.train.CheckpointFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -8,9 +9,11 @@ import java.awt.image.BufferedImage;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static dev.stride.cli.CliRun.assertError;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code stride import}, then eval and predict on what it wrote, as on a checkpoint Stride trained. */
@@ -69,8 +72,8 @@ class ImportCliTest {
         CliRun.Result r = CliRun.run("import", "--onnx", fixture("handmade_opset13.onnx").toString(), "--out", ckpt.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("input 2x5x5 (normalised with mean 0.5,0.25, std 0.2,0.4), 4 outputs"), r.out());
-        var meta = dev.stride.train.CheckpointFile.read(ckpt).metadata();
-        assertEquals(java.util.List.of("zero", "one,with comma", "two\\", "three"), DataChoice.splitNames(meta.get(DataChoice.CLASSES_KEY)));
+        var meta = CheckpointFile.read(ckpt).metadata();
+        assertEquals(List.of("zero", "one,with comma", "two\\", "three"), DataChoice.splitNames(meta.get(DataChoice.CLASSES_KEY)));
     }
 
     @Test
@@ -80,7 +83,7 @@ class ImportCliTest {
         assertEquals(1, r.code(), r.err());
         assertTrue(r.err().contains("stride import: " + onnx + ": cannot import it into Stride's layers (1 problem):"), r.err());
         assertTrue(r.err().contains("stride import: Resize node '/up/Resize': operator Resize is not supported"), r.err());
-        assertTrue(!Files.exists(dir.resolve("up.stride")), "nothing is written");
+        assertFalse(Files.exists(dir.resolve("up.stride")), "nothing is written");
     }
 
     @Test

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +29,7 @@ import java.util.SplittableRandom;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** An imported model is an ordinary Stride model: it fine-tunes with a new head and saves to a checkpoint. */
@@ -74,11 +76,26 @@ class OnnxFineTuneTest {
                 assertArrayEquals(before.get(p.name()), after.get(p.name()), p.name() + " is frozen");
             }
             for (Parameter p : head.parameters()) {
-                assertFalse(java.util.Arrays.equals(before.get(p.name()), after.get(p.name())), p.name() + " trains");
+                assertFalse(Arrays.equals(before.get(p.name()), after.get(p.name())), p.name() + " trains");
             }
             assertTrue(last < first / 2, "the head fits 8 samples: loss " + first + " -> " + last);
             assertEquals(List.of(84, 3), List.of(head.inFeatures(), head.outFeatures()));
         }
+    }
+
+    @Test
+    void aHeadIsReplacedOnlyWhereTheModelEndsInALinearLayer() throws Exception {
+        ImportedModel softmaxFree = OnnxImporter.read(OnnxFixtures.file("view_opset9.onnx"), GemmBackend.java());
+        assertEquals("Linear(16->5)", softmaxFree.replaceHead(5).model().layers().getLast().describe());
+        assertEquals(softmaxFree.model().layers().size(), softmaxFree.replaceHead(5).model().layers().size());
+        OnnxModel endsInRelu = OnnxImportErrorsTest.model(List.of(OnnxImportErrorsTest.node("Relu", "r", List.of("x"), "y")),
+                List.of());
+        ImportedModel relu = OnnxImporter.convert("relu.onnx", endsInRelu, GemmBackend.java());
+        String m = assertThrows(IllegalArgumentException.class, () -> relu.replaceHead(3)).getMessage();
+        assertEquals("the model ends in Relu, not a Linear layer; replaceHead swaps the final fully connected layer", m);
+        m = assertThrows(IllegalArgumentException.class,
+                () -> relu.withNormalization(Normalization.identity(3))).getMessage();
+        assertEquals("a normalisation of 3 channels for a model whose input has 1", m);
     }
 
     @Test
