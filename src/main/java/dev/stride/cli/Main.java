@@ -13,7 +13,7 @@ import java.util.List;
 @Command(name = "stride", mixinStandardHelpOptions = true, version = "Stride 0.1.0",
         description = "Convolutional neural networks on the JVM (OpenBLAS sgemm through the FFM API).",
         subcommands = {TrainCommand.class, EvalCommand.class, SummaryCommand.class, PredictCommand.class,
-                FiltersCommand.class, DataCommand.class, InfoCommand.class, ExportCommand.class})
+                FiltersCommand.class, DataCommand.class, InfoCommand.class, ExportCommand.class, ImportCommand.class})
 public final class Main implements Runnable {
     static final String VERBOSE = "--verbose";
 

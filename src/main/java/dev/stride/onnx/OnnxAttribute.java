@@ -1,58 +1,18 @@
 package dev.stride.onnx;
 
-import java.util.Arrays;
-
 /**
- * One attribute of an ONNX node (AttributeProto): INT, INTS, FLOAT or STRING, the kinds the
- * exported operators need.
+ * A node attribute. Only the field its {@link #type} names is meaningful; graph-valued attributes
+ * (the bodies of If and Loop) are recorded by type only, since no operator Stride imports has one.
+ *
+ * @param type    onnx.proto's AttributeType: {@link #FLOAT}, {@link #INT}, {@link #STRING},
+ *                {@link #TENSOR}, {@link #FLOATS}, {@link #INTS}, or another (kept, not decoded)
+ * @param s       a STRING attribute's bytes, as text
  */
-public record OnnxAttribute(String name, Kind kind, long[] ints, float f, String s) {
-    /** AttributeProto.AttributeType, by its number in onnx.proto. */
-    public enum Kind {
-        FLOAT(1), INT(2), STRING(3), INTS(7);
-
-        final int number;
-
-        Kind(int number) {
-            this.number = number;
-        }
-    }
-
-    public static OnnxAttribute of(String name, long value) {
-        return new OnnxAttribute(name, Kind.INT, new long[] {value}, 0f, null);
-    }
-
-    public static OnnxAttribute of(String name, float value) {
-        return new OnnxAttribute(name, Kind.FLOAT, null, value, null);
-    }
-
-    public static OnnxAttribute of(String name, String value) {
-        return new OnnxAttribute(name, Kind.STRING, null, 0f, value);
-    }
-
-    public static OnnxAttribute ints(String name, long... values) {
-        return new OnnxAttribute(name, Kind.INTS, values.clone(), 0f, null);
-    }
-
-    /** AttributeProto: name 1, f 2, i 3, s 4, ints 8, type 20. */
-    ProtoWriter encode() {
-        ProtoWriter a = new ProtoWriter().string(1, name);
-        switch (kind) {
-            case FLOAT -> a.fixed32(2, f);
-            case INT -> a.varint(3, ints[0]);
-            case STRING -> a.string(4, s);
-            case INTS -> a.packedVarints(8, ints);
-        }
-        return a.varint(20, kind.number);
-    }
-
-    @Override
-    public String toString() {
-        return name + "=" + switch (kind) {
-            case FLOAT -> Float.toString(f);
-            case INT -> Long.toString(ints[0]);
-            case STRING -> s;
-            case INTS -> Arrays.toString(ints);
-        };
-    }
+public record OnnxAttribute(String name, int type, float f, long i, String s, OnnxTensor t, float[] floats, long[] ints) {
+    public static final int FLOAT = 1;
+    public static final int INT = 2;
+    public static final int STRING = 3;
+    public static final int TENSOR = 4;
+    public static final int FLOATS = 6;
+    public static final int INTS = 7;
 }

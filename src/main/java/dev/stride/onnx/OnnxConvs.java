@@ -35,7 +35,7 @@ final class OnnxConvs {
         float[] weight = new float[Math.toIntExact(w.size())];
         float[] bias = new float[conv.spec().outChannels()];
         BatchNorm2d.fold(conv, bn, weight, bias);
-        String prefix = OnnxLayers.name(conv);
+        String prefix = ExportLayers.name(conv);
         return convNode(g, conv, x, g.floats(prefix + ".weight", dims(w), weight),
                 g.floats(prefix + ".bias", new long[] {bias.length}, bias));
     }
@@ -47,17 +47,17 @@ final class OnnxConvs {
             inputs.add(bias);
         }
         int p = s.padding();
-        return g.node("Conv", OnnxLayers.name(conv), inputs,
-                OnnxAttribute.ints("kernel_shape", s.kernelH(), s.kernelW()),
-                OnnxAttribute.ints("strides", s.stride(), s.stride()),
-                OnnxAttribute.ints("pads", p, p, p, p),
-                OnnxAttribute.ints("dilations", 1, 1),
-                OnnxAttribute.of("group", (long) s.groups()));
+        return g.node("Conv", ExportLayers.name(conv), inputs,
+                ExportAttribute.ints("kernel_shape", s.kernelH(), s.kernelW()),
+                ExportAttribute.ints("strides", s.stride(), s.stride()),
+                ExportAttribute.ints("pads", p, p, p, p),
+                ExportAttribute.ints("dilations", 1, 1),
+                ExportAttribute.of("group", (long) s.groups()));
     }
 
     /** y = x W^T + b. */
     static String gemm(OnnxGraphBuilder g, Linear fc, String x) {
-        return gemm(g, OnnxLayers.name(fc), fc, x);
+        return gemm(g, ExportLayers.name(fc), fc, x);
     }
 
     static String gemm(OnnxGraphBuilder g, String name, Linear fc, String x) {
@@ -65,7 +65,7 @@ final class OnnxConvs {
         if (fc.bias() != null) {
             inputs.add(g.floats(fc.bias().name(), dims(fc.bias().value()), fc.bias().value()));
         }
-        return g.node("Gemm", name, inputs, OnnxAttribute.of("transB", 1L));
+        return g.node("Gemm", name, inputs, ExportAttribute.of("transB", 1L));
     }
 
     /** BatchNormalization in inference form: (x - running_mean) / sqrt(running_var + eps) * weight + bias. */
@@ -75,7 +75,7 @@ final class OnnxConvs {
         String shift = g.floats(bias.name(), dims(bias.value()), bias.value());
         String mean = g.floats(name + ".running_mean", dims(runningMean), runningMean);
         String var = g.floats(name + ".running_var", dims(runningVar), runningVar);
-        return g.node("BatchNormalization", name, List.of(x, scale, shift, mean, var), OnnxAttribute.of("epsilon", (float) eps));
+        return g.node("BatchNormalization", name, List.of(x, scale, shift, mean, var), ExportAttribute.of("epsilon", (float) eps));
     }
 
     /** PRelu with the slopes shaped [C, 1, ...] so they broadcast over the channel axis of [N, C, ...]. */
@@ -84,7 +84,7 @@ final class OnnxConvs {
         long[] dims = new long[p.inputShape().rank() - 1];
         Arrays.fill(dims, 1);
         dims[0] = p.channels();
-        return g.node("PRelu", OnnxLayers.name(p), List.of(x, g.floats(slope.name(), dims, slope.value())));
+        return g.node("PRelu", ExportLayers.name(p), List.of(x, g.floats(slope.name(), dims, slope.value())));
     }
 
     static long[] dims(Tensor t) {

@@ -64,12 +64,12 @@ public final class OnnxExporter {
         channelDims[1] = in.dim(1);
         String x = g.node("Sub", "normalization.sub", List.of(INPUT, g.floats("normalization.mean", channelDims, norm.mean())));
         x = g.node("Div", "normalization.div", List.of(x, g.floats("normalization.std", channelDims, norm.std())));
-        String y = new OnnxLayers(g, options.foldBatchNorm()).map(model, x);
+        String y = new ExportLayers(g, options.foldBatchNorm()).map(model, x);
         g.output(y, SCORES);
         Shape out = model.outputShape();
         List<ProtoWriter> outputs = new ArrayList<>(List.of(valueInfo(SCORES, out)));
         if (out.rank() == 2) {
-            g.output(g.node("Softmax", "softmax", List.of(SCORES), OnnxAttribute.of("axis", 1L)), PROBABILITIES);
+            g.output(g.node("Softmax", "softmax", List.of(SCORES), ExportAttribute.of("axis", 1L)), PROBABILITIES);
             outputs.add(valueInfo(PROBABILITIES, out));
         }
         Map<String, String> meta = new LinkedHashMap<>();

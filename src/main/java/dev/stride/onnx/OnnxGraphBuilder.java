@@ -23,7 +23,7 @@ public final class OnnxGraphBuilder {
     private static final int FLOAT = 1;
     private static final int INT64 = 7;
 
-    private record Node(String name, String op, List<String> inputs, String output, List<OnnxAttribute> attributes) {
+    private record Node(String name, String op, List<String> inputs, String output, List<ExportAttribute> attributes) {
     }
 
     private record Initializer(String name, int dataType, long[] dims, byte[] raw) {
@@ -37,7 +37,7 @@ public final class OnnxGraphBuilder {
      * Adds a node with one output and returns the output's name: {@code name} itself, or
      * {@code name_2}, {@code name_3} ... when it is taken. An empty input name is an omitted optional input.
      */
-    public String node(String op, String name, List<String> inputs, OnnxAttribute... attributes) {
+    public String node(String op, String name, List<String> inputs, ExportAttribute... attributes) {
         String unique = fresh(name.isEmpty() ? op : name);
         nodes.add(new Node(unique, op, List.copyOf(inputs), unique, List.of(attributes)));
         return unique;
@@ -107,7 +107,7 @@ public final class OnnxGraphBuilder {
                 p.string(1, in);
             }
             p.string(2, n.output()).string(3, n.name()).string(4, n.op());
-            for (OnnxAttribute a : n.attributes()) {
+            for (ExportAttribute a : n.attributes()) {
                 p.message(5, a.encode());
             }
             g.message(1, p);

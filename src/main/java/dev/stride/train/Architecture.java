@@ -25,6 +25,7 @@ import dev.stride.nn.PoolSpec;
 import dev.stride.nn.Prelu;
 import dev.stride.nn.Relu;
 import dev.stride.nn.Relu6;
+import dev.stride.nn.Residual;
 import dev.stride.nn.Sequential;
 import dev.stride.nn.Sigmoid;
 import dev.stride.nn.SqueezeExcitation;
@@ -80,6 +81,7 @@ public final class Architecture {
         return switch (layer) {
             case Sequential s -> "Sequential";
             case Concat c -> "Concat";
+            case Residual r -> "Residual";
             default -> encodeLeaf(layer);
         };
     }
@@ -134,13 +136,14 @@ public final class Architecture {
     }
 
     /**
-     * A container (Sequential, Concat) is made from its children's lines. Every other type is made
+     * A container (Sequential, Concat, Residual) is made from its children's lines. Every other type is made
      * from its own line; a block that makes its own children (a residual block, say) must then have
      * exactly the child lines it would write, so a tree edited by hand cannot drift from the code.
      */
     private static Layer build(ArchitectureTree.Node node, Gemm gemm) {
         SequencedMap<String, Layer> children = new LinkedHashMap<>();
-        boolean container = node.typeLine().equals("Sequential") || node.typeLine().equals("Concat");
+        boolean container = node.typeLine().equals("Sequential") || node.typeLine().equals("Concat")
+                || node.typeLine().equals("Residual");
         if (container) {
             for (ArchitectureTree.Node c : node.children()) {
                 children.put(c.name(), build(c, gemm));
@@ -152,7 +155,11 @@ public final class Architecture {
                     throw new IllegalArgumentException("a " + node.typeLine() + " needs "
                             + (node.typeLine().equals("Concat") ? "at least two child lines" : "at least one child line") + " below it");
                 }
-                return node.typeLine().equals("Sequential") ? Sequential.of(children) : Concat.of(children);
+                return switch (node.typeLine()) {
+                    case "Sequential" -> Sequential.of(children);
+                    case "Concat" -> Concat.of(children);
+                    default -> residual(children);
+                };
             }
             Layer layer = decodeLine(node.typeLine(), gemm);
             if (layer.children().isEmpty() && !node.children().isEmpty()) {
@@ -168,6 +175,26 @@ public final class Architecture {
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(node.where() + ": " + e.getMessage(), e);
         }
+    }
+
+    // A Residual's main path is its numbered children in order, its shortcut the child "shortcut".
+    private static Residual residual(SequencedMap<String, Layer> children) {
+        List<Layer> main = new ArrayList<>();
+        Layer shortcut = null;
+        for (Map.Entry<String, Layer> e : children.entrySet()) {
+            if (e.getKey().equals("shortcut")) {
+                shortcut = e.getValue();
+            } else if (e.getKey().equals(Integer.toString(main.size()))) {
+                main.add(e.getValue());
+            } else {
+                throw new IllegalArgumentException("a Residual's children are 0, 1, ... (the main path) and shortcut, got '"
+                        + e.getKey() + "'");
+            }
+        }
+        if (main.isEmpty()) {
+            throw new IllegalArgumentException("a Residual needs its main path (children 0, 1, ...) below it");
+        }
+        return new Residual(main, shortcut);
     }
 
     /** Rebuilds a format-1 model: one unnamed leaf line per layer of a flat Sequential. */
@@ -233,7 +260,7 @@ public final class Architecture {
         };
     }
 
-    private static final String KNOWN = "Sequential, Concat, Conv2d, Linear, MaxPool2d, AvgPool2d, GlobalAvgPool, "
+    private static final String KNOWN = "Sequential, Concat, Residual, Conv2d, Linear, MaxPool2d, AvgPool2d, GlobalAvgPool, "
             + "AdaptiveAvgPool2d, Flatten, Relu, Relu6, LeakyRelu, Prelu, Elu, Sigmoid, Tanh, Silu, Maxout, Dropout, "
             + "BatchNorm2d, BatchNorm1d, ChannelPadShortcut, SqueezeExcitation, BasicBlock, Bottleneck, InvertedResidual";
 

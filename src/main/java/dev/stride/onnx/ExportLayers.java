@@ -37,11 +37,11 @@ import java.util.List;
  * statistics, dropout as the identity) on the built input shape; a layer with no mapping is an
  * {@link IllegalArgumentException} naming its path.
  */
-final class OnnxLayers {
+final class ExportLayers {
     private final OnnxGraphBuilder g;
     private final boolean foldBatchNorm;
 
-    OnnxLayers(OnnxGraphBuilder g, boolean foldBatchNorm) {
+    ExportLayers(OnnxGraphBuilder g, boolean foldBatchNorm) {
         this.g = g;
         this.foldBatchNorm = foldBatchNorm;
     }
@@ -68,12 +68,12 @@ final class OnnxLayers {
             case Relu _ -> g.node("Relu", name, List.of(x));
             case Sigmoid _ -> g.node("Sigmoid", name, List.of(x));
             case Tanh _ -> g.node("Tanh", name, List.of(x));
-            case LeakyRelu r -> g.node("LeakyRelu", name, List.of(x), OnnxAttribute.of("alpha", r.slope()));
-            case Elu e -> g.node("Elu", name, List.of(x), OnnxAttribute.of("alpha", e.alpha()));
+            case LeakyRelu r -> g.node("LeakyRelu", name, List.of(x), ExportAttribute.of("alpha", r.slope()));
+            case Elu e -> g.node("Elu", name, List.of(x), ExportAttribute.of("alpha", e.alpha()));
             case Relu6 _ -> g.node("Clip", name, List.of(x, g.scalar("relu6.min", 0f), g.scalar("relu6.max", 6f)));
             case Silu _ -> g.node("Mul", name, List.of(x, g.node("Sigmoid", name + ".sigmoid", List.of(x))));
             case Dropout _ -> x; // the identity at inference
-            case Flatten _ -> g.node("Flatten", name, List.of(x), OnnxAttribute.of("axis", 1L));
+            case Flatten _ -> g.node("Flatten", name, List.of(x), ExportAttribute.of("axis", 1L));
             case MaxPool2d p -> pool("MaxPool", name, p, p.spec(), x);
             case AvgPool2d p -> pool("AveragePool", name, p, p.spec(), x);
             case GlobalAvgPool _ -> g.node("GlobalAveragePool", name, List.of(x));
@@ -125,11 +125,11 @@ final class OnnxLayers {
             }
         }
         return g.node(op, name, List.of(x),
-                OnnxAttribute.ints("kernel_shape", spec.kernelH(), spec.kernelW()),
-                OnnxAttribute.ints("strides", spec.stride(), spec.stride()),
-                OnnxAttribute.ints("pads", pads),
-                OnnxAttribute.of("ceil_mode", ceil ? 1L : 0L),
-                op.equals("AveragePool") ? OnnxAttribute.of("count_include_pad", 1L) : OnnxAttribute.of("storage_order", 0L));
+                ExportAttribute.ints("kernel_shape", spec.kernelH(), spec.kernelW()),
+                ExportAttribute.ints("strides", spec.stride(), spec.stride()),
+                ExportAttribute.ints("pads", pads),
+                ExportAttribute.of("ceil_mode", ceil ? 1L : 0L),
+                op.equals("AveragePool") ? ExportAttribute.of("count_include_pad", 1L) : ExportAttribute.of("storage_order", 0L));
     }
 
     /** GlobalAveragePool for 1x1; AveragePool when the output size divides the input's (equal windows); else no mapping. */
@@ -145,8 +145,8 @@ final class OnnxLayers {
                     + "width the output size divides");
         }
         int kH = h / p.outH(), kW = w / p.outW();
-        return g.node("AveragePool", name(p), List.of(x), OnnxAttribute.ints("kernel_shape", kH, kW),
-                OnnxAttribute.ints("strides", kH, kW));
+        return g.node("AveragePool", name(p), List.of(x), ExportAttribute.ints("kernel_shape", kH, kW),
+                ExportAttribute.ints("strides", kH, kW));
     }
 
     /** The node name of a layer: its path, or its type for a root. */

@@ -1,0 +1,14 @@
+package dev.stride.onnx;
+
+import java.io.IOException;
+
+/**
+ * An ONNX file that cannot be read: truncated, corrupt, or holding what this reader does not
+ * decode. The message names the file and, for a broken encoding, the byte offset where reading
+ * stopped.
+ */
+public final class OnnxFormatException extends IOException {
+    public OnnxFormatException(String message) {
+        super(message);
+    }
+}

@@ -1,0 +1,12 @@
+package dev.stride.onnx;
+
+/**
+ * A readable ONNX graph that Stride cannot turn into its layers: unsupported operators or
+ * attributes, a structure that is not a tree of chains, forks and joins, weights of the wrong
+ * shape. The message names the file and lists every node at fault.
+ */
+public final class OnnxImportException extends IllegalArgumentException {
+    public OnnxImportException(String message) {
+        super(message);
+    }
+}
