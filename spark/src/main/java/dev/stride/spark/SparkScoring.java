@@ -1,5 +1,8 @@
 package dev.stride.spark;
 
+import dev.stride.infer.ClassProbability;
+import dev.stride.infer.InferenceModel;
+import dev.stride.infer.Prediction;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
@@ -72,8 +75,14 @@ public final class SparkScoring {
         }
         byte[] bytes = Files.readAllBytes(checkpoint);
         int k;
-        try (LocalScorer probe = new LocalScorer(bytes, 1)) {
-            k = Math.min(topK, probe.classNames().size());
+        // Checked on the driver, so that a model that cannot take the column fails before any job runs.
+        try (LocalScorer probe = LocalScorer.load(checkpoint, 1)) {
+            InferenceModel m = probe.model();
+            if (images && m.imagePreparation() == null) {
+                throw new IllegalArgumentException("checkpoint " + checkpoint + " takes inputs of shape " + m.sampleShape()
+                        + ", not pictures; score an array<float> column of C*H*W values instead of '" + input + "'");
+            }
+            k = Math.min(topK, m.classes());
         }
         Broadcast<byte[]> model = JavaSparkContext.fromSparkContext(data.sparkSession().sparkContext()).broadcast(bytes);
         StructType out = outputSchema(schema);
@@ -151,13 +160,12 @@ public final class SparkScoring {
                 return;
             }
             if (scorer == null) {
-                scorer = new LocalScorer(model.value(), batch);
+                scorer = LocalScorer.load(model.value(), batch);
                 TaskContext ctx = TaskContext.get();
                 if (ctx != null) {
                     ctx.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) c -> close());
                 }
             }
-            float[] sample = new float[scorer.sampleFloats()];
             for (int i = 0; i < pending.size(); i++) {
                 Row row = pending.get(i);
                 if (images) {
@@ -168,23 +176,21 @@ public final class SparkScoring {
                     }
                     scorer.setImage(i, encoded, name);
                 } else {
-                    FeatureColumn.read(row, field, sample, 0, sample.length, column);
-                    scorer.setSample(i, sample);
+                    scorer.setFeatures(i, row, field, column);
                 }
             }
-            float[][] p = scorer.probabilities(pending.size());
-            List<String> names = scorer.classNames();
+            List<Prediction> predictions = scorer.predict(pending.size());
             for (int i = 0; i < pending.size(); i++) {
-                Integer[] order = top(p[i], topK);
+                List<ClassProbability> top = predictions.get(i).topK(topK);
                 String[] topNames = new String[topK];
                 Float[] topP = new Float[topK];
                 for (int j = 0; j < topK; j++) {
-                    topNames[j] = names.get(order[j]);
-                    topP[j] = p[i][order[j]];
+                    topNames[j] = top.get(j).name();
+                    topP[j] = top.get(j).probability();
                 }
                 Row in = pending.get(i);
                 Object[] values = Arrays.copyOf(toArray(in), in.length() + 5);
-                values[in.length()] = order[0];
+                values[in.length()] = top.getFirst().index();
                 values[in.length() + 1] = topNames[0];
                 values[in.length() + 2] = topP[0];
                 values[in.length() + 3] = topNames;
@@ -194,12 +200,8 @@ public final class SparkScoring {
         }
 
         private void close() {
-            try {
-                if (scorer != null) {
-                    scorer.close();
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+            if (scorer != null) {
+                scorer.close();
             }
         }
 
@@ -209,16 +211,6 @@ public final class SparkScoring {
                 v[i] = row.get(i);
             }
             return v;
-        }
-
-        /** The indices of the k largest, largest first; the lower index first on ties. */
-        private static Integer[] top(float[] p, int k) {
-            Integer[] idx = new Integer[p.length];
-            for (int i = 0; i < idx.length; i++) {
-                idx[i] = i;
-            }
-            Arrays.sort(idx, (a, b) -> p[a] != p[b] ? Float.compare(p[b], p[a]) : Integer.compare(a, b));
-            return Arrays.copyOf(idx, k);
         }
     }
 }
