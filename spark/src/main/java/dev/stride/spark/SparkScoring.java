@@ -32,10 +32,12 @@ import java.util.NoSuchElementException;
  * and frees the model's native memory when its rows are done (or the task ends).
  *
  * <p>The input column is either {@code binary}, an encoded image (Spark's {@code binaryFile}
- * source's {@code content}), decoded, resized and normalised as {@code stride predict} does, or
- * {@code array<float>} / {@code array<double>}, C*H*W values already normalised. Added columns:
- * {@code prediction} (int), {@code class} (its name), {@code probability} (float), and the top k
- * as {@code top_classes} (array&lt;string&gt;) and {@code top_probabilities} (array&lt;float&gt;).
+ * source's {@code content}), decoded and prepared by the core's inference API exactly as
+ * {@code stride predict} prepares it, or {@code array<float>} / {@code array<double>}, C*H*W values
+ * already normalised (and finite). Added columns, as {@link dev.stride.infer.Prediction} gives them:
+ * {@code prediction} (int), {@code class} (its name, "class i" when the checkpoint names none),
+ * {@code probability} (float), and the top k as {@code top_classes} (array&lt;string&gt;) and
+ * {@code top_probabilities} (array&lt;float&gt;).
  */
 public final class SparkScoring {
     /** The largest checkpoint {@link #score} broadcasts unless told otherwise. */

@@ -58,12 +58,17 @@ class SparkLocalModeTest {
     @BeforeAll
     static void start() throws Exception {
         spark = SparkSessions.local();
-        checkpoint = dir.resolve("lenet5.ckpt");
+        checkpoint = writeCheckpoint(dir.resolve("lenet5.ckpt"));
+    }
+
+    /** LeNet-5 as {@link TrainingFixture} makes it, with {@link #NAMES}, an MNIST model (no data set named). */
+    static Path writeCheckpoint(Path file) throws Exception {
         try (Arena arena = Arena.ofConfined()) {
             Layer net = TrainingFixture.model(arena);
-            ModelCheckpoint.save(checkpoint, net, NORM, null, new ModelCheckpoint.Progress(0, 0, 1),
+            ModelCheckpoint.save(file, net, NORM, null, new ModelCheckpoint.Progress(0, 0, 1),
                     Map.of("classes", String.join(",", NAMES)));
         }
+        return file;
     }
 
     @AfterAll
@@ -123,6 +128,14 @@ class SparkLocalModeTest {
 
     @Test
     void imageFilesAreScoredAsTheInferenceApiScoresThemOnTheDriver(@TempDir Path images) throws Exception {
+        assertScoredAsTheInferenceApiScores(spark, checkpoint, images);
+    }
+
+    /**
+     * Writes four PNGs to {@code images}, scores them on {@code session} and requires the classes
+     * and probabilities that {@link InferenceModel} gives on this JVM, within 1e-6.
+     */
+    static void assertScoredAsTheInferenceApiScores(SparkSession session, Path checkpoint, Path images) throws Exception {
         Random rnd = new Random(9);
         for (int i = 0; i < 4; i++) {
             // A light stroke off-centre on a dark, non-square canvas: MNIST-style centring and a
@@ -136,7 +149,7 @@ class SparkLocalModeTest {
             g.dispose();
             ImageIO.write(img, "png", images.resolve("digit" + i + ".png").toFile());
         }
-        Dataset<Row> files = spark.read().format("binaryFile").load(images.toString()).repartition(2);
+        Dataset<Row> files = session.read().format("binaryFile").load(images.toString()).repartition(2);
 
         List<Row> out = SparkScoring.score(files, checkpoint, "content", 3, 10, SparkScoring.DEFAULT_MAX_MODEL_BYTES)
                 .select("path", "prediction", "class", "probability", "top_classes", "top_probabilities").collectAsList();
