@@ -3,7 +3,9 @@ package dev.stride.data;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +19,7 @@ import java.util.Iterator;
 public final class ImageDecoder {
     /** The most pixels decoded: a small PNG can declare 100,000 x 100,000 pixels. */
     public static final long MAX_PIXELS = 64L << 20;
+    private static final int HEADER = 38; // a BMP's file header and its info header up to biSizeImage
 
     private ImageDecoder() {
     }
@@ -28,20 +31,25 @@ public final class ImageDecoder {
      * bytes declaring 16 MB were found by ImageInputFuzzTest; 4 GB would end in OutOfMemoryError).
      */
     public static void checkDeclaredData(Path file) throws IOException {
-        byte[] head = new byte[38];
-        long length;
+        byte[] head = new byte[HEADER];
+        int read;
         try (var in = Files.newInputStream(file)) {
-            length = Files.size(file);
-            if (in.readNBytes(head, 0, head.length) < head.length || head[0] != 'B' || head[1] != 'M') {
-                return;
-            }
+            read = in.readNBytes(head, 0, head.length);
         }
-        var le = java.nio.ByteBuffer.wrap(head).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        checkDeclaredData(head, read, Files.size(file), file.toString());
+    }
+
+    /** As {@link #checkDeclaredData(Path)} for the first {@code read} bytes of a file of {@code length}. */
+    private static void checkDeclaredData(byte[] head, int read, long length, String name) throws IOException {
+        if (read < HEADER || head[0] != 'B' || head[1] != 'M') {
+            return;
+        }
+        var le = java.nio.ByteBuffer.wrap(head, 0, HEADER).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         int compression = le.getInt(30);
         long declared = Integer.toUnsignedLong(le.getInt(34));
         long offset = Integer.toUnsignedLong(le.getInt(10));
         if ((compression == 4 || compression == 5) && declared > length - Math.min(offset, length)) {
-            throw new IOException(file + ": a BMP whose embedded " + (compression == 4 ? "JPEG" : "PNG") + " claims " + declared
+            throw new IOException(name + ": a BMP whose embedded " + (compression == 4 ? "JPEG" : "PNG") + " claims " + declared
                     + " bytes but the file holds " + length + "; the file is corrupt");
         }
     }
@@ -66,29 +74,59 @@ public final class ImageDecoder {
         if (!Files.isRegularFile(file)) {
             throw new IOException(file + ": " + (Files.isDirectory(file) ? "is a directory, not an image" : "no such image file"));
         }
-        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+        return read(() -> ImageIO.createImageInputStream(file.toFile()), file.toString(), () -> checkDeclaredData(file));
+    }
+
+    /**
+     * An encoded image held in memory (a file's bytes, say a Spark {@code binaryFile} row's
+     * content) as ImageIO decodes it, after the same checks as {@link #read(Path)}; nothing is
+     * written to disk.
+     *
+     * @param name what messages call the image (its path, say)
+     * @throws IOException whose message starts with {@code name}
+     */
+    public static BufferedImage read(byte[] encoded, String name) throws IOException {
+        // MemoryCacheImageInputStream, not ImageIO.createImageInputStream, which may cache a stream in a temporary file.
+        return read(() -> new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded)), name,
+                () -> checkDeclaredData(encoded, encoded.length, encoded.length, name));
+    }
+
+    /** Opens the stream to decode; null when there is none. */
+    @FunctionalInterface
+    private interface Source {
+        ImageInputStream open() throws IOException;
+    }
+
+    /** A check run once the declared size has passed and before the pixels are decoded. */
+    @FunctionalInterface
+    private interface HeaderCheck {
+        void run() throws IOException;
+    }
+
+    private static BufferedImage read(Source source, String name, HeaderCheck declaredData) throws IOException {
+        try (ImageInputStream in = source.open()) {
             Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
             if (readers == null || !readers.hasNext()) {
-                throw new IOException(file + ": not an image this Java can read (use JPEG, PNG, BMP or GIF)");
+                throw new IOException(name + ": not an image this Java can read (use JPEG, PNG, BMP or GIF)");
             }
             ImageReader reader = readers.next();
             try {
                 reader.setInput(in, true, true);
                 long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
                 if (pixels > MAX_PIXELS) {
-                    throw new IOException(file + ": " + reader.getWidth(0) + "x" + reader.getHeight(0)
+                    throw new IOException(name + ": " + reader.getWidth(0) + "x" + reader.getHeight(0)
                             + " pixels is more than the " + MAX_PIXELS + " decoded; shrink it first");
                 }
-                checkDeclaredData(file);
+                declaredData.run();
                 return reader.read(0);
             } finally {
                 reader.dispose();
             }
         } catch (IOException e) {
-            throw e.getMessage() != null && e.getMessage().startsWith(file.toString()) ? e : unreadable(file, e);
+            throw e.getMessage() != null && e.getMessage().startsWith(name) ? e : unreadable(name, e);
         } catch (RuntimeException e) {
             // ImageIO's decoders throw unchecked exceptions on some malformed files.
-            throw unreadable(file, e);
+            throw unreadable(name, e);
         }
     }
 
@@ -135,7 +173,7 @@ public final class ImageDecoder {
         return Transforms.resized(img, 0, 0, img.height(), img.width(), height, width);
     }
 
-    private static IOException unreadable(Path file, Exception e) {
-        return new IOException(file + ": cannot decode it (" + e.getMessage() + "); is it a complete image file?", e);
+    private static IOException unreadable(String name, Exception e) {
+        return new IOException(name + ": cannot decode it (" + e.getMessage() + "); is it a complete image file?", e);
     }
 }

@@ -1,151 +1,109 @@
 package dev.stride.spark;
 
-import dev.stride.blas.GemmBackend;
 import dev.stride.data.ImageDecoder;
-import dev.stride.data.Normalization;
-import dev.stride.data.U8Image;
-import dev.stride.nn.BuildOptions;
-import dev.stride.nn.Layer;
-import dev.stride.tensor.Shape;
-import dev.stride.tensor.Tensor;
-import dev.stride.train.ModelCheckpoint;
+import dev.stride.infer.InferenceModel;
+import dev.stride.infer.InferenceOptions;
+import dev.stride.infer.Prediction;
+import dev.stride.infer.Predictor;
+import org.apache.spark.sql.Row;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A checkpoint loaded for inference in one task: the one place that knows how Stride scores a
- * batch, so that moving to the core's inference API is a change to this file alone.
+ * A checkpoint loaded for inference in one task, on the core's inference API: one
+ * {@link InferenceModel} and one {@link Predictor} of one thread (the executor's cores are
+ * Spark's parallelism, one task each), and the batch being filled. Pictures are prepared as the
+ * model's {@link InferenceModel#imagePreparation()} says, exactly as {@code stride predict}
+ * prepares them (MNIST-style centring for MNIST models, a resize for others).
  *
- * <p>Owns a confined arena (the model's weights and buffers), freed by {@link #close()}; used by
- * the one thread that opened it. Encoded images go through the core's {@link ImageDecoder}, which
- * reads files (and checks their headers before it allocates), so they are written to one scratch
- * file of this scorer first.
+ * <p>Used by one thread at a time; {@link #close()} frees the model's native memory and may come
+ * from another thread (it waits for a pass in flight).
  */
 final class LocalScorer implements AutoCloseable {
-    private final Arena arena = Arena.ofConfined();
-    private final Layer model;
-    private final Normalization norm;
-    private final List<String> classNames;
-    private final Tensor input; // (batch, C, H, W)
-    private final Path scratch;
+    private final InferenceModel model;
+    private final Predictor predictor;
+    private final float[] input; // (batch, C, H, W) normalised samples of the batch being filled
+    private final int sampleFloats; // C*H*W
 
-    LocalScorer(byte[] checkpoint, int batch) throws IOException {
-        scratch = Files.createTempFile("stride-score", ".bin");
+    private LocalScorer(InferenceModel model, int batch) {
+        this.model = model;
+        this.sampleFloats = Math.toIntExact(model.sampleShape().size());
+        this.input = new float[Math.multiplyExact(batch, sampleFloats)];
+        this.predictor = model.newPredictor();
+    }
+
+    /**
+     * One predictor of one thread, in passes of {@code batch}. The thread budget it asks for (1)
+     * never exceeds the processors; loading sets OpenBLAS to one thread for the whole executor JVM,
+     * which is what every other task there wants too.
+     */
+    static InferenceOptions options(int batch) {
+        return InferenceOptions.defaults().withMaxBatch(batch).withMaxSamplesPerCall(batch).withPredictors(1).withThreadsPerPredictor(1);
+    }
+
+    /** The checkpoint file, for batches of up to {@code batch} rows. */
+    static LocalScorer load(Path checkpoint, int batch) throws IOException {
+        InferenceModel model = InferenceModel.load(checkpoint, options(batch));
         try {
-            Files.write(scratch, checkpoint);
-            ModelCheckpoint.Loaded loaded = ModelCheckpoint.load(scratch, GemmBackend.defaultGemm(), arena, batch,
-                    BuildOptions.inference());
-            model = loaded.model();
-            norm = loaded.normalization();
-            classNames = classNames(loaded.checkpoint().metadata().get("classes"), model.outputShape().dim(1));
-            input = Tensor.zeros(arena, model.inputShape());
-        } catch (IOException | RuntimeException e) {
-            close();
+            return new LocalScorer(model, batch);
+        } catch (RuntimeException e) {
+            model.close();
             throw e;
         }
     }
 
-    int batch() {
-        return input.dim(0);
-    }
-
-    /** Floats in one sample, C*H*W. */
-    int sampleFloats() {
-        return (int) (input.size() / input.dim(0));
-    }
-
-    List<String> classNames() {
-        return classNames;
-    }
-
-    /** Row {@code i} of the batch from normalised floats. */
-    void setSample(int i, float[] sample) {
-        input.segment().asSlice((input.offset() + (long) i * sample.length) * Float.BYTES, (long) sample.length * Float.BYTES)
-                .copyFrom(java.lang.foreign.MemorySegment.ofArray(sample));
-    }
-
-    /** Row {@code i} of the batch from an encoded image (PNG, JPEG, BMP, GIF), resized and normalised as in training. */
-    void setImage(int i, byte[] encoded, String name) throws IOException {
-        Files.write(scratch, encoded);
-        U8Image img;
+    /**
+     * A checkpoint's bytes (a broadcast's value): the loader reads files, so they are written to a
+     * temporary file once, deleted as soon as the model is loaded.
+     */
+    static LocalScorer load(byte[] checkpoint, int batch) throws IOException {
+        Path file = Files.createTempFile("stride-score", ".ckpt");
+        LocalScorer scorer = null;
         try {
-            img = ImageDecoder.load(scratch, input.dim(1), input.dim(2), input.dim(3));
-        } catch (IOException e) {
-            throw new IOException(name + ": " + e.getMessage().replace(scratch.toString(), "image"), e);
-        }
-        int plane = img.height() * img.width();
-        long base = input.offset() + (long) i * sampleFloats();
-        for (int c = 0; c < img.channels(); c++) {
-            for (int p = 0; p < plane; p++) {
-                input.segment().setAtIndex(Tensor.FLOAT, base + (long) c * plane + p, norm.apply(c, img.pixels()[c * plane + p] & 0xff));
+            Files.write(file, checkpoint);
+            scorer = load(file, batch);
+            Files.delete(file);
+            return scorer;
+        } catch (IOException | RuntimeException e) {
+            if (scorer != null) {
+                scorer.close();
             }
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException second) {
+                e.addSuppressed(second);
+            }
+            throw e;
         }
     }
 
-    /** Class probabilities (softmax of the scores) of the first {@code n} rows, (n, classes). */
-    float[][] probabilities(int n) {
-        Tensor scores = model.forward(n == batch() ? input : input.firstBatch(n));
-        int classes = scores.dim(1);
-        float[][] out = new float[n][classes];
-        for (int r = 0; r < n; r++) {
-            float max = Float.NEGATIVE_INFINITY;
-            for (int j = 0; j < classes; j++) {
-                max = Math.max(max, scores.get(r, j));
-            }
-            double sum = 0;
-            for (int j = 0; j < classes; j++) {
-                sum += Math.exp(scores.get(r, j) - max);
-            }
-            for (int j = 0; j < classes; j++) {
-                out[r][j] = (float) (Math.exp(scores.get(r, j) - max) / sum);
-            }
-        }
-        return out;
+    InferenceModel model() {
+        return model;
     }
 
-    Shape sampleShape() {
-        Shape in = model.inputShape();
-        return Shape.of(in.dim(1), in.dim(2), in.dim(3));
+    /** Row {@code i} of the batch from the feature column {@code field} of {@code row} (see {@link FeatureColumn}). */
+    void setFeatures(int i, Row row, int field, String column) {
+        FeatureColumn.read(row, field, input, i * sampleFloats, sampleFloats, column);
     }
 
-    /** The checkpoint's class names (stride train stores them comma-separated, a backslash escaping), else "0", "1", ... */
-    static List<String> classNames(String joined, int classes) {
-        List<String> names = new ArrayList<>();
-        if (joined != null && !joined.isEmpty()) {
-            StringBuilder name = new StringBuilder();
-            boolean escaped = false;
-            for (char ch : joined.toCharArray()) {
-                if (escaped || ch != '\\' && ch != ',') {
-                    name.append(ch);
-                    escaped = false;
-                } else if (ch == '\\') {
-                    escaped = true;
-                } else {
-                    names.add(name.toString());
-                    name.setLength(0);
-                }
-            }
-            names.add(name.toString());
-        }
-        if (names.size() != classes) {
-            names.clear();
-            for (int j = 0; j < classes; j++) {
-                names.add(Integer.toString(j));
-            }
-        }
-        return List.copyOf(names);
+    /** Row {@code i} of the batch from an encoded image (PNG, JPEG, BMP, GIF) that messages call {@code name}. */
+    void setImage(int i, byte[] encoded, String name) throws IOException {
+        float[] sample = model.prepare(ImageDecoder.read(encoded, name));
+        System.arraycopy(sample, 0, input, i * sampleFloats, sampleFloats);
     }
 
+    /** Predictions for the first {@code n} rows of the batch, in order. */
+    List<Prediction> predict(int n) {
+        return predictor.predict(MemorySegment.ofArray(input).asSlice(0, (long) n * sampleFloats * Float.BYTES), n);
+    }
+
+    /** Frees the predictor's and the model's native memory; idempotent. */
     @Override
-    public void close() throws IOException {
-        if (arena.scope().isAlive()) {
-            arena.close();
-        }
-        Files.deleteIfExists(scratch);
+    public void close() {
+        model.close();
     }
 }

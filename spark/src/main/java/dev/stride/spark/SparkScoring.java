@@ -1,5 +1,8 @@
 package dev.stride.spark;
 
+import dev.stride.infer.ClassProbability;
+import dev.stride.infer.InferenceModel;
+import dev.stride.infer.Prediction;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
@@ -29,10 +32,12 @@ import java.util.NoSuchElementException;
  * and frees the model's native memory when its rows are done (or the task ends).
  *
  * <p>The input column is either {@code binary}, an encoded image (Spark's {@code binaryFile}
- * source's {@code content}), decoded, resized and normalised as {@code stride predict} does, or
- * {@code array<float>} / {@code array<double>}, C*H*W values already normalised. Added columns:
- * {@code prediction} (int), {@code class} (its name), {@code probability} (float), and the top k
- * as {@code top_classes} (array&lt;string&gt;) and {@code top_probabilities} (array&lt;float&gt;).
+ * source's {@code content}), decoded and prepared by the core's inference API exactly as
+ * {@code stride predict} prepares it, or {@code array<float>} / {@code array<double>}, C*H*W values
+ * already normalised (and finite). Added columns, as {@link dev.stride.infer.Prediction} gives them:
+ * {@code prediction} (int), {@code class} (its name, "class i" when the checkpoint names none),
+ * {@code probability} (float), and the top k as {@code top_classes} (array&lt;string&gt;) and
+ * {@code top_probabilities} (array&lt;float&gt;).
  */
 public final class SparkScoring {
     /** The largest checkpoint {@link #score} broadcasts unless told otherwise. */
@@ -72,8 +77,14 @@ public final class SparkScoring {
         }
         byte[] bytes = Files.readAllBytes(checkpoint);
         int k;
-        try (LocalScorer probe = new LocalScorer(bytes, 1)) {
-            k = Math.min(topK, probe.classNames().size());
+        // Checked on the driver, so that a model that cannot take the column fails before any job runs.
+        try (LocalScorer probe = LocalScorer.load(checkpoint, 1)) {
+            InferenceModel m = probe.model();
+            if (images && m.imagePreparation() == null) {
+                throw new IllegalArgumentException("checkpoint " + checkpoint + " takes inputs of shape " + m.sampleShape()
+                        + ", not pictures; score an array<float> column of C*H*W values instead of '" + input + "'");
+            }
+            k = Math.min(topK, m.classes());
         }
         Broadcast<byte[]> model = JavaSparkContext.fromSparkContext(data.sparkSession().sparkContext()).broadcast(bytes);
         StructType out = outputSchema(schema);
@@ -151,13 +162,12 @@ public final class SparkScoring {
                 return;
             }
             if (scorer == null) {
-                scorer = new LocalScorer(model.value(), batch);
+                scorer = LocalScorer.load(model.value(), batch);
                 TaskContext ctx = TaskContext.get();
                 if (ctx != null) {
                     ctx.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) c -> close());
                 }
             }
-            float[] sample = new float[scorer.sampleFloats()];
             for (int i = 0; i < pending.size(); i++) {
                 Row row = pending.get(i);
                 if (images) {
@@ -168,23 +178,21 @@ public final class SparkScoring {
                     }
                     scorer.setImage(i, encoded, name);
                 } else {
-                    FeatureColumn.read(row, field, sample, 0, sample.length, column);
-                    scorer.setSample(i, sample);
+                    scorer.setFeatures(i, row, field, column);
                 }
             }
-            float[][] p = scorer.probabilities(pending.size());
-            List<String> names = scorer.classNames();
+            List<Prediction> predictions = scorer.predict(pending.size());
             for (int i = 0; i < pending.size(); i++) {
-                Integer[] order = top(p[i], topK);
+                List<ClassProbability> top = predictions.get(i).topK(topK);
                 String[] topNames = new String[topK];
                 Float[] topP = new Float[topK];
                 for (int j = 0; j < topK; j++) {
-                    topNames[j] = names.get(order[j]);
-                    topP[j] = p[i][order[j]];
+                    topNames[j] = top.get(j).name();
+                    topP[j] = top.get(j).probability();
                 }
                 Row in = pending.get(i);
                 Object[] values = Arrays.copyOf(toArray(in), in.length() + 5);
-                values[in.length()] = order[0];
+                values[in.length()] = top.getFirst().index();
                 values[in.length() + 1] = topNames[0];
                 values[in.length() + 2] = topP[0];
                 values[in.length() + 3] = topNames;
@@ -194,12 +202,8 @@ public final class SparkScoring {
         }
 
         private void close() {
-            try {
-                if (scorer != null) {
-                    scorer.close();
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+            if (scorer != null) {
+                scorer.close();
             }
         }
 
@@ -209,16 +213,6 @@ public final class SparkScoring {
                 v[i] = row.get(i);
             }
             return v;
-        }
-
-        /** The indices of the k largest, largest first; the lower index first on ties. */
-        private static Integer[] top(float[] p, int k) {
-            Integer[] idx = new Integer[p.length];
-            for (int i = 0; i < idx.length; i++) {
-                idx[i] = i;
-            }
-            Arrays.sort(idx, (a, b) -> p[a] != p[b] ? Float.compare(p[b], p[a]) : Integer.compare(a, b));
-            return Arrays.copyOf(idx, k);
         }
     }
 }

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.lang.foreign.Arena;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,8 +24,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Barrier-stage training in local-cluster mode: two executor JVMs, the plan and the data
- * serialised to them, the all-reduce over sockets between processes, and an executor that dies.
+ * Local-cluster mode: two executor JVMs. Barrier-stage training (the plan and the data serialised
+ * to them, the all-reduce over sockets between processes, and an executor that dies), and scoring
+ * (the checkpoint broadcast to other processes, a model loaded by each task there).
  */
 class SparkTrainingClusterTest {
     private static SparkSession spark;
@@ -37,6 +39,12 @@ class SparkTrainingClusterTest {
     @AfterAll
     static void stop() {
         spark.stop();
+    }
+
+    @Test
+    void imagesScoredInExecutorJvmsMatchTheInferenceApiOnTheDriver(@TempDir Path dir) throws Exception {
+        Path images = Files.createDirectories(dir.resolve("images"));
+        SparkLocalModeTest.assertScoredAsTheInferenceApiScores(spark, SparkLocalModeTest.writeCheckpoint(dir.resolve("m.ckpt")), images);
     }
 
     /**
