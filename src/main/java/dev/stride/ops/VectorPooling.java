@@ -33,6 +33,8 @@ final class VectorPooling {
     /** The lanes of window starts (the even lanes), which compress to the first {@link #HALF}. */
     private static final VectorMask<Float> STARTS = VectorMask.fromLong(FLOATS, 0x5555_5555_5555_5555L);
     private static final VectorMask<Integer> INT_STARTS = STARTS.cast(INTS);
+    /** 0, 1, 2, ...: lane numbers, offset to plane indexes by {@link #firstMaximum}. */
+    private static final IntVector LANES = IntVector.zero(INTS).addIndex(1);
 
     private VectorPooling() {
     }
@@ -48,8 +50,6 @@ final class VectorPooling {
         int w = g.width();
         int outH = g.outH();
         int outW = g.outW();
-        long below = (long) w * Float.BYTES;
-        IntVector lanes = IntVector.zero(INTS).addIndex(1);
         long limit = x.byteSize();
         for (int p = 0; p < planes; p++) {
             long xBase = xOff + (long) p * g.inPlane();
@@ -58,52 +58,70 @@ final class VectorPooling {
                 int top = 2 * oh * w;
                 for (int ow = 0; ow < outW; ow += HALF) {
                     long at = (xBase + top + 2L * ow) * Float.BYTES;
-                    int windows = Math.min(HALF, outW - ow);
+                    long o = oBase + (long) oh * outW + ow;
                     // A whole vector of windows reads its four vectors without masks; b's and d's
                     // last lane, one column past the windows, belongs to an odd lane that the
-                    // compress below drops, so it only has to lie inside the segment.
-                    boolean whole = windows == HALF && at + below + (2L * HALF + 1) * Float.BYTES <= limit;
-                    FloatVector a;
-                    FloatVector b;
-                    FloatVector c;
-                    FloatVector d;
-                    if (whole) {
-                        a = FloatVector.fromMemorySegment(FLOATS, x, at, ORDER);
-                        b = FloatVector.fromMemorySegment(FLOATS, x, at + Float.BYTES, ORDER);
-                        c = FloatVector.fromMemorySegment(FLOATS, x, at + below, ORDER);
-                        d = FloatVector.fromMemorySegment(FLOATS, x, at + below + Float.BYTES, ORDER);
+                    // compress drops, so it only has to lie inside the segment.
+                    if (outW - ow >= HALF && at + (long) w * Float.BYTES + (2L * HALF + 1) * Float.BYTES <= limit) {
+                        wholeChunk(x, at, w, top + 2 * ow, y, (yOff + o) * Float.BYTES, argmax, (argOff + o) * Integer.BYTES);
                     } else {
-                        int columns = 2 * (outW - ow); // input columns left in this row's windows
-                        VectorMask<Float> left = FLOATS.indexInRange(0, columns);
-                        VectorMask<Float> right = FLOATS.indexInRange(1, columns); // one column on: never past the windows
-                        a = FloatVector.fromMemorySegment(FLOATS, x, at, ORDER, left);
-                        b = FloatVector.fromMemorySegment(FLOATS, x, at + Float.BYTES, ORDER, right);
-                        c = FloatVector.fromMemorySegment(FLOATS, x, at + below, ORDER, left);
-                        d = FloatVector.fromMemorySegment(FLOATS, x, at + below + Float.BYTES, ORDER, right);
-                    }
-                    FloatVector max = a.max(b).max(c.max(d));
-                    // The first of a, b, c, d equal to the maximum or NaN (a NaN maximum is the first
-                    // NaN), picked last to first. Written out rather than in a helper: C2 gave up
-                    // inlining one here (node count), and vectors crossing a call are boxed.
-                    IntVector index = lanes.add(top + 2 * ow);
-                    IntVector best = index.add(w + 1);
-                    best = best.blend(index.add(w), c.compare(VectorOperators.EQ, max).or(c.test(VectorOperators.IS_NAN)).cast(INTS));
-                    best = best.blend(index.add(1), b.compare(VectorOperators.EQ, max).or(b.test(VectorOperators.IS_NAN)).cast(INTS));
-                    best = best.blend(index, a.compare(VectorOperators.EQ, max).or(a.test(VectorOperators.IS_NAN)).cast(INTS));
-                    long o = oBase + (long) oh * outW + ow;
-                    if (windows == HALF) { // the compressed half as a vector of half the size: no mask
-                        max.compress(STARTS).reinterpretShape(HALF_FLOATS, 0).intoMemorySegment(y,
-                                (yOff + o) * Float.BYTES, ORDER);
-                        best.compress(INT_STARTS).reinterpretShape(HALF_INTS, 0).intoMemorySegment(argmax,
-                                (argOff + o) * Integer.BYTES, ORDER);
-                    } else {
-                        max.compress(STARTS).intoMemorySegment(y, (yOff + o) * Float.BYTES, ORDER,
-                                FLOATS.indexInRange(0, windows));
-                        best.compress(INT_STARTS).intoMemorySegment(argmax, (argOff + o) * Integer.BYTES, ORDER,
-                                INTS.indexInRange(0, windows));
+                        partialChunk(x, at, w, top + 2 * ow, outW - ow, y, (yOff + o) * Float.BYTES, argmax,
+                                (argOff + o) * Integer.BYTES);
                     }
                 }
             }
         }
+    }
+
+    // The two kinds of chunk are methods of their own, each loading, reducing and storing (no vector
+    // crosses a call): as one method the loop body was too large for C1's register allocator, and a
+    // method that C1 cannot compile at its profiling tier may never reach C2, leaving the Vector API
+    // on its unintrinsified fallback, many times slower (seen at batch 1).
+
+    /** HALF windows whose first input column is at byte {@code at} and index {@code first} of the plane. */
+    private static void wholeChunk(MemorySegment x, long at, int w, int first, MemorySegment y, long yAt,
+                                   MemorySegment argmax, long argAt) {
+        long below = (long) w * Float.BYTES;
+        FloatVector a = FloatVector.fromMemorySegment(FLOATS, x, at, ORDER);
+        FloatVector b = FloatVector.fromMemorySegment(FLOATS, x, at + Float.BYTES, ORDER);
+        FloatVector c = FloatVector.fromMemorySegment(FLOATS, x, at + below, ORDER);
+        FloatVector d = FloatVector.fromMemorySegment(FLOATS, x, at + below + Float.BYTES, ORDER);
+        FloatVector max = a.max(b).max(c.max(d));
+        IntVector best = firstMaximum(a, b, c, d, max, first, w);
+        // The compressed half as a vector of half the size: no mask.
+        max.compress(STARTS).reinterpretShape(HALF_FLOATS, 0).intoMemorySegment(y, yAt, ORDER);
+        best.compress(INT_STARTS).reinterpretShape(HALF_INTS, 0).intoMemorySegment(argmax, argAt, ORDER);
+    }
+
+    /** The last {@code windows} (< HALF, or too near the segment's end) windows of an output row, under masks. */
+    private static void partialChunk(MemorySegment x, long at, int w, int first, int windows, MemorySegment y, long yAt,
+                                     MemorySegment argmax, long argAt) {
+        long below = (long) w * Float.BYTES;
+        int kept = Math.min(HALF, windows);
+        int columns = 2 * kept; // input columns in these windows
+        VectorMask<Float> left = FLOATS.indexInRange(0, columns);
+        VectorMask<Float> right = FLOATS.indexInRange(1, columns); // one column on: never past the windows
+        FloatVector a = FloatVector.fromMemorySegment(FLOATS, x, at, ORDER, left);
+        FloatVector b = FloatVector.fromMemorySegment(FLOATS, x, at + Float.BYTES, ORDER, right);
+        FloatVector c = FloatVector.fromMemorySegment(FLOATS, x, at + below, ORDER, left);
+        FloatVector d = FloatVector.fromMemorySegment(FLOATS, x, at + below + Float.BYTES, ORDER, right);
+        FloatVector max = a.max(b).max(c.max(d));
+        IntVector best = firstMaximum(a, b, c, d, max, first, w);
+        max.compress(STARTS).intoMemorySegment(y, yAt, ORDER, FLOATS.indexInRange(0, kept));
+        best.compress(INT_STARTS).intoMemorySegment(argmax, argAt, ORDER, INTS.indexInRange(0, kept));
+    }
+
+    /**
+     * The plane index of the first of a, b, c, d (top left, top right, bottom left, bottom right)
+     * equal to the maximum or NaN (a NaN maximum is the first NaN), picked last to first; window k
+     * in lane 2k starts at plane index first + 2k.
+     */
+    private static IntVector firstMaximum(FloatVector a, FloatVector b, FloatVector c, FloatVector d, FloatVector max,
+                                          int first, int w) {
+        IntVector index = LANES.add(first);
+        IntVector best = index.add(w + 1);
+        best = best.blend(index.add(w), c.compare(VectorOperators.EQ, max).or(c.test(VectorOperators.IS_NAN)).cast(INTS));
+        best = best.blend(index.add(1), b.compare(VectorOperators.EQ, max).or(b.test(VectorOperators.IS_NAN)).cast(INTS));
+        return best.blend(index, a.compare(VectorOperators.EQ, max).or(a.test(VectorOperators.IS_NAN)).cast(INTS));
     }
 }
