@@ -1,12 +1,6 @@
 package dev.stride.blas;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -27,7 +21,6 @@ import java.util.stream.Collectors;
  * {@code -Dstride.openblas.coretype} decides for one JVM: a kernel set's name, or {@code auto} to
  * drop the pin and let OpenBLAS detect the CPU. Builds without DYNAMIC_ARCH ignore all of this.
  */
-// Changing the variable calls libc's setenv/unsetenv: the JVM cannot change its own environment.
 @SuppressWarnings("restricted")
 public final class OpenBlasCoreType {
     public static final String PROPERTY = "stride.openblas.coretype";
@@ -64,8 +57,8 @@ public final class OpenBlasCoreType {
     /** Decides from this process's settings and changes the variable if needed; call before OpenBLAS is opened. */
     static void apply() {
         Choice choice = choose(System.getProperty(PROPERTY), System.getenv(ENV));
-        boolean ok = choice.set() != null ? callEnv("setenv", choice.set())
-                : !choice.unset() || callEnv("unsetenv", null);
+        boolean ok = choice.set() != null ? ProcessEnvironment.set(ENV, choice.set())
+                : !choice.unset() || ProcessEnvironment.unset(ENV);
         applied = ok ? choice.reason() : choice.reason() + ", but changing " + ENV + " failed, so it was not applied";
     }
 
@@ -136,26 +129,4 @@ public final class OpenBlasCoreType {
         return Set.of();
     }
 
-    /** libc's setenv(ENV, value, 1), or unsetenv(ENV) when value is null; true when it returned 0. */
-    private static boolean callEnv(String function, String value) {
-        Linker linker = Linker.nativeLinker();
-        MemorySegment symbol = linker.defaultLookup().find(function).orElse(null);
-        if (symbol == null) {
-            return false;
-        }
-        try (Arena arena = Arena.ofConfined()) {
-            // Both functions copy what they need, so the strings may be freed when the arena closes.
-            MemorySegment name = arena.allocateFrom(ENV);
-            if (value == null) {
-                MethodHandle unsetenv = linker.downcallHandle(symbol,
-                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
-                return (int) unsetenv.invokeExact(name) == 0;
-            }
-            MethodHandle setenv = linker.downcallHandle(symbol,
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-            return (int) setenv.invokeExact(name, arena.allocateFrom(value), 1) == 0;
-        } catch (Throwable t) {
-            return false;
-        }
-    }
 }

@@ -93,11 +93,25 @@ public final class OpenBlasLibrary {
             if (loaded == null) {
                 // Before locate: checking a candidate opens it, and OpenBLAS picks its kernels then.
                 OpenBlasCoreType.apply();
+                singleThreadedUnlessConfigured();
                 OpenBlasLibrary found = locate(search);
                 found.activate();
                 loaded = found;
             }
             return loaded;
+        }
+    }
+
+    /**
+     * Starts OpenBLAS with one thread unless the user's environment says otherwise. A pthreads
+     * build starts a server thread per core when it loads; Stride splits its work over threads of
+     * its own and runs OpenBLAS one thread per call, and with those idle servers present two Stride
+     * threads calling sgemm at once ran slower than one on the Maven Central builds
+     * (docs/design-measurements.md). {@link OpenBlasGemm#setThreads} can still raise the count.
+     */
+    private static void singleThreadedUnlessConfigured() {
+        if (System.getenv("OPENBLAS_NUM_THREADS") == null && System.getenv("GOTO_NUM_THREADS") == null) {
+            ProcessEnvironment.set("OPENBLAS_NUM_THREADS", "1");
         }
     }
 
