@@ -92,7 +92,7 @@ final class ImportCommand implements Callable<Integer> {
             }
             Normalization norm = imported.normalization();
             o.printf(Locale.ROOT, "imported %s: input %dx%dx%d (normalised with mean %s, std %s), %d outputs, %,d parameters -> %s%n",
-                    onnx, channels, model.inputShape().dim(2), model.inputShape().dim(3), join(norm.mean()), join(norm.std()),
+                    onnx, channels, model.inputShape().dim(2), model.inputShape().dim(3), norm.meanText(), norm.stdText(),
                     outputs, model.parameterCount(), out);
         }
         return 0;
@@ -114,17 +114,9 @@ final class ImportCommand implements Callable<Integer> {
 
     private static float[] floats(String option, String text) {
         try {
-            return OnnxImporter.floats(text);
+            return Normalization.values(text);
         } catch (NumberFormatException e) {
             throw new CliException(option + " " + text + ": not comma-separated numbers", "e.g. " + option + " 0.5,0.5,0.5");
         }
-    }
-
-    private static String join(float[] v) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < v.length; i++) {
-            sb.append(i == 0 ? "" : ",").append(v[i]);
-        }
-        return sb.toString();
     }
 }

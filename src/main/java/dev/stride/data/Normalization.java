@@ -134,6 +134,45 @@ public record Normalization(float[] mean, float[] std) {
         return std.clone();
     }
 
+    /** The means as comma-separated text ("0.1307"): the form checkpoints and ONNX metadata store. */
+    public String meanText() {
+        return text(mean);
+    }
+
+    /** The stds as comma-separated text, as {@link #meanText()}. */
+    public String stdText() {
+        return text(std);
+    }
+
+    /** The normalisation that {@link #meanText()} and {@link #stdText()} wrote; an IllegalArgumentException for anything else. */
+    public static Normalization parse(String mean, String std) {
+        return new Normalization(values(mean), values(std));
+    }
+
+    /**
+     * Comma-separated floats, e.g. "0.4914,0.4822,0.4465"; a NumberFormatException (an
+     * IllegalArgumentException) for text that is not, and for none.
+     */
+    public static float[] values(String text) {
+        if (text == null) {
+            throw new NumberFormatException("no values");
+        }
+        String[] parts = text.split(",");
+        float[] v = new float[parts.length];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = Float.parseFloat(parts[i].strip());
+        }
+        return v;
+    }
+
+    private static String text(float[] values) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < values.length; i++) {
+            sb.append(i == 0 ? "" : ",").append(values[i]);
+        }
+        return sb.toString();
+    }
+
     /** The normalised value of pixel byte {@code p} (0..255) in channel {@code c}. */
     public float apply(int c, int p) {
         return applyUnit(c, p / 255f);

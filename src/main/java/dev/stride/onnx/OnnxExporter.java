@@ -73,8 +73,8 @@ public final class OnnxExporter {
             outputs.add(valueInfo(PROBABILITIES, out));
         }
         Map<String, String> meta = new LinkedHashMap<>();
-        meta.put(MEAN_KEY, join(norm.mean()));
-        meta.put(STD_KEY, join(norm.std()));
+        meta.put(MEAN_KEY, norm.meanText());
+        meta.put(STD_KEY, norm.stdText());
         meta.put(INPUT_KEY, join(in.dims(), 1));
         meta.put(ARCHITECTURE_KEY, Architecture.encode(model));
         meta.putAll(metadata);
@@ -97,14 +97,6 @@ public final class OnnxExporter {
         // TypeProto.tensor_type 1 -> Tensor: elem_type 1 (FLOAT), shape 2
         ProtoWriter tensor = new ProtoWriter().varint(1, 1).message(2, dims);
         return new ProtoWriter().string(1, name).message(2, new ProtoWriter().message(1, tensor));
-    }
-
-    private static String join(float[] values) {
-        StringBuilder sb = new StringBuilder();
-        for (float v : values) {
-            sb.append(sb.isEmpty() ? "" : ",").append(v);
-        }
-        return sb.toString();
     }
 
     private static String join(int[] values, int from) {

@@ -25,9 +25,10 @@ import java.util.Map;
  * commas, a comma or backslash in a name escaped with a backslash).
  */
 public final class OnnxImporter {
-    public static final String MEAN_KEY = "stride.norm.mean";
-    public static final String STD_KEY = "stride.norm.std";
-    public static final String CLASSES_KEY = "stride.classes";
+    // The metadata keys are the exporter's: a model Stride wrote comes back with its normalisation and names.
+    private static final String MEAN_KEY = OnnxExporter.MEAN_KEY;
+    private static final String STD_KEY = OnnxExporter.STD_KEY;
+    private static final String CLASSES_KEY = OnnxExporter.CLASSES_KEY;
 
     private OnnxImporter() {
     }
@@ -79,7 +80,7 @@ public final class OnnxImporter {
             return null;
         }
         try {
-            Normalization n = new Normalization(floats(mean), floats(std));
+            Normalization n = Normalization.parse(mean, std);
             if (n.channels() != channels) {
                 throw new IllegalArgumentException(n.channels() + " channels where the input has " + channels);
             }
@@ -88,18 +89,5 @@ public final class OnnxImporter {
             throw new OnnxImportException(source + ": metadata " + MEAN_KEY + "='" + mean + "', " + STD_KEY + "='" + std
                     + "' is not a normalisation for this model: " + e.getMessage());
         }
-    }
-
-    /** Comma-separated floats, e.g. "0.4914,0.4822,0.4465". */
-    public static float[] floats(String text) {
-        if (text == null) {
-            throw new IllegalArgumentException("missing");
-        }
-        String[] parts = text.split(",");
-        float[] v = new float[parts.length];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = Float.parseFloat(parts[i].strip());
-        }
-        return v;
     }
 }

@@ -52,8 +52,8 @@ public final class ModelCheckpoint {
         meta.put("epochs_done", Integer.toString(progress.epochsDone()));
         meta.put("global_step", Long.toString(progress.globalStep()));
         meta.put("seed", Long.toString(progress.seed()));
-        meta.put("norm.mean", join(norm.mean()));
-        meta.put("norm.std", join(norm.std()));
+        meta.put("norm.mean", norm.meanText());
+        meta.put("norm.std", norm.stdText());
         List<NamedTensor> tensors = stateTensors(model);
         if (optimizer != null) {
             meta.putAll(optimizer.saveState());
@@ -144,7 +144,7 @@ public final class ModelCheckpoint {
         System.arraycopy(sample, 0, dims, 1, sample.length);
         model.build(Shape.of(dims), arena, options);
         loadState(ckpt, model);
-        Normalization norm = new Normalization(floats(ckpt.meta("norm.mean")), floats(ckpt.meta("norm.std")));
+        Normalization norm = Normalization.parse(ckpt.meta("norm.mean"), ckpt.meta("norm.std"));
         Progress progress = new Progress(Integer.parseInt(ckpt.meta("epochs_done")),
                 Long.parseLong(ckpt.meta("global_step")), Long.parseLong(ckpt.meta("seed")));
         return new Loaded(model, norm, progress, ckpt);
@@ -218,24 +218,7 @@ public final class ModelCheckpoint {
         return sb.toString();
     }
 
-    private static String join(float[] v) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < v.length; i++) {
-            sb.append(i == 0 ? "" : ",").append(v[i]);
-        }
-        return sb.toString();
-    }
-
     private static int[] ints(String s) {
         return Arrays.stream(s.split(",")).mapToInt(Integer::parseInt).toArray();
-    }
-
-    private static float[] floats(String s) {
-        String[] parts = s.split(",");
-        float[] out = new float[parts.length];
-        for (int i = 0; i < parts.length; i++) {
-            out[i] = Float.parseFloat(parts[i]);
-        }
-        return out;
     }
 }
