@@ -25,6 +25,7 @@ import picocli.CommandLine.Option;
 
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -63,6 +64,9 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--augment", description = "Colour data: random crop with 4 pixels of padding and horizontal flips (grey data uses --shift).")
     boolean augment;
+
+    @Option(names = "--flip", description = "Random horizontal flips of half the images, grey data too (--augment flips colour data already): for subjects that look the same mirrored, such as Fashion-MNIST's clothes, not digits.")
+    boolean flip;
 
     @Option(names = "--resume", description = "Continue from this checkpoint (its model, weights, optimiser state and epoch).")
     Path resume;
@@ -136,8 +140,13 @@ final class TrainCommand implements Callable<Integer> {
                 trainer.setGlobalStep(loaded.progress().globalStep());
             }
             // Grey data keeps MNIST's shifts; colour data takes CIFAR's crop and flip when asked.
-            List<ImageTransform> augmentation = augment && spec.channels() == 3
-                    ? List.of(Transforms.randomCrop(spec.height(), spec.width(), 4), Transforms.horizontalFlip(0.5)) : List.of();
+            List<ImageTransform> augmentation = new ArrayList<>();
+            if (augment && spec.channels() == 3) {
+                augmentation.add(Transforms.randomCrop(spec.height(), spec.width(), 4));
+            }
+            if (flip || (augment && spec.channels() == 3)) {
+                augmentation.add(Transforms.horizontalFlip(0.5));
+            }
             int trainShift = spec.channels() == 1 ? shift : 0;
             try (DataLoader trainLoader = new DataLoader(train, norm, LoaderSpec.training(batch, seed, trainShift), augmentation, arena);
                  DataLoader testLoader = new DataLoader(test, norm, LoaderSpec.evaluation(batch), arena)) {
