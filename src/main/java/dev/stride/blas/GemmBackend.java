@@ -11,6 +11,10 @@ package dev.stride.blas;
  * </ul>
  */
 public final class GemmBackend {
+    /**
+     * The system property that picks the default backend: {@code openblas} (the default), {@code java} or
+     * {@code auto}.
+     */
     public static final String PROPERTY = "stride.backend";
 
     private static final System.Logger LOG = System.getLogger(GemmBackend.class.getName());
@@ -23,12 +27,20 @@ public final class GemmBackend {
         static final Gemm GEMM = select(System.getProperty(PROPERTY, "openblas"));
     }
 
-    /** The backend named by {@code stride.backend}, created on first use. */
+    /**
+     * The backend named by {@code stride.backend}, created on first use.
+     *
+     * @return the same instance on every call
+     */
     public static Gemm defaultGemm() {
         return Default.GEMM;
     }
 
-    /** The pure-Java backend: never touches native code. */
+    /**
+     * The pure-Java backend: never touches native code.
+     *
+     * @return a pure-Java GEMM
+     */
     public static Gemm java() {
         return new JavaGemm();
     }
@@ -37,12 +49,19 @@ public final class GemmBackend {
      * The OpenBLAS backend.
      *
      * @throws OpenBlasUnavailableException when no OpenBLAS library can be loaded
+     * @return the OpenBLAS GEMM
      */
     public static Gemm openBlas() {
         return new OpenBlasGemm();
     }
 
-    /** The backend for a {@code stride.backend} value: {@code openblas}, {@code java} or {@code auto}. */
+    /**
+     * The backend for a {@code stride.backend} value: {@code openblas}, {@code java} or {@code auto}.
+     *
+     * @param name the backend's name
+     * @return a new backend of that kind
+     * @throws IllegalArgumentException for any other name
+     */
     public static Gemm select(String name) {
         return switch (name) {
             case "openblas" -> openBlas();

@@ -49,6 +49,8 @@ public final class JavaGemm implements Gemm {
     /**
      * An instance that splits the rows of large products across {@code threads} workers of a pool of
      * its own; results do not depend on {@code threads}.
+     *
+     * @param threads the workers a large product is split across, at least 1
      */
     public JavaGemm(int threads) {
         this(threads, HARDWARE_FMA);

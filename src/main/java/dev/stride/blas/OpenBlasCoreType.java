@@ -23,7 +23,12 @@ import java.util.stream.Collectors;
  */
 @SuppressWarnings("restricted")
 public final class OpenBlasCoreType {
+    /**
+     * The system property that picks OpenBLAS's kernel set: a kernel set's name, or {@code auto} to let
+     * OpenBLAS detect the CPU.
+     */
     public static final String PROPERTY = "stride.openblas.coretype";
+    /** The environment variable through which OpenBLAS reads a pinned kernel set. */
     public static final String ENV = "OPENBLAS_CORETYPE";
     /** The CPU flags (as /proc/cpuinfo spells them) that OpenBLAS's AVX-512 (SkylakeX) kernels use. */
     static final Set<String> AVX512_FLAGS = Set.of("avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl");
@@ -62,7 +67,11 @@ public final class OpenBlasCoreType {
         applied = ok ? choice.reason() : choice.reason() + ", but changing " + ENV + " failed, so it was not applied";
     }
 
-    /** How the kernels were chosen, for {@code stride info}. */
+    /**
+     * How the kernels were chosen, for {@code stride info}.
+     *
+     * @return one line for {@code stride info}
+     */
     public static String applied() {
         return applied;
     }
@@ -70,6 +79,10 @@ public final class OpenBlasCoreType {
     /**
      * A warning when the loaded build's kernels do not use AVX-512 on a CPU that has it, with the
      * fix; null when the kernels fit the CPU or the build's config names no kernel set.
+     *
+     * @param config OpenBLAS's build description ({@link OpenBlasGemm#config()})
+     * @param cpuFlags the CPU's flags, as /proc/cpuinfo spells them
+     * @return the warning, or null
      */
     public static String advice(String config, Set<String> cpuFlags) {
         String kernels = kernelsOf(config);
@@ -104,7 +117,11 @@ public final class OpenBlasCoreType {
         return null;
     }
 
-    /** The flags of the first CPU in /proc/cpuinfo; empty where there is no such file (not Linux). */
+    /**
+     * The flags of the first CPU in /proc/cpuinfo; empty where there is no such file (not Linux).
+     *
+     * @return the flags, as /proc/cpuinfo spells them
+     */
     public static Set<String> cpuFlags() {
         Path cpuinfo = Path.of("/proc/cpuinfo");
         if (!Files.isReadable(cpuinfo)) {

@@ -18,7 +18,11 @@ public final class OpenBlasGemm implements Gemm {
     private final OpenBlasLibrary library;
     private final boolean thinCallsCheap;
 
-    /** @throws OpenBlasUnavailableException when no OpenBLAS library can be loaded */
+    /**
+     * Loads OpenBLAS (see {@link OpenBlasLibrary#load()}) and binds its {@code cblas_sgemm}.
+     *
+     * @throws OpenBlasUnavailableException when no OpenBLAS library can be loaded
+     */
     public OpenBlasGemm() {
         this.library = OpenBlasLibrary.load();
         this.thinCallsCheap = OpenBlasCoreType.hasSmallMatrixKernels(config());
@@ -71,22 +75,38 @@ public final class OpenBlasGemm implements Gemm {
         return thinCallsCheap;
     }
 
-    /** The loaded library file and where it came from. */
+    /**
+     * The loaded library file and where it came from.
+     *
+     * @return the library this instance calls
+     */
     public OpenBlasLibrary library() {
         return library;
     }
 
-    /** OpenBLAS's build description, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64". */
+    /**
+     * OpenBLAS's build description, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64".
+     *
+     * @return the text of {@code openblas_get_config}
+     */
     public String config() {
         return openblas_h.openblas_get_config().getString(0).trim();
     }
 
-    /** Threads OpenBLAS uses per call. */
+    /**
+     * Threads OpenBLAS uses per call.
+     *
+     * @return the value of {@code openblas_get_num_threads}
+     */
     public int threads() {
         return openblas_h.openblas_get_num_threads();
     }
 
-    /** Sets the threads OpenBLAS uses per call, for the whole process (OpenBLAS keeps it globally). */
+    /**
+     * Sets the threads OpenBLAS uses per call, for the whole process (OpenBLAS keeps it globally).
+     *
+     * @param threads threads per call, at least 1
+     */
     public void setThreads(int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("OpenBLAS thread count must be at least 1, got " + threads);

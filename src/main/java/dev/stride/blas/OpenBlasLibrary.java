@@ -33,12 +33,24 @@ import java.util.Locale;
 // Opening native libraries is this class's job; the JVM is started with native access enabled.
 @SuppressWarnings("restricted")
 public final class OpenBlasLibrary {
+    /** The system property naming the library file to load, before any other place. */
     public static final String PATH_PROPERTY = "stride.openblas";
+    /** The environment variable naming the library file to load, when the property is not set. */
     public static final String PATH_ENV = "STRIDE_OPENBLAS";
+    /**
+     * The system property listing the system files to try, separated by ':'; empty skips the system search.
+     */
     public static final String SYSTEM_PATH_PROPERTY = "stride.openblas.system-path";
 
     /** Where the loaded library came from. */
-    public enum Source { EXPLICIT, SYSTEM, BUNDLED }
+    public enum Source {
+        /** The file {@link #PATH_PROPERTY} or {@link #PATH_ENV} names. */
+        EXPLICIT,
+        /** The system's library. */
+        SYSTEM,
+        /** The build unpacked from the {@code org.bytedeco:openblas} jar. */
+        BUNDLED
+    }
 
     /**
      * What to search: the explicit file (null when none; {@code explicitOrigin} says how it was
@@ -82,6 +94,7 @@ public final class OpenBlasLibrary {
      * and the default places, and loaded into the class loader's lookup where the bindings find it.
      *
      * @throws OpenBlasUnavailableException naming every place tried and how to fix it
+     * @return the loaded library, the same on every call
      */
     public static OpenBlasLibrary load() {
         return load(Search.fromEnvironment());
@@ -115,16 +128,29 @@ public final class OpenBlasLibrary {
         }
     }
 
-    /** The library file that was loaded (or would be, for one located but not loaded). */
+    /**
+     * The library file that was loaded (or would be, for one located but not loaded).
+     *
+     * @return the library's file
+     */
     public Path path() {
         return path;
     }
 
+    /**
+     * Where the library came from: the property or variable, the system, or the bundled build.
+     *
+     * @return the source
+     */
     public Source source() {
         return source;
     }
 
-    /** How the CPU kernels of a DYNAMIC_ARCH build were chosen (see {@link OpenBlasCoreType}). */
+    /**
+     * How the CPU kernels of a DYNAMIC_ARCH build were chosen (see {@link OpenBlasCoreType}).
+     *
+     * @return one line for {@code stride info}
+     */
     public String kernelChoice() {
         return OpenBlasCoreType.applied();
     }

@@ -10,6 +10,7 @@ import java.util.List;
 public final class OpenBlasUnavailableException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /** The first line of the message. */
     private final String summary;
 
     private OpenBlasUnavailableException(String summary, String details) {
@@ -44,7 +45,11 @@ public final class OpenBlasUnavailableException extends RuntimeException {
                         + "=java for the pure-Java GEMM).");
     }
 
-    /** One line: what went wrong, without the list of places. */
+    /**
+     * One line: what went wrong, without the list of places.
+     *
+     * @return the summary line
+     */
     public String summary() {
         return summary;
     }

@@ -35,9 +35,11 @@ public final class Cifar {
 
     /** The two data sets: archive, members, label layout. */
     public enum Kind {
+        /** CIFAR-10: 10 classes, five training batches and a test batch. */
         CIFAR10("cifar10", ExpectedFile.md5("cifar-10-binary.tar.gz", 170_052_171, "c32a1d4ab5d03f1284b67883e8d87530"),
                 "cifar-10-batches-bin/", List.of("data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin",
                 "data_batch_4.bin", "data_batch_5.bin"), "test_batch.bin", 1, 10, "batches.meta.txt"),
+        /** CIFAR-100: 100 fine classes (the coarse label is skipped). */
         CIFAR100("cifar100", ExpectedFile.md5("cifar-100-binary.tar.gz", 168_513_733, "03b5dce01913d631647c71ecec9e9cb8"),
                 "cifar-100-binary/", List.of("train.bin"), "test.bin", 2, 100, "fine_label_names.txt");
 
@@ -62,15 +64,29 @@ public final class Cifar {
             this.names = names;
         }
 
+        /**
+         * The archive's name, size and MD5.
+         *
+         * @return the expectation the cache verifies
+         */
         public ExpectedFile archive() {
             return archive;
         }
 
+        /**
+         * The number of classes.
+         *
+         * @return 10 or 100
+         */
         public int classes() {
             return classes;
         }
 
-        /** The cache folder used when none is given: {@code cifar10} or {@code cifar100} under the data root. */
+        /**
+         * The cache folder used when none is given: {@code cifar10} or {@code cifar100} under the data root.
+         *
+         * @return the folder
+         */
         public Path defaultDirectory() {
             return DataDirectory.of(folder);
         }
@@ -79,7 +95,15 @@ public final class Cifar {
     private Cifar() {
     }
 
-    /** Makes {@code dir} hold the verified archive (downloading it if needed) and returns the archive's path. */
+    /**
+     * Makes {@code dir} hold the verified archive (downloading it if needed) and returns the archive's path.
+     *
+     * @param dir the cache folder
+     * @param kind which data set
+     * @param progress receives one line per step
+     * @return the archive's path in {@code dir}
+     * @throws IOException when the archive can be neither found nor downloaded and verified
+     */
     public static Path ensure(Path dir, Kind kind, Consumer<String> progress) throws IOException {
         String url = System.getProperty(URL_PROPERTY);
         URI base = url == null || url.isBlank() ? OFFICIAL : URI.create(url.endsWith("/") ? url : url + "/");
@@ -95,12 +119,26 @@ public final class Cifar {
         return dir.resolve(archive.name());
     }
 
-    /** The 50,000 training images of the archive, with the class names it holds. */
+    /**
+     * The 50,000 training images of the archive, with the class names it holds.
+     *
+     * @param archive the archive {@link #ensure} returned
+     * @param kind which data set it is
+     * @return the images and labels, in memory
+     * @throws IOException when the archive cannot be read or a member is missing or malformed
+     */
     public static Dataset train(Path archive, Kind kind) throws IOException {
         return read(archive, kind, kind.train);
     }
 
-    /** The 10,000 test images of the archive, with the class names it holds. */
+    /**
+     * The 10,000 test images of the archive, with the class names it holds.
+     *
+     * @param archive the archive {@link #ensure} returned
+     * @param kind which data set it is
+     * @return the images and labels, in memory
+     * @throws IOException when the archive cannot be read or a member is missing or malformed
+     */
     public static Dataset test(Path archive, Kind kind) throws IOException {
         return read(archive, kind, List.of(kind.test));
     }

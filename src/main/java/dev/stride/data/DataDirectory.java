@@ -11,7 +11,12 @@ public final class DataDirectory {
     private DataDirectory() {
     }
 
-    /** The cache folder of the data set called {@code name}. */
+    /**
+     * The cache folder of the data set called {@code name}.
+     *
+     * @param name the data set's folder name, e.g. {@code mnist}
+     * @return the folder under the data root
+     */
     public static Path of(String name) {
         String root = System.getProperty(MnistDownloader.DIR_PROPERTY);
         if (root == null || root.isBlank()) {

@@ -62,14 +62,28 @@ public final class DataLoader implements AutoCloseable {
     private record Item(int index, float[] pixels, Exception failure) {
     }
 
-    /** @param arena owns the input tensor; the loader never closes it */
+    /**
+     * A loader without transforms. Not thread-safe: one thread calls {@link #next()} (the loader's own
+     * threads decode ahead).
+     *
+     * @param arena owns the input tensor; the loader never closes it
+     * @param data the images and labels
+     * @param norm the input normalisation
+     * @param spec batch size, order, augmentation and workers
+     */
     public DataLoader(ImageDataset data, Normalization norm, LoaderSpec spec, Arena arena) {
         this(data, norm, spec, List.of(), arena);
     }
 
     /**
+     * A loader that transforms each image. Not thread-safe: one thread calls {@link #next()} (the loader's
+     * own threads decode ahead).
+     *
      * @param transforms applied to each image in order, before normalisation
      * @param arena      owns the input tensor; the loader never closes it
+     * @param data the images and labels
+     * @param norm the input normalisation, one mean and deviation per channel
+     * @param spec batch size, order, augmentation and workers
      */
     public DataLoader(ImageDataset data, Normalization norm, LoaderSpec spec, List<ImageTransform> transforms, Arena arena) {
         if (norm.channels() != data.channels()) {
@@ -108,13 +122,22 @@ public final class DataLoader implements AutoCloseable {
         startEpoch(0);
     }
 
-    /** Where skipped images are reported (one line each, once per image); standard error by default. */
+    /**
+     * Where skipped images are reported (one line each, once per image); standard error by default.
+     *
+     * @param sink receives one line per skipped image
+     * @return this loader
+     */
     public DataLoader onWarning(Consumer<String> sink) {
         this.warnings = sink;
         return this;
     }
 
-    /** Rewinds to the start of {@code epoch}, in that epoch's order. */
+    /**
+     * Rewinds to the start of {@code epoch}, in that epoch's order.
+     *
+     * @param epoch the epoch's number, which with the spec's seed fixes the order and the augmentation
+     */
     public void startEpoch(int epoch) {
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
@@ -137,7 +160,11 @@ public final class DataLoader implements AutoCloseable {
         size = 0;
     }
 
-    /** Loads the next batch into {@link #input()} and {@link #labels()}; false once the epoch is done. */
+    /**
+     * Loads the next batch into {@link #input()} and {@link #labels()}; false once the epoch is done.
+     *
+     * @return true when a batch was loaded
+     */
     public boolean next() {
         if (cursor >= order.length) {
             size = 0;
@@ -236,7 +263,11 @@ public final class DataLoader implements AutoCloseable {
         return sample;
     }
 
-    /** The current batch: (size(), C, H, W), a view of the one preallocated tensor. */
+    /**
+     * The current batch: (size(), C, H, W), a view of the one preallocated tensor.
+     *
+     * @return the batch's input
+     */
     public Tensor input() {
         if (size == 0) {
             throw new IllegalStateException("no current batch: call next() first (and only while it returns true)");
@@ -248,31 +279,56 @@ public final class DataLoader implements AutoCloseable {
         return size == lastInput.shape().dim(0) ? lastInput : input.firstBatch(size);
     }
 
-    /** Labels of the current batch; only the first {@link #size()} entries belong to it. */
+    /**
+     * Labels of the current batch; only the first {@link #size()} entries belong to it.
+     *
+     * @return the loader's label array, overwritten by the next batch
+     */
     public int[] labels() {
         return labels;
     }
 
-    /** Items in the current batch: the batch size, or fewer for the last batch of an epoch. */
+    /**
+     * Items in the current batch: the batch size, or fewer for the last batch of an epoch.
+     *
+     * @return the batch's size
+     */
     public int size() {
         return size;
     }
 
-    /** Batches in one epoch, the last one possibly partial (fewer when broken images are skipped). */
+    /**
+     * Batches in one epoch, the last one possibly partial (fewer when broken images are skipped).
+     *
+     * @return the batch count
+     */
     public int batchesPerEpoch() {
         return (order.length + labels.length - 1) / labels.length;
     }
 
-    /** Images skipped as broken since the loader was made (an image broken in every epoch counts each time). */
+    /**
+     * Images skipped as broken since the loader was made (an image broken in every epoch counts each time).
+     *
+     * @return the count
+     */
     public int skipped() {
         return skipped;
     }
 
-    /** The full-size input tensor (batchSize, C, H, W), for building a model before the first batch. */
+    /**
+     * The full-size input tensor (batchSize, C, H, W), for building a model before the first batch.
+     *
+     * @return the tensor every batch is a view of
+     */
     public Tensor fullInput() {
         return input;
     }
 
+    /**
+     * The data set this loader walks.
+     *
+     * @return the data set
+     */
     public ImageDataset dataset() {
         return data;
     }

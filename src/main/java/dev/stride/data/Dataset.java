@@ -25,14 +25,31 @@ public final class Dataset implements ImageDataset {
     private final List<String> classNames; // (classes) or empty
 
     /**
+     * A data set without class names.
+     *
      * @param pixels (count, channels, height, width) unsigned bytes, taken over without a copy
      * @param labels (count) class indices in {@code [0, classes)}, taken over without a copy
+     * @param channels channels per image
+     * @param height rows per image
+     * @param width columns per image
+     * @param classes the number of classes
      */
     public Dataset(byte[] pixels, int[] labels, int channels, int height, int width, int classes) {
         this(pixels, labels, channels, height, width, classes, List.of());
     }
 
-    /** As above, with one name per class (or none). */
+    /**
+     * As above, with one name per class (or none).
+     *
+     * @param pixels (count, channels, height, width) unsigned bytes, taken over without a copy
+     * @param labels (count) class indices in {@code [0, classes)}, taken over without a copy
+     * @param channels channels per image
+     * @param height rows per image
+     * @param width columns per image
+     * @param classes the number of classes
+     * @param classNames one name per class, or empty
+     * @throws IllegalArgumentException when the sizes do not agree or a label is out of range
+     */
     public Dataset(byte[] pixels, int[] labels, int channels, int height, int width, int classes, List<String> classNames) {
         if (!classNames.isEmpty() && classNames.size() != classes) {
             throw new IllegalArgumentException(classNames.size() + " class names for " + classes + " classes");
@@ -59,7 +76,12 @@ public final class Dataset implements ImageDataset {
         this.classNames = List.copyOf(classNames);
     }
 
-    /** The same images and labels under these class names. */
+    /**
+     * The same images and labels under these class names.
+     *
+     * @param names one name per class, or empty
+     * @return a data set sharing this one's arrays
+     */
     public Dataset withClassNames(List<String> names) {
         return new Dataset(pixels, labels, channels, height, width, classes, names);
     }
@@ -68,6 +90,10 @@ public final class Dataset implements ImageDataset {
      * A single-channel data set from an IDX image file and its IDX label file (raw or gzip).
      *
      * @throws IdxFormatException if either file is malformed or their counts differ
+     * @param images the IDX image file
+     * @param labels the IDX label file
+     * @param classes the number of classes
+     * @return the data set
      */
     public static Dataset fromIdx(Path images, Path labels, int classes) throws IOException {
         IdxImages img = IdxReader.readImages(images);
@@ -80,17 +106,37 @@ public final class Dataset implements ImageDataset {
         return new Dataset(img.pixels(), lab, 1, img.rows(), img.cols(), classes);
     }
 
-    /** MNIST's 60000 training images from a directory holding the uncompressed files (see {@link MnistDownloader}). */
+    /**
+     * MNIST's 60000 training images from a directory holding the uncompressed files (see {@link
+     * MnistDownloader}).
+     *
+     * @param dir the folder with the four files
+     * @return the data set
+     * @throws IOException when a file cannot be read or is malformed
+     */
     public static Dataset mnistTrain(Path dir) throws IOException {
         return fromIdx(dir.resolve(MnistFile.TRAIN_IMAGES.fileName()), dir.resolve(MnistFile.TRAIN_LABELS.fileName()), 10);
     }
 
-    /** MNIST's 10000 test images from a directory holding the uncompressed files. */
+    /**
+     * MNIST's 10000 test images from a directory holding the uncompressed files.
+     *
+     * @param dir the folder with the four files
+     * @return the data set
+     * @throws IOException when a file cannot be read or is malformed
+     */
     public static Dataset mnistTest(Path dir) throws IOException {
         return fromIdx(dir.resolve(MnistFile.TEST_IMAGES.fileName()), dir.resolve(MnistFile.TEST_LABELS.fileName()), 10);
     }
 
-    /** Images {@code from} (inclusive) to {@code to} (exclusive) as a new data set, e.g. to hold out a validation split. */
+    /**
+     * Images {@code from} (inclusive) to {@code to} (exclusive) as a new data set, e.g. to hold out a
+     * validation split.
+     *
+     * @param from the first image
+     * @param to one past the last image
+     * @return a data set with copies of those images and labels
+     */
     public Dataset slice(int from, int to) {
         if (from < 0 || to > count() || from >= to) {
             throw new IndexOutOfBoundsException("slice [" + from + ", " + to + ") of a data set of " + count() + " images");
@@ -162,7 +208,15 @@ public final class Dataset implements ImageDataset {
         return labels[i];
     }
 
-    /** Pixel value 0..255 of image {@code i} at (c, y, x). */
+    /**
+     * Pixel value 0..255 of image {@code i} at (c, y, x).
+     *
+     * @param i the image
+     * @param c the channel
+     * @param y the row
+     * @param x the column
+     * @return the pixel value
+     */
     public int pixel(int i, int c, int y, int x) {
         return Byte.toUnsignedInt(pixels[((i * channels + c) * height + y) * width + x]);
     }

@@ -14,6 +14,12 @@ import java.util.Locale;
  * @param digest    the digest in lower-case hex
  */
 public record ExpectedFile(String name, long size, String algorithm, String digest) {
+    /**
+     * Checks the name, size and digest.
+     *
+     * @throws IllegalArgumentException when the name has a path in it, the size is negative, or the digest is
+     *     not hex of the algorithm's length
+     */
     public ExpectedFile {
         if (name.isEmpty() || name.contains("/") || name.contains("\\") || name.startsWith(".")) {
             throw new IllegalArgumentException("a cached file needs a plain, visible file name, got '" + name + "'");
@@ -32,17 +38,34 @@ public record ExpectedFile(String name, long size, String algorithm, String dige
         }
     }
 
-    /** A file known by its SHA-256. */
+    /**
+     * A file known by its SHA-256.
+     *
+     * @param name the file name
+     * @param size its length in bytes
+     * @param sha256 its SHA-256, in hex
+     */
     public ExpectedFile(String name, long size, String sha256) {
         this(name, size, "SHA-256", sha256);
     }
 
-    /** A file known by its MD5 (only where no SHA-256 is published). */
+    /**
+     * A file known by its MD5 (only where no SHA-256 is published).
+     *
+     * @param name the file name
+     * @param size its length in bytes
+     * @param md5 its MD5, in hex
+     * @return the expectation
+     */
     public static ExpectedFile md5(String name, long size, String md5) {
         return new ExpectedFile(name, size, "MD5", md5);
     }
 
-    /** The digest, which is a SHA-256 for files made with the three-argument constructor. */
+    /**
+     * The digest, which is a SHA-256 for files made with the three-argument constructor.
+     *
+     * @return the digest, in lower-case hex
+     */
     public String sha256() {
         return digest;
     }

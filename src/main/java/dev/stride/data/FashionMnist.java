@@ -42,11 +42,21 @@ public final class FashionMnist {
     private FashionMnist() {
     }
 
-    /** The cache folder used when none is given: {@code fashion-mnist} under the data root (see {@link DataDirectory}). */
+    /**
+     * The cache folder used when none is given: {@code fashion-mnist} under the data root (see {@link
+     * DataDirectory}).
+     *
+     * @return the folder
+     */
     public static Path defaultDirectory() {
         return DataDirectory.of("fashion-mnist");
     }
 
+    /**
+     * The four files' expectations: training images and labels, test images and labels.
+     *
+     * @return the expectations
+     */
     public static List<ExpectedFile> files() {
         return List.of(TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS);
     }
@@ -54,6 +64,11 @@ public final class FashionMnist {
     /**
      * Makes {@code dir} hold the four verified uncompressed files, taking them from {@code dir}'s
      * own .gz files, Debian's package, or the mirror, and returns it.
+     *
+     * @param dir the cache folder
+     * @param progress receives one line per step
+     * @return {@code dir}
+     * @throws IOException when some file could be obtained from no source; the message lists why
      */
     public static Path ensure(Path dir, Consumer<String> progress) throws IOException {
         return ensure(dir, Path.of(DEBIAN_DIR), List.of(MIRROR), progress);
@@ -73,10 +88,24 @@ public final class FashionMnist {
         return dir;
     }
 
+    /**
+     * The 60,000 training images, with the ten class names.
+     *
+     * @param dir a folder {@link #ensure} filled
+     * @return the data set
+     * @throws IOException when a file cannot be read or is malformed
+     */
     public static Dataset train(Path dir) throws IOException {
         return Dataset.fromIdx(dir.resolve(TRAIN_IMAGES.name()), dir.resolve(TRAIN_LABELS.name()), 10).withClassNames(CLASSES);
     }
 
+    /**
+     * The 10,000 test images, with the ten class names.
+     *
+     * @param dir a folder {@link #ensure} filled
+     * @return the data set
+     * @throws IOException when a file cannot be read or is malformed
+     */
     public static Dataset test(Path dir) throws IOException {
         return Dataset.fromIdx(dir.resolve(TEST_IMAGES.name()), dir.resolve(TEST_LABELS.name()), 10).withClassNames(CLASSES);
     }

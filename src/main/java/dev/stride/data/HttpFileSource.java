@@ -10,7 +10,12 @@ import java.time.Duration;
 public final class HttpFileSource implements FileSource {
     private final HttpFolder folder;
 
-    /** @param base URL prefix ending in '/' */
+    /**
+     * A web folder that serves each file as {@code <base><name>}.
+     *
+     * @param base URL prefix ending in '/'
+     * @param timeout for connecting and for the response headers
+     */
     public HttpFileSource(URI base, Duration timeout) {
         this.folder = new HttpFolder(base, timeout);
     }

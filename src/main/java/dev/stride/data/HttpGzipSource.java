@@ -15,6 +15,8 @@ public final class HttpGzipSource implements FileSource {
     private final HttpFolder folder;
 
     /**
+     * A mirror at {@code base}.
+     *
      * @param base    URL prefix ending in '/'
      * @param timeout for connecting and for the response headers; the body may take longer
      */

@@ -33,6 +33,14 @@ public final class IdxReader {
     private IdxReader() {
     }
 
+    /**
+     * Images from an IDX image file, raw or gzip-compressed.
+     *
+     * @param file the file
+     * @return the images
+     * @throws IOException when the file cannot be read, or an {@link IdxFormatException} naming the offset
+     *     where it is malformed
+     */
     public static IdxImages readImages(Path file) throws IOException {
         try (Reader in = new Reader(file)) {
             int[] dims = in.header(3, "an image file");
@@ -47,6 +55,10 @@ public final class IdxReader {
      * Labels, each checked to lie in {@code [0, classes)}.
      *
      * @param classes number of classes, 1 to 256
+     * @param file an IDX label file, raw or gzip-compressed
+     * @return the labels
+     * @throws IOException when the file cannot be read, or an {@link IdxFormatException} where it is
+     *     malformed
      */
     public static int[] readLabels(Path file, int classes) throws IOException {
         if (classes < 1 || classes > 256) {
@@ -67,7 +79,13 @@ public final class IdxReader {
         }
     }
 
-    /** True when the file starts with the gzip magic bytes 1f 8b. */
+    /**
+     * True when the file starts with the gzip magic bytes 1f 8b.
+     *
+     * @param file the file
+     * @return whether it is gzip-compressed
+     * @throws IOException when the file cannot be read
+     */
     public static boolean isGzip(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
             return in.read() == 0x1f && in.read() == 0x8b;

@@ -29,6 +29,9 @@ public final class ImageDecoder {
      * allocate the declared amount before reading: a BMP that embeds a JPEG or PNG (compression 4
      * or 5) and gives its size in biSizeImage, which the JDK's reader allocates as it stands (203
      * bytes declaring 16 MB were found by ImageInputFuzzTest; 4 GB would end in OutOfMemoryError).
+     *
+     * @param file the image file
+     * @throws IOException when the header declares more data than the file holds
      */
     public static void checkDeclaredData(Path file) throws IOException {
         byte[] head = new byte[HEADER];
@@ -58,6 +61,9 @@ public final class ImageDecoder {
      * The file as {@code channels} (1: luminance, 3: RGB) x its height x its width.
      *
      * @throws IOException whose message starts with the file's path
+     * @param file the image file
+     * @param channels 1 or 3
+     * @return the pixels
      */
     public static U8Image decode(Path file, int channels) throws IOException {
         checkChannels(channels);
@@ -69,6 +75,8 @@ public final class ImageDecoder {
      * allocating: at most {@link #MAX_PIXELS} declared pixels, and {@link #checkDeclaredData}.
      *
      * @throws IOException whose message starts with the file's path
+     * @param file the image file
+     * @return the decoded image
      */
     public static BufferedImage read(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
@@ -84,6 +92,8 @@ public final class ImageDecoder {
      *
      * @param name what messages call the image (its path, say)
      * @throws IOException whose message starts with {@code name}
+     * @param encoded the file's bytes
+     * @return the decoded image
      */
     public static BufferedImage read(byte[] encoded, String name) throws IOException {
         // MemoryCacheImageInputStream, not ImageIO.createImageInputStream, which may cache a stream in a temporary file.
@@ -130,7 +140,13 @@ public final class ImageDecoder {
         }
     }
 
-    /** A decoded image as {@code channels} (1: luminance, 3: RGB) x its height x its width bytes. */
+    /**
+     * A decoded image as {@code channels} (1: luminance, 3: RGB) x its height x its width bytes.
+     *
+     * @param img the decoded image
+     * @param channels 1 or 3
+     * @return the pixels
+     */
     public static U8Image of(BufferedImage img, int channels) {
         checkChannels(channels);
         int w = img.getWidth();
@@ -163,12 +179,28 @@ public final class ImageDecoder {
         }
     }
 
-    /** {@link #decode} then a bilinear resize to height x width. */
+    /**
+     * {@link #decode} then a bilinear resize to height x width.
+     *
+     * @param file the image file
+     * @param channels 1 or 3
+     * @param height the rows wanted
+     * @param width the columns wanted
+     * @return the resized pixels
+     * @throws IOException whose message starts with the file's path
+     */
     public static U8Image load(Path file, int channels, int height, int width) throws IOException {
         return resized(decode(file, channels), height, width);
     }
 
-    /** The whole image, bilinearly resized to height x width. */
+    /**
+     * The whole image, bilinearly resized to height x width.
+     *
+     * @param img the image
+     * @param height the rows wanted
+     * @param width the columns wanted
+     * @return the resized image
+     */
     public static U8Image resized(U8Image img, int height, int width) {
         return Transforms.resized(img, 0, 0, img.height(), img.width(), height, width);
     }

@@ -38,7 +38,12 @@ public final class ImageFolder {
         return Integer.compare(a.length() - i, b.length() - j);
     };
 
-    /** The two splits. */
+    /**
+     * The two splits.
+     *
+     * @param train the training images
+     * @param test the held-out images
+     */
     public record Split(ImageFolderDataset train, ImageFolderDataset test) {
     }
 
@@ -46,11 +51,16 @@ public final class ImageFolder {
     }
 
     /**
+     * Opens a folder of images sorted into one folder per class, split into training and test images: by its
+     * {@code train} and {@code test} (or {@code val}) folders when it has them, else at random.
+     *
      * @param channels     1 (grey) or 3 (RGB)
      * @param size         height and width every image is resized to
      * @param testFraction share of the images held out for testing when the root has no split folders
      * @param seed         seeds that split
      * @throws IOException naming the folder when it, or a class folder, holds no images
+     * @param root the folder
+     * @return the two splits
      */
     public static Split open(Path root, int channels, int size, double testFraction, long seed) throws IOException {
         if (!Files.isDirectory(root)) {
@@ -91,7 +101,15 @@ public final class ImageFolder {
         return new Split(subset(all, order, nTest, n), subset(all, order, 0, nTest));
     }
 
-    /** One folder of class folders. */
+    /**
+     * One folder of class folders.
+     *
+     * @param root a folder holding one folder of images per class
+     * @param channels 1 (grey) or 3 (RGB)
+     * @param size height and width every image is resized to
+     * @return the images, decoded when read
+     * @throws IOException naming the folder when it, or a class folder, holds no images
+     */
     public static ImageFolderDataset scan(Path root, int channels, int size) throws IOException {
         List<Path> classDirs;
         try (Stream<Path> s = Files.list(root)) {

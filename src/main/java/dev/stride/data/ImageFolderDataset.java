@@ -16,6 +16,17 @@ public final class ImageFolderDataset implements ImageDataset {
     private final int height;
     private final int width;
 
+    /**
+     * A data set of image files, each with its class.
+     *
+     * @param files the image files
+     * @param labels one class per file
+     * @param classNames one name per class
+     * @param channels 1 (grey) or 3 (RGB)
+     * @param height rows every image is resized to
+     * @param width columns every image is resized to
+     * @throws IllegalArgumentException when the lists do not agree or a label is out of range
+     */
     public ImageFolderDataset(List<Path> files, int[] labels, List<String> classNames, int channels, int height, int width) {
         if (files.isEmpty() || files.size() != labels.length) {
             throw new IllegalArgumentException(files.size() + " files and " + labels.length + " labels; need one label per file, at least one");
@@ -72,7 +83,12 @@ public final class ImageFolderDataset implements ImageDataset {
         return classNames;
     }
 
-    /** The file of image {@code i}. */
+    /**
+     * The file of image {@code i}.
+     *
+     * @param i the image
+     * @return its path
+     */
     public Path file(int i) {
         return files.get(i);
     }

@@ -17,6 +17,11 @@ import java.util.zip.GZIPInputStream;
 public final class LocalFileSource implements FileSource {
     private final Path dir;
 
+    /**
+     * A source reading from {@code dir}.
+     *
+     * @param dir the folder holding the files or their .gz
+     */
     public LocalFileSource(Path dir) {
         this.dir = dir;
     }

@@ -38,12 +38,20 @@ public final class MnistDownloader {
     private MnistDownloader() {
     }
 
-    /** The MNIST cache directory this machine uses when none is given (see the class comment). */
+    /**
+     * The MNIST cache directory this machine uses when none is given (see the class comment).
+     *
+     * @return the folder
+     */
     public static Path defaultDirectory() {
         return DataDirectory.of("mnist");
     }
 
-    /** The four files' expectations, in the order they are fetched. */
+    /**
+     * The four files' expectations, in the order they are fetched.
+     *
+     * @return the expectations
+     */
     public static List<ExpectedFile> files() {
         return Arrays.stream(MnistFile.values()).map(MnistFile::expected).toList();
     }
@@ -53,6 +61,8 @@ public final class MnistDownloader {
      *
      * @param progress receives one line per step
      * @throws IOException when some file could be obtained from no source; the message lists why
+     * @param dir the cache folder
+     * @return {@code dir}
      */
     public static Path ensure(Path dir, Consumer<String> progress) throws IOException {
         Files.createDirectories(dir);
@@ -70,11 +80,22 @@ public final class MnistDownloader {
         return dir;
     }
 
-    /** True when all four files are present; cheap (no hashing), for skipping work or tests. */
+    /**
+     * True when all four files are present; cheap (no hashing), for skipping work or tests.
+     *
+     * @param dir the cache folder
+     * @return whether all four files are there
+     */
     public static boolean isPresent(Path dir) {
         return files().stream().allMatch(f -> Files.isRegularFile(dir.resolve(f.name())));
     }
 
+    /**
+     * Fetches MNIST into the folder given, or the default one ({@code scripts/get-mnist} runs this).
+     *
+     * @param args at most one argument: the folder
+     * @throws IOException never in practice: a failure is printed and the JVM exits with status 1
+     */
     public static void main(String[] args) throws IOException {
         if (args.length > 1 || (args.length == 1 && args[0].startsWith("-"))) {
             System.err.println("usage: MnistDownloader [directory]   (default: " + defaultDirectory() + ")");

@@ -16,7 +16,13 @@ public final class MnistStyle {
     private MnistStyle() {
     }
 
-    /** Pixel values 0..255, row-major, {@code size} x {@code size}. */
+    /**
+     * Pixel values 0..255, row-major, {@code size} x {@code size}.
+     *
+     * @param src the picture
+     * @param size the side of the output
+     * @return {@code size * size} values
+     */
     public static int[] pixels(BufferedImage src, int size) {
         if (size < 1) {
             throw new IllegalArgumentException("an MNIST-style canvas needs a size of at least 1, got " + size);

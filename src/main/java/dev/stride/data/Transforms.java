@@ -13,13 +13,25 @@ public final class Transforms {
     private Transforms() {
     }
 
-    /** Bilinear resize to {@code height x width} (pixel centres aligned, as align_corners=False). */
+    /**
+     * Bilinear resize to {@code height x width} (pixel centres aligned, as align_corners=False).
+     *
+     * @param height the rows wanted
+     * @param width the columns wanted
+     * @return the transform
+     */
     public static ImageTransform resize(int height, int width) {
         positive(height, width, "resize");
         return toSize(height, width, (in, random) -> resized(in, 0, 0, in.height(), in.width(), height, width));
     }
 
-    /** The central {@code height x width} window; an image smaller than that is zero-padded around. */
+    /**
+     * The central {@code height x width} window; an image smaller than that is zero-padded around.
+     *
+     * @param height the rows wanted
+     * @param width the columns wanted
+     * @return the transform
+     */
     public static ImageTransform centerCrop(int height, int width) {
         positive(height, width, "centre crop");
         return toSize(height, width, (in, random) -> crop(in, (in.height() - height) / 2, (in.width() - width) / 2, height, width));
@@ -29,6 +41,11 @@ public final class Transforms {
      * A random {@code height x width} window of the image zero-padded by {@code padding} on every
      * side; with the image's own size, a random shift of up to {@code padding} pixels (CIFAR's
      * standard augmentation with padding 4).
+     *
+     * @param height the rows wanted
+     * @param width the columns wanted
+     * @param padding the zero border added on every side first
+     * @return the transform
      */
     public static ImageTransform randomCrop(int height, int width, int padding) {
         positive(height, width, "random crop");
@@ -58,6 +75,12 @@ public final class Transforms {
      * torchvision's RandomResizedCrop: a window of {@code scaleMin..scaleMax} of the area and an
      * aspect ratio between 3/4 and 4/3 (log-uniform), resized to {@code height x width}; after ten
      * failed draws, the central crop of the largest window the ratio bounds allow.
+     *
+     * @param height the rows wanted
+     * @param width the columns wanted
+     * @param scaleMin the smallest share of the area
+     * @param scaleMax the largest share of the area
+     * @return the transform
      */
     public static ImageTransform randomResizedCrop(int height, int width, double scaleMin, double scaleMax) {
         positive(height, width, "random resized crop");
@@ -114,7 +137,12 @@ public final class Transforms {
         };
     }
 
-    /** Mirrors the image left to right with probability {@code p}. */
+    /**
+     * Mirrors the image left to right with probability {@code p}.
+     *
+     * @param p the probability, in [0, 1]
+     * @return the transform
+     */
     public static ImageTransform horizontalFlip(double p) {
         if (!(p >= 0 && p <= 1)) {
             throw new IllegalArgumentException("flip probability must be in [0, 1], got " + p);
@@ -146,7 +174,14 @@ public final class Transforms {
         };
     }
 
-    /** {height, width} after every transform of {@code pipeline}, in order. */
+    /**
+     * {height, width} after every transform of {@code pipeline}, in order.
+     *
+     * @param pipeline the transforms
+     * @param height the input's rows
+     * @param width the input's columns
+     * @return the output's rows and columns
+     */
     public static int[] outputSize(List<ImageTransform> pipeline, int height, int width) {
         int[] hw = {height, width};
         for (ImageTransform t : pipeline) {
@@ -155,7 +190,14 @@ public final class Transforms {
         return hw;
     }
 
-    /** The image after every transform of {@code pipeline}, in order. */
+    /**
+     * The image after every transform of {@code pipeline}, in order.
+     *
+     * @param pipeline the transforms
+     * @param image the input
+     * @param random the generator for random transforms
+     * @return the transformed image
+     */
     public static U8Image apply(List<ImageTransform> pipeline, U8Image image, SplittableRandom random) {
         U8Image at = image;
         for (ImageTransform t : pipeline) {

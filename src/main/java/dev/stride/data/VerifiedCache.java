@@ -33,7 +33,12 @@ public final class VerifiedCache {
     private final Path dir;
     private final Consumer<String> progress;
 
-    /** @param progress receives one line per step (source tried, file installed, failure) */
+    /**
+     * A cache of the files in {@code dir}.
+     *
+     * @param progress receives one line per step (source tried, file installed, failure)
+     * @param dir the cache folder
+     */
     public VerifiedCache(Path dir, Consumer<String> progress) {
         this.dir = dir;
         this.progress = progress;
@@ -43,6 +48,8 @@ public final class VerifiedCache {
      * Makes every expected file present and verified.
      *
      * @throws IOException naming each missing file and why every source failed for it
+     * @param files the files the folder must hold
+     * @param sources where to get a missing one, tried in order
      */
     public void ensure(List<ExpectedFile> files, List<? extends FileSource> sources) throws IOException {
         Files.createDirectories(dir);
@@ -120,12 +127,25 @@ public final class VerifiedCache {
         }
     }
 
-    /** Hex SHA-256 of a file's bytes. */
+    /**
+     * Hex SHA-256 of a file's bytes.
+     *
+     * @param file the file
+     * @return the digest, lower-case
+     * @throws IOException when the file cannot be read
+     */
     public static String sha256(Path file) throws IOException {
         return digest(file, "SHA-256");
     }
 
-    /** Hex digest of a file's bytes; {@code algorithm} is one every JDK provides (SHA-256, MD5). */
+    /**
+     * Hex digest of a file's bytes; {@code algorithm} is one every JDK provides (SHA-256, MD5).
+     *
+     * @param file the file
+     * @param algorithm the digest's name
+     * @return the digest, lower-case
+     * @throws IOException when the file cannot be read
+     */
     public static String digest(Path file, String algorithm) throws IOException {
         MessageDigest md;
         try {

@@ -49,6 +49,9 @@ public final class BatchingPredictor implements AutoCloseable {
      * Starts the workers, each with a warmed-up predictor of {@code model}.
      *
      * @throws IllegalArgumentException when maxBatch exceeds the model's, or the workers the thread budget
+     * @param model the model to serve; it must stay open while this predictor runs
+     * @param options how requests are batched
+     * @return the running predictor; close it to stop the workers
      */
     public static BatchingPredictor start(InferenceModel model, BatchingOptions options) {
         if (options.maxBatch() > model.options().maxBatch()) {
@@ -79,7 +82,13 @@ public final class BatchingPredictor implements AutoCloseable {
         return front;
     }
 
-    /** The prediction for one normalised sample (C, H, W); the array is copied, so the caller may reuse it. */
+    /**
+     * The prediction for one normalised sample (C, H, W); the array is copied, so the caller may reuse it.
+     *
+     * @param sample {@code C*H*W} normalised floats
+     * @return completes with the prediction, or exceptionally when the input is bad, the queue full or the
+     *     pass failed
+     */
     public CompletableFuture<Prediction> submit(float[] sample) {
         float[] copy;
         try {
@@ -91,7 +100,12 @@ public final class BatchingPredictor implements AutoCloseable {
         return enqueue(copy);
     }
 
-    /** The prediction for one picture, prepared on the calling thread. */
+    /**
+     * The prediction for one picture, prepared on the calling thread.
+     *
+     * @param image the picture
+     * @return completes with the prediction, or exceptionally as {@link #submit(float[])} does
+     */
     public CompletableFuture<Prediction> submit(BufferedImage image) {
         float[] x;
         try {

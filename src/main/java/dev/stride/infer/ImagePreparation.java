@@ -22,6 +22,12 @@ public enum ImagePreparation {
      *
      * @throws IllegalArgumentException when the input does not take 1 or 3 channels (or, for
      *                                  {@link #MNIST_STYLE}, 1 channel and a square)
+     * @param image the picture, any size and colour model
+     * @param norm the model's input normalisation
+     * @param channels the model's input channels, 1 or 3
+     * @param height the model's input height
+     * @param width the model's input width
+     * @return {@code channels * height * width} floats
      */
     public float[] prepare(BufferedImage image, Normalization norm, int channels, int height, int width) {
         check(channels, height, width);
@@ -43,7 +49,13 @@ public enum ImagePreparation {
         }
     }
 
-    /** Grey levels 0..255 to the model's input scale, with the training set's statistics. */
+    /**
+     * Grey levels 0..255 to the model's input scale, with the training set's statistics.
+     *
+     * @param pixels grey levels, 0 to 255
+     * @param norm the model's input normalisation (its first channel is used)
+     * @return one float per pixel
+     */
     public static float[] normalise(int[] pixels, Normalization norm) {
         float[] x = new float[pixels.length];
         for (int i = 0; i < x.length; i++) {
@@ -52,7 +64,13 @@ public enum ImagePreparation {
         return x;
     }
 
-    /** A decoded image's bytes to the model's input scale, channel by channel. */
+    /**
+     * A decoded image's bytes to the model's input scale, channel by channel.
+     *
+     * @param img the decoded image
+     * @param norm the model's input normalisation, one mean and deviation per channel
+     * @return one float per byte, (C, H, W)
+     */
     public static float[] normalise(U8Image img, Normalization norm) {
         byte[] px = img.pixels();
         int plane = img.height() * img.width();

@@ -73,7 +73,13 @@ public final class InferenceModel implements AutoCloseable {
         }
     }
 
-    /** {@link #load(Path, InferenceOptions)} with {@link InferenceOptions#defaults()}. */
+    /**
+     * {@link #load(Path, InferenceOptions)} with {@link InferenceOptions#defaults()}.
+     *
+     * @param checkpoint the checkpoint file
+     * @return the model; close it to free the weights
+     * @throws IOException when the file cannot be read or is not a valid checkpoint
+     */
     public static InferenceModel load(Path checkpoint) throws IOException {
         return load(checkpoint, InferenceOptions.defaults());
     }
@@ -84,6 +90,9 @@ public final class InferenceModel implements AutoCloseable {
      * RGB models {@link ImagePreparation#RESIZE}.
      *
      * @throws IOException (a {@code CheckpointException} for a corrupt file) naming the file
+     * @param checkpoint the checkpoint file
+     * @param options how the model runs
+     * @return the model; close it to free the weights
      */
     public static InferenceModel load(Path checkpoint, InferenceOptions options) throws IOException {
         prepare(options);
@@ -110,7 +119,16 @@ public final class InferenceModel implements AutoCloseable {
         }
     }
 
-    /** {@link #of(Layer, Normalization, List, ImagePreparation, InferenceOptions)} with {@link ImagePreparation#RESIZE}. */
+    /**
+     * {@link #of(Layer, Normalization, List, ImagePreparation, InferenceOptions)} with {@link
+     * ImagePreparation#RESIZE}.
+     *
+     * @param model a built network
+     * @param norm the input normalisation the network was trained with
+     * @param classNames one per output, or empty
+     * @param options how the model runs
+     * @return the model; close it to free the weights
+     */
     public static InferenceModel of(Layer model, Normalization norm, List<String> classNames, InferenceOptions options) {
         return of(model, norm, classNames, ImagePreparation.RESIZE, options);
     }
@@ -121,6 +139,10 @@ public final class InferenceModel implements AutoCloseable {
      *
      * @param classNames one per output, or empty
      * @param images     how pictures become inputs; null when the model takes no pictures
+     * @param model a built network
+     * @param norm the input normalisation the network was trained with
+     * @param options how the model runs
+     * @return the model; close it to free the weights
      */
     public static InferenceModel of(Layer model, Normalization norm, List<String> classNames, ImagePreparation images,
                                     InferenceOptions options) {
@@ -152,7 +174,11 @@ public final class InferenceModel implements AutoCloseable {
         }
     }
 
-    /** A predictor of its own for one thread (close it when done; {@link #close()} closes any left open). */
+    /**
+     * A predictor of its own for one thread (close it when done; {@link #close()} closes any left open).
+     *
+     * @return a new predictor, used by one thread at a time
+     */
     public synchronized Predictor newPredictor() {
         checkOpen();
         Predictor p = new Predictor(this);
@@ -160,24 +186,48 @@ public final class InferenceModel implements AutoCloseable {
         return p;
     }
 
-    /** Predictions for {@code n} normalised samples, (n, C, H, W) floats; see {@link Predictor#predict(float[], int)}. */
+    /**
+     * Predictions for {@code n} normalised samples, (n, C, H, W) floats; see {@link
+     * Predictor#predict(float[], int)}.
+     *
+     * @param nchw the samples, {@code n * C*H*W} floats
+     * @param n the number of samples
+     * @return one prediction per sample, in order
+     */
     public List<Prediction> predict(float[] nchw, int n) {
         checkOpen();
         return pool.apply(p -> p.predict(nchw, n));
     }
 
-    /** Predictions for {@code n} normalised samples in a segment; see {@link Predictor#predict(MemorySegment, int)}. */
+    /**
+     * Predictions for {@code n} normalised samples in a segment; see {@link Predictor#predict(MemorySegment,
+     * int)}.
+     *
+     * @param nchw exactly {@code n * C*H*W} native-order floats
+     * @param n the number of samples
+     * @return one prediction per sample, in order
+     */
     public List<Prediction> predict(MemorySegment nchw, int n) {
         checkOpen();
         return pool.apply(p -> p.predict(nchw, n));
     }
 
-    /** The prediction for one picture. */
+    /**
+     * The prediction for one picture.
+     *
+     * @param image the picture
+     * @return its prediction
+     */
     public Prediction predict(BufferedImage image) {
         return predict(prepare(image), 1).getFirst();
     }
 
-    /** Predictions for pictures, in order. */
+    /**
+     * Predictions for pictures, in order.
+     *
+     * @param images the pictures
+     * @return one prediction per picture, in order
+     */
     public List<Prediction> predict(List<BufferedImage> images) {
         return predict(prepare(images), images.size());
     }
@@ -192,6 +242,8 @@ public final class InferenceModel implements AutoCloseable {
      * The normalised input sample (C, H, W) for a picture, as {@link #imagePreparation()} makes it.
      *
      * @throws IllegalStateException when the model takes no pictures
+     * @param image the picture
+     * @return {@code C*H*W} floats
      */
     public float[] prepare(BufferedImage image) {
         if (images == null) {
@@ -200,7 +252,12 @@ public final class InferenceModel implements AutoCloseable {
         return images.prepare(image, normalization, sampleShape.dim(0), sampleShape.dim(1), sampleShape.dim(2));
     }
 
-    /** The normalised inputs (n, C, H, W) for pictures, in order. */
+    /**
+     * The normalised inputs (n, C, H, W) for pictures, in order.
+     *
+     * @param pictures the pictures
+     * @return {@code n * C*H*W} floats
+     */
     public float[] prepare(List<BufferedImage> pictures) {
         check.count(pictures.size()); // before decoding any of them
         int size = Math.toIntExact(sampleShape.size());
@@ -211,45 +268,85 @@ public final class InferenceModel implements AutoCloseable {
         return x;
     }
 
-    /** The shape of one input sample: (C, H, W) for a convolutional model. */
+    /**
+     * The shape of one input sample: (C, H, W) for a convolutional model.
+     *
+     * @return the shape without the batch dimension
+     */
     public Shape sampleShape() {
         return sampleShape;
     }
 
-    /** The input of a batch of {@code n}: (n, C, H, W) for a convolutional model. */
+    /**
+     * The input of a batch of {@code n}: (n, C, H, W) for a convolutional model.
+     *
+     * @param n the batch size
+     * @return the input shape
+     */
     public Shape inputShape(int n) {
         return network.inputShape().withBatch(n);
     }
 
-    /** The output of a batch of {@code n}: (n, classes) for a classifier. */
+    /**
+     * The output of a batch of {@code n}: (n, classes) for a classifier.
+     *
+     * @param n the batch size
+     * @return the output shape
+     */
     public Shape outputShape(int n) {
         return network.outputShape().withBatch(n);
     }
 
-    /** Outputs per sample. */
+    /**
+     * Outputs per sample.
+     *
+     * @return the number of classes
+     */
     public int classes() {
         return classes;
     }
 
-    /** One name per output, or empty when the model has none. */
+    /**
+     * One name per output, or empty when the model has none.
+     *
+     * @return the class names, unmodifiable
+     */
     public List<String> classNames() {
         return classNames;
     }
 
+    /**
+     * The input normalisation the model was trained with, which {@code prepare} applies.
+     *
+     * @return the normalisation
+     */
     public Normalization normalization() {
         return normalization;
     }
 
-    /** How pictures become inputs; null when the model takes none. */
+    /**
+     * How pictures become inputs; null when the model takes none.
+     *
+     * @return the preparation, or null
+     */
     public ImagePreparation imagePreparation() {
         return images;
     }
 
+    /**
+     * The options this model runs with.
+     *
+     * @return the options
+     */
     public InferenceOptions options() {
         return options;
     }
 
-    /** The network's tree and shapes, as {@link Layer#summary()} writes them. */
+    /**
+     * The network's tree and shapes, as {@link Layer#summary()} writes them.
+     *
+     * @return the summary text
+     */
     public String summary() {
         return network.summary();
     }

@@ -28,6 +28,11 @@ public record InferenceOptions(int maxBatch, int maxSamplesPerCall, int predicto
     /** The default {@link #maxSamplesPerCall}. */
     public static final int DEFAULT_MAX_SAMPLES_PER_CALL = 1 << 16;
 
+    /**
+     * Checks the values.
+     *
+     * @throws IllegalArgumentException when a count is below 1 or {@code gemm} is null
+     */
     public InferenceOptions {
         positive(maxBatch, "maxBatch");
         positive(maxSamplesPerCall, "maxSamplesPerCall");
@@ -41,36 +46,80 @@ public record InferenceOptions(int maxBatch, int maxSamplesPerCall, int predicto
     /**
      * Batches of up to 32, one predictor per processor, one thread each, the default GEMM backend
      * ({@code -Dstride.backend}).
+     *
+     * @return the options
      */
     public static InferenceOptions defaults() {
         return defaults(GemmBackend.defaultGemm());
     }
 
-    /** As {@link #defaults()} on {@code gemm}: the default backend is not touched, so the Java GEMM loads no native code. */
+    /**
+     * As {@link #defaults()} on {@code gemm}: the default backend is not touched, so the Java GEMM loads no
+     * native code.
+     *
+     * @param gemm the GEMM backend
+     * @return the options
+     */
     public static InferenceOptions defaults(Gemm gemm) {
         return new InferenceOptions(32, DEFAULT_MAX_SAMPLES_PER_CALL, Runtime.getRuntime().availableProcessors(), 1, false, gemm);
     }
 
+    /**
+     * These options with another pass size.
+     *
+     * @param maxBatch samples in one pass
+     * @return new options
+     */
     public InferenceOptions withMaxBatch(int maxBatch) {
         return new InferenceOptions(maxBatch, maxSamplesPerCall, predictors, threadsPerPredictor, forceThreads, gemm);
     }
 
+    /**
+     * These options with another limit on one call.
+     *
+     * @param maxSamplesPerCall the most samples one call may ask for
+     * @return new options
+     */
     public InferenceOptions withMaxSamplesPerCall(int maxSamplesPerCall) {
         return new InferenceOptions(maxBatch, maxSamplesPerCall, predictors, threadsPerPredictor, forceThreads, gemm);
     }
 
+    /**
+     * These options with another number of shared predictors.
+     *
+     * @param predictors predictors the model's own {@code predict} methods share
+     * @return new options
+     */
     public InferenceOptions withPredictors(int predictors) {
         return new InferenceOptions(maxBatch, maxSamplesPerCall, predictors, threadsPerPredictor, forceThreads, gemm);
     }
 
+    /**
+     * These options with another number of threads per predictor.
+     *
+     * @param threadsPerPredictor threads each predictor splits a pass over
+     * @return new options
+     */
     public InferenceOptions withThreadsPerPredictor(int threadsPerPredictor) {
         return new InferenceOptions(maxBatch, maxSamplesPerCall, predictors, threadsPerPredictor, forceThreads, gemm);
     }
 
+    /**
+     * These options with the thread budget enforced or not.
+     *
+     * @param forceThreads true to accept a budget above the processor count
+     * @return new options
+     */
     public InferenceOptions withForceThreads(boolean forceThreads) {
         return new InferenceOptions(maxBatch, maxSamplesPerCall, predictors, threadsPerPredictor, forceThreads, gemm);
     }
 
+    /**
+     * These options with another GEMM backend.
+     *
+     * @param gemm the backend the layers use
+     * @return new options
+     */
     public InferenceOptions withGemm(Gemm gemm) {
         return new InferenceOptions(maxBatch, maxSamplesPerCall, predictors, threadsPerPredictor, forceThreads, gemm);
     }

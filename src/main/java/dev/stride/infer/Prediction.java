@@ -21,22 +21,38 @@ public final class Prediction {
         this.names = names;
     }
 
-    /** The number of classes (outputs per sample). */
+    /**
+     * The number of classes (outputs per sample).
+     *
+     * @return the number of classes
+     */
     public int classes() {
         return scores.length;
     }
 
-    /** The model's outputs for this sample. */
+    /**
+     * The model's outputs for this sample.
+     *
+     * @return one score per class (a copy)
+     */
     public float[] scores() {
         return scores.clone();
     }
 
-    /** The softmax of the scores, computed in double, rounded to float. */
+    /**
+     * The softmax of the scores, computed in double, rounded to float.
+     *
+     * @return one probability per class (a copy)
+     */
     public float[] probabilities() {
         return probabilities.clone();
     }
 
-    /** The most probable class; the lowest index among equals. */
+    /**
+     * The most probable class; the lowest index among equals.
+     *
+     * @return the class and its probability
+     */
     public ClassProbability best() {
         int best = 0;
         for (int c = 1; c < probabilities.length; c++) {
@@ -45,7 +61,12 @@ public final class Prediction {
         return entry(best);
     }
 
-    /** The {@code k} most probable classes (fewer when there are fewer), most probable first, ties by index. */
+    /**
+     * The {@code k} most probable classes (fewer when there are fewer), most probable first, ties by index.
+     *
+     * @param k how many classes, at least 1
+     * @return the classes and their probabilities
+     */
     public List<ClassProbability> topK(int k) {
         if (k < 1) {
             throw new IllegalArgumentException("topK needs k of at least 1, got " + k);
@@ -60,7 +81,12 @@ public final class Prediction {
         return List.copyOf(top);
     }
 
-    /** The name of class {@code c}: the model's, or "class c" when it has none. */
+    /**
+     * The name of class {@code c}: the model's, or "class c" when it has none.
+     *
+     * @param c the class index
+     * @return its name
+     */
     public String name(int c) {
         return names.isEmpty() ? "class " + c : names.get(c);
     }

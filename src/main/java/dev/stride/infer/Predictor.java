@@ -63,7 +63,13 @@ public final class Predictor implements AutoCloseable {
         this.arena = own;
     }
 
-    /** Predictions for {@code n} samples, (n, C, H, W) floats in {@code nchw}, already normalised. */
+    /**
+     * Predictions for {@code n} samples, (n, C, H, W) floats in {@code nchw}, already normalised.
+     *
+     * @param nchw the samples, {@code n * C*H*W} floats
+     * @param n the number of samples
+     * @return one prediction per sample, in order
+     */
     public List<Prediction> predict(float[] nchw, int n) {
         model.check().floats(nchw, n);
         return predictChecked(nchw, n);
@@ -78,6 +84,10 @@ public final class Predictor implements AutoCloseable {
     /**
      * Predictions for {@code n} samples, (n, C, H, W) native-order floats in {@code nchw}, already
      * normalised; the segment holds exactly those and must be readable by this thread.
+     *
+     * @param nchw exactly {@code n * C*H*W} floats
+     * @param n the number of samples
+     * @return one prediction per sample, in order
      */
     public List<Prediction> predict(MemorySegment nchw, int n) {
         SampleCheck check = model.check();
@@ -94,12 +104,22 @@ public final class Predictor implements AutoCloseable {
                 input.offset() * Float.BYTES, (long) count * sampleSize * Float.BYTES));
     }
 
-    /** The prediction for one picture, prepared as the model's {@link InferenceModel#imagePreparation()} says. */
+    /**
+     * The prediction for one picture, prepared as the model's {@link InferenceModel#imagePreparation()} says.
+     *
+     * @param image the picture
+     * @return its prediction
+     */
     public Prediction predict(BufferedImage image) {
         return predict(model.prepare(image), 1).getFirst();
     }
 
-    /** Predictions for pictures, in order. */
+    /**
+     * Predictions for pictures, in order.
+     *
+     * @param images the pictures
+     * @return one prediction per picture, in order
+     */
     public List<Prediction> predict(List<BufferedImage> images) {
         return predict(model.prepare(images), images.size());
     }

@@ -14,6 +14,12 @@ public final class AdaptiveAvgPool2d extends PartViewLayer {
     private final int outH;
     private final int outW;
 
+    /**
+     * A pool to {@code outH x outW}.
+     *
+     * @param outH the output height, at least 1
+     * @param outW the output width, at least 1
+     */
     public AdaptiveAvgPool2d(int outH, int outW) {
         if (outH < 1 || outW < 1) {
             throw new IllegalArgumentException("AdaptiveAvgPool2d: the output size must be at least 1x1, got " + outH + "x" + outW);
@@ -22,10 +28,20 @@ public final class AdaptiveAvgPool2d extends PartViewLayer {
         this.outW = outW;
     }
 
+    /**
+     * The output height.
+     *
+     * @return the height
+     */
     public int outH() {
         return outH;
     }
 
+    /**
+     * The output width.
+     *
+     * @return the width
+     */
     public int outW() {
         return outW;
     }

@@ -9,6 +9,11 @@ import dev.stride.tensor.Tensor;
  */
 public final class AvgPool2d extends Pool2d {
 
+    /**
+     * An average pool with this window.
+     *
+     * @param spec the window, stride and padding
+     */
     public AvgPool2d(PoolSpec spec) {
         super(spec);
         if (spec.ceil()) {

@@ -21,22 +21,54 @@ public final class BasicBlock extends ResidualBlock {
     private final int seHidden;
     private final boolean padShortcut;
 
-    /** A plain block; a projection shortcut where the stride or the channels change. */
+    /**
+     * A plain block; a projection shortcut where the stride or the channels change.
+     *
+     * @param in input channels
+     * @param out output channels
+     * @param stride the first convolution's stride
+     * @param gemm the backend for the convolutions
+     */
     public BasicBlock(int in, int out, int stride, Gemm gemm) {
         this(in, out, stride, 0, false, gemm);
     }
 
-    /** With an SE block of {@code seHidden} hidden units after the second BN; 0 for none. */
+    /**
+     * With an SE block of {@code seHidden} hidden units after the second BN; 0 for none.
+     *
+     * @param in input channels
+     * @param out output channels
+     * @param stride the first convolution's stride
+     * @param seHidden the SE block's hidden units, or 0
+     * @param gemm the backend for the convolutions
+     */
     public BasicBlock(int in, int out, int stride, int seHidden, Gemm gemm) {
         this(in, out, stride, seHidden, false, gemm);
     }
 
-    /** He et al.'s CIFAR block: a parameter-free shortcut where the stride or the channels change. */
+    /**
+     * He et al.'s CIFAR block: a parameter-free shortcut where the stride or the channels change.
+     *
+     * @param in input channels
+     * @param out output channels
+     * @param stride the first convolution's stride
+     * @param gemm the backend for the convolutions
+     * @return the block
+     */
     public static BasicBlock cifar(int in, int out, int stride, Gemm gemm) {
         return new BasicBlock(in, out, stride, 0, true, gemm);
     }
 
-    /** The general form: {@code padShortcut} picks option A over the projection. */
+    /**
+     * The general form: {@code padShortcut} picks option A over the projection.
+     *
+     * @param in input channels
+     * @param out output channels
+     * @param stride the first convolution's stride
+     * @param seHidden the SE block's hidden units, or 0
+     * @param padShortcut true for the parameter-free shortcut, false for a 1x1 projection
+     * @param gemm the backend for the convolutions
+     */
     public BasicBlock(int in, int out, int stride, int seHidden, boolean padShortcut, Gemm gemm) {
         this.in = in;
         this.out = out;
@@ -58,23 +90,47 @@ public final class BasicBlock extends ResidualBlock {
         paths(main, shortcut, true);
     }
 
+    /**
+     * Input channels.
+     *
+     * @return the count
+     */
     public int inChannels() {
         return in;
     }
 
+    /**
+     * Output channels.
+     *
+     * @return the count
+     */
     public int outChannels() {
         return out;
     }
 
+    /**
+     * The first convolution's stride.
+     *
+     * @return the stride
+     */
     public int stride() {
         return stride;
     }
 
+    /**
+     * The SE block's hidden units.
+     *
+     * @return the count, 0 without an SE block
+     */
     public int seHidden() {
         return seHidden;
     }
 
-    /** Whether a change of stride or channels takes the parameter-free shortcut (option A). */
+    /**
+     * Whether a change of stride or channels takes the parameter-free shortcut (option A).
+     *
+     * @return true for option A
+     */
     public boolean padShortcut() {
         return padShortcut;
     }

@@ -11,10 +11,22 @@ import dev.stride.tensor.ShapeException;
  */
 public final class BatchNorm1d extends BatchNormBase {
 
+    /**
+     * With PyTorch's defaults, eps 1e-5 and momentum 0.1.
+     *
+     * @param features C, the features normalised
+     */
     public BatchNorm1d(int features) {
         this(features, 1e-5, 0.1);
     }
 
+    /**
+     * A batch norm with these settings.
+     *
+     * @param features C, the features normalised
+     * @param eps added to the variance, positive
+     * @param momentum the running statistics' update weight, in [0, 1]
+     */
     public BatchNorm1d(int features, double eps, double momentum) {
         super(features, eps, momentum);
     }

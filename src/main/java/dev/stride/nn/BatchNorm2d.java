@@ -13,10 +13,22 @@ import dev.stride.tensor.Tensor;
  */
 public final class BatchNorm2d extends BatchNormBase {
 
+    /**
+     * With PyTorch's defaults, eps 1e-5 and momentum 0.1.
+     *
+     * @param channels C, the channels normalised
+     */
     public BatchNorm2d(int channels) {
         this(channels, 1e-5, 0.1);
     }
 
+    /**
+     * A batch norm with these settings.
+     *
+     * @param channels C, the channels normalised
+     * @param eps added to the variance, positive
+     * @param momentum the running statistics' update weight, in [0, 1]
+     */
     public BatchNorm2d(int channels, double eps, double momentum) {
         super(channels, eps, momentum);
     }
@@ -47,6 +59,10 @@ public final class BatchNorm2d extends BatchNormBase {
      * the same spec with a bias, e.g. in a copy of the model without the BN layers; a conv without
      * bias (ResNet's) folds into such a copy. The BN is left as it was: drop it from the model that
      * runs the folded conv.
+     *
+     * @param conv a built convolution
+     * @param bn the built batch norm that follows it
+     * @param into the convolution that gets the folded weights and bias
      */
     public static void foldInto(Conv2d conv, BatchNorm2d bn, Conv2d into) {
         Tensor w = conv.weight().value();
@@ -74,6 +90,11 @@ public final class BatchNorm2d extends BatchNormBase {
     /**
      * The arithmetic of {@link #foldInto} into arrays: {@code weight} (K*C/groups*kH*kW) gets W',
      * {@code bias} (K) gets b'; the ONNX export writes them as one Conv without building a layer.
+     *
+     * @param conv a built convolution
+     * @param bn the built batch norm that follows it
+     * @param weight receives W'
+     * @param bias receives b'
      */
     public static void fold(Conv2d conv, BatchNorm2d bn, float[] weight, float[] bias) {
         Tensor w = conv.weight().value();

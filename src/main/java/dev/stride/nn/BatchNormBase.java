@@ -68,41 +68,78 @@ abstract sealed class BatchNormBase extends Layer permits BatchNorm1d, BatchNorm
         this.momentum = momentum;
     }
 
+    /**
+     * The channels (or features) normalised.
+     *
+     * @return C
+     */
     public final int channels() {
         return channels;
     }
 
+    /**
+     * The term added to the variance.
+     *
+     * @return eps
+     */
     public final double eps() {
         return eps;
     }
 
+    /**
+     * The running statistics' update weight: {@code running = (1 - momentum) * running + momentum * batch}.
+     *
+     * @return momentum
+     */
     public final double momentum() {
         return momentum;
     }
 
-    /** Gamma, shape [C]; allocated by the first build. */
+    /**
+     * Gamma, shape [C]; allocated by the first build.
+     *
+     * @return the scale
+     */
     public final Parameter weight() {
         checkBuilt();
         return weight;
     }
 
-    /** Beta, shape [C]. */
+    /**
+     * Beta, shape [C].
+     *
+     * @return the shift
+     */
     public final Parameter bias() {
         checkBuilt();
         return bias;
     }
 
+    /**
+     * The running mean, shape [C], used in evaluation mode; a buffer, not a parameter.
+     *
+     * @return the running mean
+     */
     public final Tensor runningMean() {
         checkBuilt();
         return runningMean;
     }
 
+    /**
+     * The running (unbiased) variance, shape [C], used in evaluation mode; a buffer, not a parameter.
+     *
+     * @return the running variance
+     */
     public final Tensor runningVar() {
         checkBuilt();
         return runningVar;
     }
 
-    /** How many training forwards have updated the running statistics (shape [1]). */
+    /**
+     * How many training forwards have updated the running statistics (shape [1]).
+     *
+     * @return the count
+     */
     public final Tensor numBatchesTracked() {
         checkBuilt();
         return batchesTracked;

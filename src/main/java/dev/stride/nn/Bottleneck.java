@@ -18,6 +18,14 @@ public final class Bottleneck extends ResidualBlock {
     private final int width;
     private final int stride;
 
+    /**
+     * A bottleneck block.
+     *
+     * @param in input channels
+     * @param width the inner width; the output has {@link #EXPANSION} times as many channels
+     * @param stride the 3x3 convolution's stride
+     * @param gemm the backend for the convolutions
+     */
     public Bottleneck(int in, int width, int stride, Gemm gemm) {
         this.in = in;
         this.width = width;
@@ -35,14 +43,29 @@ public final class Bottleneck extends ResidualBlock {
         paths(List.of(conv1, bn1, relu1, conv2, bn2, relu2, conv3, bn3), shortcut, true);
     }
 
+    /**
+     * Input channels.
+     *
+     * @return the count
+     */
     public int inChannels() {
         return in;
     }
 
+    /**
+     * The inner width.
+     *
+     * @return the width
+     */
     public int width() {
         return width;
     }
 
+    /**
+     * The 3x3 convolution's stride.
+     *
+     * @return the stride
+     */
     public int stride() {
         return stride;
     }

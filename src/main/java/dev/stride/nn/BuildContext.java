@@ -26,18 +26,38 @@ public final class BuildContext {
         this.shared = options.sharingWith() == null ? Map.of() : options.sharingWith().state();
     }
 
+    /**
+     * The arena the build allocates from.
+     *
+     * @return the arena
+     */
     public Arena arena() {
         return arena;
     }
 
+    /**
+     * The scratch the layers of this build share.
+     *
+     * @return the workspace
+     */
     public Workspace workspace() {
         return workspace;
     }
 
+    /**
+     * How the model is being built.
+     *
+     * @return the options
+     */
     public BuildOptions options() {
         return options;
     }
 
+    /**
+     * Whether this is a training build (gradients are allocated).
+     *
+     * @return true for training
+     */
     public boolean training() {
         return options.mode() == Mode.TRAINING;
     }

@@ -15,6 +15,12 @@ import dev.stride.tensor.Parallel;
  */
 public record BuildOptions(Mode mode, int threads, ConvPolicy conv, boolean splitSmallLayers, Layer sharingWith) {
 
+    /**
+     * Checks the values.
+     *
+     * @throws IllegalArgumentException when the mode or policy is null, threads below 1, or the shared model
+     *     not built
+     */
     public BuildOptions {
         if (mode == null || conv == null) {
             throw new IllegalArgumentException("BuildOptions needs a mode and a ConvPolicy");
@@ -27,24 +33,50 @@ public record BuildOptions(Mode mode, int threads, ConvPolicy conv, boolean spli
         }
     }
 
-    /** Training, {@code -Dstride.threads} threads (default 1), the default convolution policy. */
+    /**
+     * Training, {@code -Dstride.threads} threads (default 1), the default convolution policy.
+     *
+     * @return the options
+     */
     public static BuildOptions training() {
         return new BuildOptions(Mode.TRAINING, Parallel.defaultParts(), ConvPolicy.defaults(), false, null);
     }
 
-    /** Inference: forward only, no memory for gradients or for what backward would reuse. */
+    /**
+     * Inference: forward only, no memory for gradients or for what backward would reuse.
+     *
+     * @return the options
+     */
     public static BuildOptions inference() {
         return new BuildOptions(Mode.INFERENCE, Parallel.defaultParts(), ConvPolicy.defaults(), false, null);
     }
 
+    /**
+     * These options with another thread count.
+     *
+     * @param threads at least 1
+     * @return new options
+     */
     public BuildOptions withThreads(int threads) {
         return new BuildOptions(mode, threads, conv, splitSmallLayers, sharingWith);
     }
 
+    /**
+     * These options with another convolution policy.
+     *
+     * @param conv the policy
+     * @return new options
+     */
     public BuildOptions withConv(ConvPolicy conv) {
         return new BuildOptions(mode, threads, conv, splitSmallLayers, sharingWith);
     }
 
+    /**
+     * These options splitting even small layers, or not.
+     *
+     * @param split true to split every layer that can split
+     * @return new options
+     */
     public BuildOptions withSplitSmallLayers(boolean split) {
         return new BuildOptions(mode, threads, conv, split, sharingWith);
     }
@@ -53,6 +85,9 @@ public record BuildOptions(Mode mode, int threads, ConvPolicy conv, boolean spli
      * Uses {@code model}'s parameters and buffers (same tree, same shapes) instead of allocating:
      * several instances, one per thread, run one set of weights. The source must stay open as long
      * as they do, and nobody may train it meanwhile.
+     *
+     * @param model a built model of the same architecture
+     * @return new options
      */
     public BuildOptions sharingWith(Layer model) {
         return new BuildOptions(mode, threads, conv, splitSmallLayers, model);

@@ -17,6 +17,12 @@ public final class ChannelPadShortcut extends PartViewLayer {
     private final int stride;
     private final int outChannels;
 
+    /**
+     * A shortcut to {@code outChannels} channels at {@code stride}.
+     *
+     * @param stride the step between the rows and columns kept
+     * @param outChannels the output channels, at least the input's
+     */
     public ChannelPadShortcut(int stride, int outChannels) {
         if (stride < 1 || outChannels < 1) {
             throw new IllegalArgumentException("ChannelPadShortcut: stride and outChannels must be at least 1, got "
@@ -26,10 +32,20 @@ public final class ChannelPadShortcut extends PartViewLayer {
         this.outChannels = outChannels;
     }
 
+    /**
+     * The step between the rows and columns kept.
+     *
+     * @return the stride
+     */
     public int stride() {
         return stride;
     }
 
+    /**
+     * The output channels.
+     *
+     * @return the count
+     */
     public int outChannels() {
         return outChannels;
     }

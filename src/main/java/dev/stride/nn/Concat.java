@@ -31,12 +31,22 @@ public final class Concat extends Layer {
         branches.forEach(this::addChild);
     }
 
-    /** The branches under the given names, in the map's order. */
+    /**
+     * The branches under the given names, in the map's order.
+     *
+     * @param branches at least two, by name
+     * @return the layer
+     */
     public static Concat of(SequencedMap<String, ? extends Layer> branches) {
         return new Concat(branches);
     }
 
-    /** The branches named "0", "1", ... */
+    /**
+     * The branches named "0", "1", ...
+     *
+     * @param branches at least two
+     * @return the layer
+     */
     public static Concat of(Layer... branches) {
         SequencedMap<String, Layer> named = new LinkedHashMap<>();
         for (int i = 0; i < branches.length; i++) {
@@ -45,6 +55,11 @@ public final class Concat extends Layer {
         return new Concat(named);
     }
 
+    /**
+     * The branches, in order.
+     *
+     * @return an unmodifiable list
+     */
     public List<Layer> branches() {
         return branches;
     }

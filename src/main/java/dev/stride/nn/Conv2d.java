@@ -33,32 +33,60 @@ public final class Conv2d extends Layer {
     private PartGradients weightGradParts; // (parts, K*C*kH*kW): each part's dW; null for one part, inference, or a lowering that sums its own
     private PartGradients biasGradParts;   // (parts, K): each part's dB; null for one part, inference, or without bias
 
+    /**
+     * A convolution on the default GEMM backend.
+     *
+     * @param spec the hyperparameters
+     */
     public Conv2d(Conv2dSpec spec) {
         this(spec, GemmBackend.defaultGemm());
     }
 
+    /**
+     * A convolution.
+     *
+     * @param spec the hyperparameters
+     * @param gemm the backend its GEMMs run on
+     */
     public Conv2d(Conv2dSpec spec, Gemm gemm) {
         this.spec = spec;
         this.gemm = gemm;
     }
 
+    /**
+     * The hyperparameters.
+     *
+     * @return the spec
+     */
     public Conv2dSpec spec() {
         return spec;
     }
 
-    /** The filters, shape [K, C/groups, kH, kW] as in PyTorch; allocated by the first build. */
+    /**
+     * The filters, shape [K, C/groups, kH, kW] as in PyTorch; allocated by the first build.
+     *
+     * @return the weight parameter
+     */
     public Parameter weight() {
         checkBuilt();
         return weight;
     }
 
-    /** The biases, shape [K], or null when the spec has none. */
+    /**
+     * The biases, shape [K], or null when the spec has none.
+     *
+     * @return the bias parameter, or null
+     */
     public Parameter bias() {
         checkBuilt();
         return bias;
     }
 
-    /** How the last build lowered this layer. */
+    /**
+     * How the last build lowered this layer.
+     *
+     * @return the lowering
+     */
     public ConvPolicy.Lowering lowering() {
         checkBuilt();
         return loweringKind;

@@ -23,6 +23,12 @@ package dev.stride.nn;
 public record Conv2dSpec(int inChannels, int outChannels, int kernelH, int kernelW,
                          int stride, int padding, boolean bias, boolean floor, int groups) {
 
+    /**
+     * Checks the values.
+     *
+     * @throws IllegalArgumentException when a count, kernel side, stride or group count is below 1, or the
+     *     padding negative
+     */
     public Conv2dSpec {
         if (inChannels < 1 || outChannels < 1) {
             throw new IllegalArgumentException("Conv2d needs at least one input and one output channel, got "
@@ -42,62 +48,129 @@ public record Conv2dSpec(int inChannels, int outChannels, int kernelH, int kerne
         }
     }
 
-    /** One group: every filter sees every input channel. */
+    /**
+     * One group: every filter sees every input channel.
+     *
+     * @param inChannels depth of the input
+     * @param outChannels number of filters
+     * @param kernelH filter height
+     * @param kernelW filter width
+     * @param stride step between window positions
+     * @param padding zeros added on every side
+     * @param bias whether each filter has a bias
+     * @param floor whether a geometry that does not tile drops the remainder instead of being rejected
+     */
     public Conv2dSpec(int inChannels, int outChannels, int kernelH, int kernelW, int stride, int padding,
                       boolean bias, boolean floor) {
         this(inChannels, outChannels, kernelH, kernelW, stride, padding, bias, floor, 1);
     }
 
-    /** A square {@code kernel x kernel} convolution with bias that rejects geometries that do not tile. */
+    /**
+     * A square {@code kernel x kernel} convolution with bias that rejects geometries that do not tile.
+     *
+     * @param in depth of the input
+     * @param out number of filters
+     * @param kernel filter side
+     * @param stride step between window positions
+     * @param padding zeros added on every side
+     * @return the spec
+     */
     public static Conv2dSpec of(int in, int out, int kernel, int stride, int padding) {
         return new Conv2dSpec(in, out, kernel, kernel, stride, padding, true, false);
     }
 
+    /**
+     * This spec with or without biases.
+     *
+     * @param bias whether each filter has a bias
+     * @return a new spec
+     */
     public Conv2dSpec withBias(boolean bias) {
         return new Conv2dSpec(inChannels, outChannels, kernelH, kernelW, stride, padding, bias, floor, groups);
     }
 
+    /**
+     * This spec flooring a geometry that does not tile, or rejecting it.
+     *
+     * @param floor true to floor, as PyTorch does
+     * @return a new spec
+     */
     public Conv2dSpec withFloor(boolean floor) {
         return new Conv2dSpec(inChannels, outChannels, kernelH, kernelW, stride, padding, bias, floor, groups);
     }
 
+    /**
+     * This spec with another number of channel groups.
+     *
+     * @param groups the groups, dividing both channel counts
+     * @return a new spec
+     */
     public Conv2dSpec withGroups(int groups) {
         return new Conv2dSpec(inChannels, outChannels, kernelH, kernelW, stride, padding, bias, floor, groups);
     }
 
-    /** True when groups divides both channel counts; {@link Conv2d} refuses to build otherwise. */
+    /**
+     * True when groups divides both channel counts; {@link Conv2d} refuses to build otherwise.
+     *
+     * @return whether the groups divide the channels
+     */
     public boolean groupsDivideChannels() {
         return inChannels % groups == 0 && outChannels % groups == 0;
     }
 
-    /** One group per input channel: each filter sees one channel. */
+    /**
+     * One group per input channel: each filter sees one channel.
+     *
+     * @return whether groups equals the input channels
+     */
     public boolean depthwise() {
         return groups > 1 && groups == inChannels;
     }
 
-    /** Input channels one filter sees: {@code inChannels / groups}. */
+    /**
+     * Input channels one filter sees: {@code inChannels / groups}.
+     *
+     * @return the count
+     */
     public int groupInChannels() {
         checkGroups();
         return inChannels / groups;
     }
 
-    /** Filters per group: {@code outChannels / groups}. */
+    /**
+     * Filters per group: {@code outChannels / groups}.
+     *
+     * @return the count
+     */
     public int groupOutChannels() {
         checkGroups();
         return outChannels / groups;
     }
 
-    /** Weights in one filter: {@code kernelH * kernelW * inChannels/groups}. */
+    /**
+     * Weights in one filter: {@code kernelH * kernelW * inChannels/groups}.
+     *
+     * @return the count
+     */
     public int filterSize() {
         return Math.multiplyExact(Math.multiplyExact(kernelH, kernelW), groupInChannels());
     }
 
-    /** {@code (FH*FW*C/groups)*K + K} (without the {@code + K} when there is no bias). */
+    /**
+     * {@code (FH*FW*C/groups)*K + K} (without the {@code + K} when there is no bias).
+     *
+     * @return the parameter count
+     */
     public long parameterCount() {
         return (long) filterSize() * outChannels + (bias ? outChannels : 0);
     }
 
-    /** The count with the numbers put in, e.g. "(5*5*3)*10 + 10 = 760", or "(3*3*96/96)*96 + 96 = 960" with groups. */
+    /**
+     * The count with the numbers put in, e.g. "(5*5*3)*10 + 10 = 760", or "(3*3*96/96)*96 + 96 = 960" with
+     * groups.
+     *
+     * @return the text
+     */
     public String explainParameters() {
         return "(" + kernelH + "*" + kernelW + "*" + inChannels + (groups == 1 ? "" : "/" + groups) + ")*" + outChannels
                 + (bias ? " + " + outChannels : "") + " = " + parameterCount();

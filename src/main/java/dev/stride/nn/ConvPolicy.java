@@ -40,7 +40,18 @@ public record ConvPolicy(int winogradMinChannels, Shift shift, int minColumns, l
     public static final String SHIFT_PROPERTY = "stride.shiftconv";
 
     /** The ways a convolution is lowered. */
-    public enum Lowering { IM2COL, SHIFT, WINOGRAD, GROUPED, DEPTHWISE }
+    public enum Lowering {
+        /** im2col, then one GEMM per group of samples. */
+        IM2COL,
+        /** One GEMM per kernel column over whole input rows ({@link ShiftConv}). */
+        SHIFT,
+        /** Winograd's F(2x2, 3x3). */
+        WINOGRAD,
+        /** im2col and one GEMM per channel group ({@link GroupedConv}). */
+        GROUPED,
+        /** Direct loops over each channel's plane ({@link DepthwiseConv}). */
+        DEPTHWISE
+    }
 
     /** When the row-shift path runs. */
     public enum Shift {
@@ -48,9 +59,15 @@ public record ConvPolicy(int winogradMinChannels, Shift shift, int minColumns, l
         AUTO,
         /** Wherever it suits the geometry, whatever the backend. */
         ALWAYS,
+        /** Nowhere: such layers stay on im2col. */
         NEVER
     }
 
+    /**
+     * Checks the values.
+     *
+     * @throws IllegalArgumentException when a minimum is below 1, the floats negative or {@code shift} null
+     */
     public ConvPolicy {
         if (winogradMinChannels < 1 || minColumns < 1 || keepColumnsFloats < 0 || shift == null) {
             throw new IllegalArgumentException("invalid ConvPolicy: winogradMinChannels " + winogradMinChannels
@@ -58,12 +75,23 @@ public record ConvPolicy(int winogradMinChannels, Shift shift, int minColumns, l
         }
     }
 
-    /** Depthwise layers on the direct loops. */
+    /**
+     * Depthwise layers on the direct loops.
+     *
+     * @param winogradMinChannels fewest input and output channels for Winograd
+     * @param shift when the row-shift path runs
+     * @param minColumns fewest GEMM columns an im2col group aims for
+     * @param keepColumnsFloats most floats a layer keeps from forward for backward
+     */
     public ConvPolicy(int winogradMinChannels, Shift shift, int minColumns, long keepColumnsFloats) {
         this(winogradMinChannels, shift, minColumns, keepColumnsFloats, true);
     }
 
-    /** The measured defaults, with the two switches of the benchmark scripts read from system properties. */
+    /**
+     * The measured defaults, with the two switches of the benchmark scripts read from system properties.
+     *
+     * @return the policy
+     */
     public static ConvPolicy defaults() {
         boolean winograd = Boolean.parseBoolean(System.getProperty(WINOGRAD_PROPERTY, "true"));
         boolean shift = Boolean.parseBoolean(System.getProperty(SHIFT_PROPERTY, "true"));
@@ -71,32 +99,72 @@ public record ConvPolicy(int winogradMinChannels, Shift shift, int minColumns, l
                 Im2colConv.MIN_COLUMNS, Im2colConv.KEEP_COLUMNS_FLOATS);
     }
 
-    /** im2col for every layer of one group (grouped layers keep their own lowerings). */
+    /**
+     * im2col for every layer of one group (grouped layers keep their own lowerings).
+     *
+     * @return the policy
+     */
     public static ConvPolicy im2colOnly() {
         return new ConvPolicy(Integer.MAX_VALUE, Shift.NEVER, Im2colConv.MIN_COLUMNS, Im2colConv.KEEP_COLUMNS_FLOATS);
     }
 
+    /**
+     * This policy with another Winograd threshold.
+     *
+     * @param channels fewest input and output channels; {@code Integer.MAX_VALUE} for never
+     * @return a new policy
+     */
     public ConvPolicy withWinogradMinChannels(int channels) {
         return new ConvPolicy(channels, shift, minColumns, keepColumnsFloats, directDepthwise);
     }
 
+    /**
+     * This policy with another row-shift rule.
+     *
+     * @param shift when the row-shift path runs
+     * @return a new policy
+     */
     public ConvPolicy withShift(Shift shift) {
         return new ConvPolicy(winogradMinChannels, shift, minColumns, keepColumnsFloats, directDepthwise);
     }
 
+    /**
+     * This policy with another im2col group size.
+     *
+     * @param columns fewest GEMM columns a group aims for
+     * @return a new policy
+     */
     public ConvPolicy withMinColumns(int columns) {
         return new ConvPolicy(winogradMinChannels, shift, columns, keepColumnsFloats, directDepthwise);
     }
 
+    /**
+     * This policy with another limit on what forward keeps for backward.
+     *
+     * @param floats the most floats, 0 to always recompute
+     * @return a new policy
+     */
     public ConvPolicy withKeepColumnsFloats(long floats) {
         return new ConvPolicy(winogradMinChannels, shift, minColumns, floats, directDepthwise);
     }
 
+    /**
+     * This policy with depthwise layers on the direct loops or on GEMMs.
+     *
+     * @param direct true for the direct loops
+     * @return a new policy
+     */
     public ConvPolicy withDirectDepthwise(boolean direct) {
         return new ConvPolicy(winogradMinChannels, shift, minColumns, keepColumnsFloats, direct);
     }
 
-    /** The lowering this policy gives a layer of {@code spec} on {@code gemm}. */
+    /**
+     * The lowering this policy gives a layer of {@code spec} on {@code gemm}.
+     *
+     * @param spec the layer's hyperparameters
+     * @param gemm the backend it runs on
+     * @return the lowering
+     */
     public Lowering choose(Conv2dSpec spec, Gemm gemm) {
         if (spec.groups() > 1) {
             return spec.depthwise() && directDepthwise ? Lowering.DEPTHWISE : Lowering.GROUPED;

@@ -22,6 +22,8 @@ public final class Dropout extends Elementwise {
     private Tensor mask; // same shape as the input: 0 or 1/(1 - p)
 
     /**
+     * A dropout layer, in training mode.
+     *
      * @param p    the probability of dropping an element, in [0, 1)
      * @param seed seeds the mask generator
      */
@@ -35,10 +37,20 @@ public final class Dropout extends Elementwise {
         this.random = new SplittableRandom(seed);
     }
 
+    /**
+     * The probability of dropping an element.
+     *
+     * @return p
+     */
     public float p() {
         return p;
     }
 
+    /**
+     * The seed of the mask generator.
+     *
+     * @return the seed
+     */
     public long seed() {
         return seed;
     }

@@ -12,6 +12,11 @@ public final class Elu extends Elementwise {
         this(1f);
     }
 
+    /**
+     * An ELU with this alpha.
+     *
+     * @param alpha the scale of the negative part, finite
+     */
     public Elu(float alpha) {
         if (!Float.isFinite(alpha)) {
             throw new IllegalArgumentException("Elu: alpha must be finite, got " + alpha);
@@ -19,6 +24,11 @@ public final class Elu extends Elementwise {
         this.alpha = alpha;
     }
 
+    /**
+     * The scale of the negative part.
+     *
+     * @return alpha
+     */
     public float alpha() {
         return alpha;
     }

@@ -15,6 +15,10 @@ public final class Flatten extends Layer {
     private Tensor lastGradIn;    // the last backward's dy
     private Tensor lastGradOut;   // lastGradIn viewed as the input shape
 
+    /** A flatten layer. */
+    public Flatten() {
+    }
+
     @Override
     public Shape outputShape(Shape x) {
         if (x.rank() < 2) {

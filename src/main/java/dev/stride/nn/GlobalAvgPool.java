@@ -7,6 +7,9 @@ import dev.stride.tensor.Tensor;
 
 /** The mean of each channel: [N, C, H, W] -> [N, C, 1, 1]. */
 public final class GlobalAvgPool extends PartViewLayer {
+    /** A global average pool. */
+    public GlobalAvgPool() {
+    }
 
     @Override
     public Shape outputShape(Shape input) {

@@ -35,12 +35,22 @@ public record Init(Scheme weights, BiasScheme biases, long seed) {
          */
         PYTORCH_DEFAULT;
 
-        /** Whether values are drawn from a normal (rather than a uniform) distribution. */
+        /**
+         * Whether values are drawn from a normal (rather than a uniform) distribution.
+         *
+         * @return true for the normal schemes
+         */
         public boolean normal() {
             return this == HE_NORMAL || this == XAVIER_NORMAL;
         }
 
-        /** The uniform bound, or the normal standard deviation, for the given fans. */
+        /**
+         * The uniform bound, or the normal standard deviation, for the given fans.
+         *
+         * @param fanIn inputs feeding each output unit
+         * @param fanOut outputs each input unit feeds
+         * @return the bound or deviation
+         */
         public double scale(int fanIn, int fanOut) {
             return switch (this) {
                 case HE_UNIFORM -> Math.sqrt(6.0 / fanIn);
@@ -60,40 +70,82 @@ public record Init(Scheme weights, BiasScheme biases, long seed) {
         PYTORCH_UNIFORM
     }
 
+    /**
+     * Checks the values.
+     *
+     * @throws IllegalArgumentException when a scheme is null
+     */
     public Init {
         if (weights == null || biases == null) {
             throw new IllegalArgumentException("Init needs a weight scheme and a bias scheme, got " + weights + " and " + biases);
         }
     }
 
-    /** He (Kaiming) uniform weights, zero biases: the default for ReLU networks. */
+    /**
+     * He (Kaiming) uniform weights, zero biases: the default for ReLU networks.
+     *
+     * @param seed the seed
+     * @return the initialiser
+     */
     public static Init he(long seed) {
         return new Init(Scheme.HE_UNIFORM, BiasScheme.ZERO, seed);
     }
 
+    /**
+     * He (Kaiming) normal weights, zero biases.
+     *
+     * @param seed the seed
+     * @return the initialiser
+     */
     public static Init heNormal(long seed) {
         return new Init(Scheme.HE_NORMAL, BiasScheme.ZERO, seed);
     }
 
-    /** Glorot (Xavier) uniform weights, zero biases: for tanh or sigmoid networks. */
+    /**
+     * Glorot (Xavier) uniform weights, zero biases: for tanh or sigmoid networks.
+     *
+     * @param seed the seed
+     * @return the initialiser
+     */
     public static Init xavier(long seed) {
         return new Init(Scheme.XAVIER_UNIFORM, BiasScheme.ZERO, seed);
     }
 
+    /**
+     * Glorot (Xavier) normal weights, zero biases.
+     *
+     * @param seed the seed
+     * @return the initialiser
+     */
     public static Init xavierNormal(long seed) {
         return new Init(Scheme.XAVIER_NORMAL, BiasScheme.ZERO, seed);
     }
 
-    /** PyTorch's own defaults for Conv2d and Linear, weights and biases, for like-for-like comparisons. */
+    /**
+     * PyTorch's own defaults for Conv2d and Linear, weights and biases, for like-for-like comparisons.
+     *
+     * @param seed the seed
+     * @return the initialiser
+     */
     public static Init pytorchDefault(long seed) {
         return new Init(Scheme.PYTORCH_DEFAULT, BiasScheme.PYTORCH_UNIFORM, seed);
     }
 
+    /**
+     * This initialiser with another bias scheme.
+     *
+     * @param scheme how biases are set
+     * @return a new initialiser
+     */
     public Init withBiases(BiasScheme scheme) {
         return new Init(weights, scheme, seed);
     }
 
-    /** Overwrites every parameter's value; gradients are left alone. */
+    /**
+     * Overwrites every parameter's value; gradients are left alone.
+     *
+     * @param parameters the parameters, usually a built model's {@code parameters()}
+     */
     public void apply(List<Parameter> parameters) {
         SplittableRandom random = new SplittableRandom(seed);
         for (Parameter p : parameters) {
@@ -127,7 +179,13 @@ public record Init(Scheme weights, BiasScheme biases, long seed) {
         }
     }
 
-    /** Fills {@code t} with independent draws from U(-bound, bound). */
+    /**
+     * Fills {@code t} with independent draws from U(-bound, bound).
+     *
+     * @param t the tensor
+     * @param bound the bound
+     * @param random the generator
+     */
     public static void uniform(Tensor t, double bound, SplittableRandom random) {
         long base = t.offset();
         for (long i = 0; i < t.size(); i++) {
@@ -135,7 +193,13 @@ public record Init(Scheme weights, BiasScheme biases, long seed) {
         }
     }
 
-    /** Fills {@code t} with independent draws from N(0, std^2). */
+    /**
+     * Fills {@code t} with independent draws from N(0, std^2).
+     *
+     * @param t the tensor
+     * @param std the standard deviation
+     * @param random the generator
+     */
     public static void normal(Tensor t, double std, SplittableRandom random) {
         long base = t.offset();
         for (long i = 0; i < t.size(); i++) {
@@ -143,6 +207,11 @@ public record Init(Scheme weights, BiasScheme biases, long seed) {
         }
     }
 
+    /**
+     * One line for logs: the schemes and the seed.
+     *
+     * @return the description
+     */
     public String describe() {
         return weights.name().toLowerCase() + " weights, " + biases.name().toLowerCase() + " biases, constants as each layer sets them, seed " + seed;
     }

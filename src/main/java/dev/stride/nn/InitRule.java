@@ -11,17 +11,29 @@ public sealed interface InitRule {
     /** Set by the bias scheme (zero, or PyTorch's uniform from the fan-in). */
     InitRule BIAS = new Bias();
 
-    /** Every element set to {@code value}. */
+    /**
+     * Every element set to {@code value}.
+     *
+     * @param value the constant
+     * @return the rule
+     */
     static InitRule constant(float value) {
         return new Constant(value);
     }
 
+    /** The rule of {@link #WEIGHT}. */
     record Weight() implements InitRule {
     }
 
+    /** The rule of {@link #BIAS}. */
     record Bias() implements InitRule {
     }
 
+    /**
+     * The rule of {@link #constant}.
+     *
+     * @param value the constant
+     */
     record Constant(float value) implements InitRule {
     }
 }

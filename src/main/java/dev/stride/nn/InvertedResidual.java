@@ -17,6 +17,15 @@ public final class InvertedResidual extends ResidualBlock {
     private final int stride;
     private final int expansion;
 
+    /**
+     * An inverted residual block.
+     *
+     * @param in input channels
+     * @param out output channels
+     * @param stride the depthwise convolution's stride
+     * @param expansion t, the expansion factor
+     * @param gemm the backend for the convolutions
+     */
     public InvertedResidual(int in, int out, int stride, int expansion, Gemm gemm) {
         this.in = in;
         this.out = out;
@@ -44,18 +53,38 @@ public final class InvertedResidual extends ResidualBlock {
         return new Sequential(new Conv2d(spec, gemm), new BatchNorm2d(out), new Relu6());
     }
 
+    /**
+     * Input channels.
+     *
+     * @return the count
+     */
     public int inChannels() {
         return in;
     }
 
+    /**
+     * Output channels.
+     *
+     * @return the count
+     */
     public int outChannels() {
         return out;
     }
 
+    /**
+     * The depthwise convolution's stride.
+     *
+     * @return the stride
+     */
     public int stride() {
         return stride;
     }
 
+    /**
+     * The expansion factor.
+     *
+     * @return t
+     */
     public int expansion() {
         return expansion;
     }

@@ -54,24 +54,57 @@ public abstract class Layer extends LayerTree {
     private Shape lastOutput;       // the shape the last forward returned
     private final AtomicReference<Thread> passThread = new AtomicReference<>();
 
-    /** The output shape for an input shape, or a {@link ShapeException} explaining why it does not fit. */
+    /** A layer with no children yet; a composite registers them in its constructor ({@link #addChild}). */
+    public Layer() {
+    }
+
+    /**
+     * The output shape for an input shape, or a {@link ShapeException} explaining why it does not fit.
+     *
+     * @param input the input shape, batch first
+     * @return the output shape
+     */
     public abstract Shape outputShape(Shape input);
 
-    /** Builds for training with a fresh workspace running {@code -Dstride.threads} threads (default 1). */
+    /**
+     * Builds for training with a fresh workspace running {@code -Dstride.threads} threads (default 1).
+     *
+     * @param input the input shape; its batch is the largest the model will take
+     * @param arena owns every buffer; the caller closes it
+     */
     public final void build(Shape input, Arena arena) {
         build(input, arena, new Workspace(arena), BuildOptions.training());
     }
 
-    /** Builds for training, splitting the work across {@code threads} threads (a shared arena above one). */
+    /**
+     * Builds for training, splitting the work across {@code threads} threads (a shared arena above one).
+     *
+     * @param input the input shape; its batch is the largest the model will take
+     * @param arena owns every buffer; the caller closes it
+     * @param threads the thread count, at least 1
+     */
     public final void build(Shape input, Arena arena, int threads) {
         build(input, arena, BuildOptions.training().withThreads(threads));
     }
 
+    /**
+     * Builds with these options and a fresh workspace of their thread count.
+     *
+     * @param input the input shape; its batch is the largest the model will take
+     * @param arena owns every buffer; the caller closes it
+     * @param options training or inference, threads, convolution policy, sharing
+     */
     public final void build(Shape input, Arena arena, BuildOptions options) {
         build(input, arena, new Workspace(arena, options.threads()), options);
     }
 
-    /** Builds for training into an existing workspace (layers of one model share it). */
+    /**
+     * Builds for training into an existing workspace (layers of one model share it).
+     *
+     * @param input the input shape; its batch is the largest the model will take
+     * @param arena owns every buffer; the caller closes it
+     * @param workspace the scratch, shared with the model's other layers
+     */
     public final void build(Shape input, Arena arena, Workspace workspace) {
         build(input, arena, workspace, BuildOptions.training());
     }
@@ -80,6 +113,11 @@ public abstract class Layer extends LayerTree {
      * Builds the tree rooted here for inputs of shape {@code input} (or smaller batches): names every
      * node, allocates from {@code arena} and reserves scratch in {@code workspace}; the workspace's
      * thread count wins over the options'.
+     *
+     * @param input the input shape; its batch is the largest the model will take
+     * @param arena owns every buffer; the caller closes it
+     * @param workspace the scratch, shared with the model's other layers
+     * @param options training or inference, convolution policy, sharing
      */
     public final void build(Shape input, Arena arena, Workspace workspace, BuildOptions options) {
         if (!isRoot()) {
@@ -92,7 +130,13 @@ public abstract class Layer extends LayerTree {
         workspace.segment(); // allocate the scratch now, not in the first training step
     }
 
-    /** Builds a child of this composite for {@code input}; call it from {@link #allocate}. */
+    /**
+     * Builds a child of this composite for {@code input}; call it from {@link #allocate}.
+     *
+     * @param child a registered child
+     * @param input its input shape
+     * @param ctx the build's context
+     */
     protected final void buildChild(Layer child, Shape input, BuildContext ctx) {
         if (!isChild(child)) {
             throw new IllegalArgumentException(label() + ": " + child.label() + " is not a child of this layer");
@@ -119,11 +163,18 @@ public abstract class Layer extends LayerTree {
      * Allocates what this layer needs beyond its output and input-gradient buffers: parameters
      * ({@link #parameter}), buffers ({@link #buffer}), scratch, and a composite's children
      * ({@link #buildChild}). Called by every build; parameters and buffers survive rebuilds.
+     *
+     * @param input the input shape
+     * @param ctx the build's context
      */
     protected void allocate(Shape input, BuildContext ctx) {
     }
 
-    /** Switches this subtree between training and evaluation behaviour (dropout, batch statistics). */
+    /**
+     * Switches this subtree between training and evaluation behaviour (dropout, batch statistics).
+     *
+     * @param training true for training behaviour
+     */
     public final void setTraining(boolean training) {
         if (training && mode == Mode.INFERENCE) {
             throw new IllegalStateException(label() + ": built for inference; build with BuildOptions.training() to train");
@@ -134,22 +185,41 @@ public abstract class Layer extends LayerTree {
         }
     }
 
+    /**
+     * Whether this layer behaves as in training (the default) or in evaluation.
+     *
+     * @return true in training mode
+     */
     public final boolean isTraining() {
         return training;
     }
 
-    /** How the last build was made; null before the first. */
+    /**
+     * How the last build was made; null before the first.
+     *
+     * @return training or inference
+     */
     public final Mode mode() {
         return mode;
     }
 
-    /** The input shape built for. */
+    /**
+     * The input shape built for.
+     *
+     * @return the shape, batch first
+     * @throws IllegalStateException before the first build
+     */
     public final Shape inputShape() {
         checkBuilt();
         return builtInput;
     }
 
-    /** The output shape built for. */
+    /**
+     * The output shape built for.
+     *
+     * @return the shape, batch first
+     * @throws IllegalStateException before the first build
+     */
     public final Shape outputShape() {
         checkBuilt();
         return builtOutput;
@@ -165,7 +235,12 @@ public abstract class Layer extends LayerTree {
         }
     }
 
-    /** The output for {@code x}: a view of the layer's own buffer (or of x), valid until the next forward. */
+    /**
+     * The output for {@code x}: a view of the layer's own buffer (or of x), valid until the next forward.
+     *
+     * @param x the input, its shape the built one or a smaller batch of it
+     * @return the output
+     */
     public final Tensor forward(Tensor x) {
         checkBuilt();
         boolean outer = enter();
@@ -185,6 +260,10 @@ public abstract class Layer extends LayerTree {
      * Back-propagates {@code dy}, the gradient of the loss with respect to the last forward's
      * output: accumulates parameter gradients and, when {@code needInputGrad}, overwrites and returns
      * the gradient with respect to the last forward's input; otherwise returns null.
+     *
+     * @param dy the output gradient, shaped as the last output
+     * @param needInputGrad whether to compute the input gradient
+     * @return the input gradient, or null
      */
     public final Tensor backward(Tensor dy, boolean needInputGrad) {
         checkBuilt();
@@ -206,7 +285,11 @@ public abstract class Layer extends LayerTree {
         }
     }
 
-    /** Back-propagates {@code dy} through the model, skipping the input gradient nobody needs. */
+    /**
+     * Back-propagates {@code dy} through the model, skipping the input gradient nobody needs.
+     *
+     * @param dy the output gradient, shaped as the last output
+     */
     public final void backward(Tensor dy) {
         backward(dy, false);
     }
@@ -249,6 +332,9 @@ public abstract class Layer extends LayerTree {
     /**
      * The forward of the whole batch. The default runs {@link #forwardPart} over the parts
      * {@link #split()} declares, into this layer's output buffer; composites and view layers override it.
+     *
+     * @param x the input
+     * @return the output
      */
     protected Tensor forwardPass(Tensor x) {
         return runs.forward(x);
@@ -258,12 +344,20 @@ public abstract class Layer extends LayerTree {
      * The backward of the whole batch. The default runs {@link #parameterGradPart} (when
      * {@link #parameterGradSplit()} is FEATURES), then {@link #backwardPart} over the parts, then
      * {@link #afterBackward}; composites and view layers override it.
+     *
+     * @param dy the output gradient
+     * @param needInputGrad whether to compute the input gradient
+     * @return the input gradient, or null
      */
     protected Tensor backwardPass(Tensor dy, boolean needInputGrad) {
         return runs.backward(dy, needInputGrad);
     }
 
-    /** How forward and the input gradient split across the workspace's threads. */
+    /**
+     * How forward and the input gradient split across the workspace's threads.
+     *
+     * @return the split; by default NONE for a layer with parameters, SAMPLES for one without
+     */
     protected Split split() {
         return hasOwnParameters() ? Split.NONE : Split.SAMPLES;
     }
@@ -272,26 +366,50 @@ public abstract class Layer extends LayerTree {
      * SAMPLES: parameter gradients are accumulated inside {@link #backwardPart} (each part into its
      * own partial sums, added in {@link #afterBackward}); FEATURES: in {@link #parameterGradPart}
      * over ranges of output features, each element by one thread.
+     *
+     * @return the split of the parameter gradients
      */
     protected Split parameterGradSplit() {
         return Split.SAMPLES;
     }
 
-    /** Whether the work is large enough to wake other threads for. */
+    /**
+     * Whether the work is large enough to wake other threads for.
+     *
+     * @param input the built input shape
+     * @return true to split
+     */
     protected boolean worthSplitting(Shape input) {
         return input.size() >= MIN_PARALLEL_FLOATS;
     }
 
-    /** False for layers whose output is not their own buffer (composites, views): they run no parts, so they do not split. */
+    /**
+     * False for layers whose output is not their own buffer (composites, views): they run no parts, so they
+     * do not split.
+     *
+     * @return true for a layer that writes its own output buffer
+     */
     protected boolean ownsOutput() {
         return true;
     }
 
-    /** Work before the parts run (e.g. transforming the filters once per pass). */
+    /**
+     * Work before the parts run (e.g. transforming the filters once per pass).
+     *
+     * @param n the batch size of this pass
+     */
     protected void beforeForward(int n) {
     }
 
-    /** Overwrites samples [from, to) of {@code y} (the output for x's batch) with part {@code part}'s scratch. */
+    /**
+     * Overwrites samples [from, to) of {@code y} (the output for x's batch) with part {@code part}'s scratch.
+     *
+     * @param x the input
+     * @param y the output
+     * @param from the first sample
+     * @param to one past the last sample
+     * @param part the part number, which picks the scratch
+     */
     protected void forwardPart(Tensor x, Tensor y, int from, int to, int part) {
         throw new UnsupportedOperationException(label() + " runs no parts: it overrides forwardPass");
     }
@@ -299,44 +417,93 @@ public abstract class Layer extends LayerTree {
     /**
      * Overwrites samples [from, to) of {@code dx} (null when the input gradient is not wanted) and,
      * when {@link #parameterGradSplit()} is SAMPLES, accumulates those samples' parameter gradients.
+     *
+     * @param x the last input
+     * @param y the last output
+     * @param dy the output gradient
+     * @param dx the input gradient, or null
+     * @param from the first sample
+     * @param to one past the last sample
+     * @param part the part number, which picks the scratch
      */
     protected void backwardPart(Tensor x, Tensor y, Tensor dy, Tensor dx, int from, int to, int part) {
         throw new UnsupportedOperationException(label() + " runs no parts: it overrides backwardPass");
     }
 
-    /** Accumulates the parameter gradients of output features [from, to). */
+    /**
+     * Accumulates the parameter gradients of output features [from, to).
+     *
+     * @param x the last input
+     * @param dy the output gradient
+     * @param from the first output feature
+     * @param to one past the last output feature
+     * @param part the part number, which picks the scratch
+     */
     protected void parameterGradPart(Tensor x, Tensor dy, int from, int to, int part) {
         throw new UnsupportedOperationException(label() + " splits its parameter gradients by samples");
     }
 
-    /** Work after the parts (adding per-part partial sums in part order). */
+    /**
+     * Work after the parts (adding per-part partial sums in part order).
+     *
+     * @param inputGrad whether the input gradient was computed
+     */
     protected void afterBackward(boolean inputGrad) {
     }
 
-    /** The threads this layer's parts run on. */
+    /**
+     * The threads this layer's parts run on.
+     *
+     * @return the workspace's parallel-for
+     */
     protected final Parallel parallel() {
         return runs.parallel();
     }
 
-    /** Where {@code y}, an output view a part hook was given, starts in this layer's output buffer, in elements. */
+    /**
+     * Where {@code y}, an output view a part hook was given, starts in this layer's output buffer, in
+     * elements.
+     *
+     * @param y the view
+     * @return its offset from the buffer's start
+     */
     protected final long outputIndex(Tensor y) {
         return runs.outputIndex(y);
     }
 
-    /** One line for summaries, e.g. "Conv2d(3->10, 5x5, stride 1, pad 2)". */
+    /**
+     * One line for summaries, e.g. "Conv2d(3->10, 5x5, stride 1, pad 2)".
+     *
+     * @return the line
+     */
     public abstract String describe();
 
-    /** The arithmetic behind this layer's summary line: the output-size formula with the numbers put in, the parameter count. */
+    /**
+     * The arithmetic behind this layer's summary line: the output-size formula with the numbers put in, the
+     * parameter count.
+     *
+     * @param input the input shape
+     * @return the explanation; by default the same as {@link #describe()}
+     */
     public String explain(Shape input) {
         return describe() + ": " + input + " -> " + outputShape(input);
     }
 
-    /** The tree with output shapes and parameter counts per node, and the totals; built models only. */
+    /**
+     * The tree with output shapes and parameter counts per node, and the totals; built models only.
+     *
+     * @return the summary text
+     */
     public final String summary() {
         return summary(false);
     }
 
-    /** As {@link #summary()}; with {@code explain}, each leaf is followed by its {@link #explain} line. */
+    /**
+     * As {@link #summary()}; with {@code explain}, each leaf is followed by its {@link #explain} line.
+     *
+     * @param explain whether to add each leaf's arithmetic
+     * @return the summary text
+     */
     public final String summary(boolean explain) {
         checkBuilt();
         return Summary.of(this, explain);

@@ -22,7 +22,14 @@ abstract class LayerTree {
     private String name = "";       // its name there
     private List<Parameter> allParameters; // parameters() of the last build: steps call it and must not allocate
 
-    /** Registers a child under {@code name} (no dots); call it from the constructor, in running order. */
+    /**
+     * Registers a child under {@code name} (no dots); call it from the constructor, in running order.
+     *
+     * @param <L> the child's type
+     * @param name the child's name
+     * @param child the child
+     * @return {@code child}
+     */
     protected final <L extends Layer> L addChild(String name, L child) {
         if (name.isEmpty() || name.contains(".")) {
             throw new IllegalArgumentException(getClass().getSimpleName() + ": child name '" + name + "' must be non-empty, without dots");
@@ -36,7 +43,11 @@ abstract class LayerTree {
         return child;
     }
 
-    /** The children by name, in running order; empty for a leaf. */
+    /**
+     * The children by name, in running order; empty for a leaf.
+     *
+     * @return the children, unmodifiable
+     */
     public final SequencedMap<String, Layer> children() {
         return Collections.unmodifiableSequencedMap(children);
     }
@@ -44,6 +55,8 @@ abstract class LayerTree {
     /**
      * The path from the root, e.g. "features.0"; "" for the root. Known as soon as the tree is
      * put together, so shape errors name the layer even before a build.
+     *
+     * @return the path
      */
     public final String path() {
         if (parent == null) {
@@ -53,7 +66,11 @@ abstract class LayerTree {
         return above.isEmpty() ? name : above + "." + name;
     }
 
-    /** How errors name this layer: "layer features.0 (Conv2d)", or the type alone for the root. */
+    /**
+     * How errors name this layer: "layer features.0 (Conv2d)", or the type alone for the root.
+     *
+     * @return the label
+     */
     public final String label() {
         String type = getClass().getSimpleName();
         String path = path();
@@ -104,6 +121,15 @@ abstract class LayerTree {
      * The parameter {@code name} of this layer, allocated zero-filled by the first build (or taken
      * from the model shared with, see {@link BuildOptions#sharingWith}); later builds return the same
      * values. Training builds give it a gradient, inference builds none.
+     *
+     * @param ctx the build's context
+     * @param name the local name, e.g. {@code weight}
+     * @param shape its shape
+     * @param init how {@link Init} sets it
+     * @param decays whether weight decay applies to it
+     * @param fanIn inputs feeding each output unit
+     * @param fanOut outputs each input unit feeds
+     * @return the parameter
      */
     protected final Parameter parameter(BuildContext ctx, String name, Shape shape, InitRule init, boolean decays,
                                         int fanIn, int fanOut) {
@@ -129,7 +155,14 @@ abstract class LayerTree {
         return p;
     }
 
-    /** The non-trainable buffer {@code name} (running statistics): saved in checkpoints, never optimised. */
+    /**
+     * The non-trainable buffer {@code name} (running statistics): saved in checkpoints, never optimised.
+     *
+     * @param ctx the build's context
+     * @param name the local name, e.g. {@code running_mean}
+     * @param shape its shape
+     * @return the buffer
+     */
     protected final Tensor buffer(BuildContext ctx, String name, Shape shape) {
         Tensor t = ownBuffers.get(name);
         if (t == null) {
@@ -146,7 +179,11 @@ abstract class LayerTree {
         return path.isEmpty() ? local : path + "." + local;
     }
 
-    /** Every parameter of this subtree: this node's, then each child's in order. */
+    /**
+     * Every parameter of this subtree: this node's, then each child's in order.
+     *
+     * @return an unmodifiable list
+     */
     public final List<Parameter> parameters() {
         if (allParameters == null) {
             List<Parameter> all = new ArrayList<>(ownParameters);
@@ -158,12 +195,20 @@ abstract class LayerTree {
         return allParameters;
     }
 
-    /** This layer's own parameters, without its children's. */
+    /**
+     * This layer's own parameters, without its children's.
+     *
+     * @return an unmodifiable list
+     */
     public final List<Parameter> ownParameters() {
         return Collections.unmodifiableList(ownParameters);
     }
 
-    /** Every buffer of this subtree by full name, as {@link #parameters()} orders them. */
+    /**
+     * Every buffer of this subtree by full name, as {@link #parameters()} orders them.
+     *
+     * @return a new map
+     */
     public final SequencedMap<String, Tensor> buffers() {
         SequencedMap<String, Tensor> all = new LinkedHashMap<>();
         ownBuffers.forEach((k, v) -> all.put(qualified(k), v));
@@ -176,6 +221,8 @@ abstract class LayerTree {
     /**
      * Parameters and buffers by full name, in PyTorch's {@code state_dict} order (each module's
      * parameters, then its buffers, then its children's): what a checkpoint stores.
+     *
+     * @return a new map
      */
     public final SequencedMap<String, Tensor> state() {
         SequencedMap<String, Tensor> all = new LinkedHashMap<>();
@@ -189,6 +236,11 @@ abstract class LayerTree {
         return all;
     }
 
+    /**
+     * The number of trainable values in this subtree.
+     *
+     * @return the sum of the parameters' sizes
+     */
     public final long parameterCount() {
         long n = 0;
         for (Parameter p : parameters()) {
@@ -197,6 +249,7 @@ abstract class LayerTree {
         return n;
     }
 
+    /** Zeroes the gradients of every parameter in this subtree. */
     public final void zeroGrad() {
         for (Parameter p : parameters()) {
             p.zeroGrad();

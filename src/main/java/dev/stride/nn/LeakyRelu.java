@@ -12,7 +12,11 @@ public final class LeakyRelu extends Elementwise {
         this(0.01f);
     }
 
-    /** The lecture uses 0.1. */
+    /**
+     * The lecture uses 0.1.
+     *
+     * @param slope the slope of the negative part, finite
+     */
     public LeakyRelu(float slope) {
         if (!Float.isFinite(slope)) {
             throw new IllegalArgumentException("LeakyRelu: the slope must be finite, got " + slope);
@@ -20,6 +24,11 @@ public final class LeakyRelu extends Elementwise {
         this.slope = slope;
     }
 
+    /**
+     * The slope of the negative part.
+     *
+     * @return the slope
+     */
     public float slope() {
         return slope;
     }

@@ -36,10 +36,24 @@ public final class Linear extends Layer {
     private Parameter weight;      // value and grad (out, in)
     private Parameter bias;        // value and grad (out), or null
 
+    /**
+     * A fully connected layer with a bias, on the default GEMM backend.
+     *
+     * @param in input features
+     * @param out output features
+     */
     public Linear(int in, int out) {
         this(in, out, true, GemmBackend.defaultGemm());
     }
 
+    /**
+     * A fully connected layer.
+     *
+     * @param in input features
+     * @param out output features
+     * @param bias whether it adds a bias
+     * @param gemm the backend its GEMMs run on
+     */
     public Linear(int in, int out, boolean bias, Gemm gemm) {
         if (in < 1 || out < 1) {
             throw new IllegalArgumentException("Linear needs at least one input and one output, got " + in + " -> " + out);
@@ -50,26 +64,48 @@ public final class Linear extends Layer {
         this.gemm = gemm;
     }
 
+    /**
+     * Input features.
+     *
+     * @return the count
+     */
     public int inFeatures() {
         return in;
     }
 
+    /**
+     * Output features.
+     *
+     * @return the count
+     */
     public int outFeatures() {
         return out;
     }
 
-    /** Whether the layer adds a bias (known before it is built). */
+    /**
+     * Whether the layer adds a bias (known before it is built).
+     *
+     * @return true with a bias
+     */
     public boolean hasBias() {
         return hasBias;
     }
 
-    /** The weights, shape [out, in]; allocated by the first build. */
+    /**
+     * The weights, shape [out, in]; allocated by the first build.
+     *
+     * @return the weight parameter
+     */
     public Parameter weight() {
         checkBuilt();
         return weight;
     }
 
-    /** The biases, shape [out], or null when built without. */
+    /**
+     * The biases, shape [out], or null when built without.
+     *
+     * @return the bias parameter, or null
+     */
     public Parameter bias() {
         checkBuilt();
         return bias;

@@ -15,6 +15,11 @@ import java.lang.foreign.ValueLayout;
 public final class MaxPool2d extends Pool2d {
     private MemorySegment argmax; // (N, C, outH, outW) ints: in-plane index ih*W + iw
 
+    /**
+     * A max pool with this window.
+     *
+     * @param spec the window, stride and padding
+     */
     public MaxPool2d(PoolSpec spec) {
         super(spec);
     }

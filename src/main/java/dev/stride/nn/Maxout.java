@@ -17,6 +17,11 @@ public final class Maxout extends PartViewLayer {
     private final int k;
     private MemorySegment argmax; // (N, C/k, ...) ints in [0, k)
 
+    /**
+     * A maxout over groups of {@code k} channels.
+     *
+     * @param k the group size, at least 1
+     */
     public Maxout(int k) {
         if (k < 1) {
             throw new IllegalArgumentException("Maxout: k (channels per group) must be at least 1, got " + k);
@@ -24,6 +29,11 @@ public final class Maxout extends PartViewLayer {
         this.k = k;
     }
 
+    /**
+     * The group size.
+     *
+     * @return k
+     */
     public int k() {
         return k;
     }

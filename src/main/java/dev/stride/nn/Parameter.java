@@ -17,13 +17,23 @@ import dev.stride.tensor.Tensor;
  */
 public record Parameter(String name, Tensor value, Tensor grad, int fanIn, int fanOut, InitRule init, boolean decays) {
 
+    /**
+     * Checks that the gradient, when there is one, has the value's shape.
+     *
+     * @throws IllegalArgumentException when the shapes differ
+     */
     public Parameter {
         if (grad != null && !value.shape().equals(grad.shape())) {
             throw new IllegalArgumentException("parameter " + name + ": value " + value.shape() + " and grad " + grad.shape() + " differ");
         }
     }
 
-    /** The gradient; a clear error in a model built for inference. */
+    /**
+     * The gradient; a clear error in a model built for inference.
+     *
+     * @return the gradient
+     * @throws IllegalStateException in a model built for inference
+     */
     @Override
     public Tensor grad() {
         if (grad == null) {
@@ -33,11 +43,20 @@ public record Parameter(String name, Tensor value, Tensor grad, int fanIn, int f
         return grad;
     }
 
-    /** Whether the parameter has a gradient (false in a model built for inference). */
+    /**
+     * Whether the parameter has a gradient (false in a model built for inference).
+     *
+     * @return true when there is a gradient
+     */
     public boolean hasGrad() {
         return grad != null;
     }
 
+    /**
+     * Sets the gradient to zero.
+     *
+     * @throws IllegalStateException in a model built for inference
+     */
     public void zeroGrad() {
         grad().zero();
     }

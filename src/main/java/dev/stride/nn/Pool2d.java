@@ -11,13 +11,20 @@ import dev.stride.tensor.ShapeException;
  * lines. Subclasses supply the kernels; a kernel's planes are batch times channels.
  */
 abstract class Pool2d extends PartViewLayer {
+    /** The window, stride and padding. */
     protected final PoolSpec spec;
+    /** The window arithmetic for the built input; set by each build. */
     protected PoolGeometry geometry;
 
     Pool2d(PoolSpec spec) {
         this.spec = spec;
     }
 
+    /**
+     * The window, stride and padding.
+     *
+     * @return the spec
+     */
     public final PoolSpec spec() {
         return spec;
     }

@@ -9,7 +9,7 @@ import dev.stride.tensor.Tensor;
 /**
  * Parametric ReLU with one learned slope per channel (dim 1; [N, C] or [N, C, H, W]): x for x > 0,
  * slope[c]*x otherwise. The slopes start at 0.25 (PyTorch's default). Backward reads the last input
- * and accumulates dSlope[c] += sum over n, h, w of dy*x where x < 0, even when no input gradient is
+ * and accumulates dSlope[c] += sum over n, h, w of dy*x where x &lt; 0, even when no input gradient is
  * wanted.
  */
 public final class Prelu extends PartViewLayer {
@@ -18,6 +18,11 @@ public final class Prelu extends PartViewLayer {
     private final int channels;
     private Parameter slope; // (C)
 
+    /**
+     * A PReLU with one slope per channel.
+     *
+     * @param channels C, at least 1
+     */
     public Prelu(int channels) {
         if (channels < 1) {
             throw new IllegalArgumentException("Prelu: channels must be at least 1, got " + channels);
@@ -25,6 +30,11 @@ public final class Prelu extends PartViewLayer {
         this.channels = channels;
     }
 
+    /**
+     * The number of slopes.
+     *
+     * @return C
+     */
     public int channels() {
         return channels;
     }

@@ -5,6 +5,9 @@ import dev.stride.tensor.Tensor;
 
 /** max(x, 0). Backward reads the saved output (y > 0 exactly where x > 0); the gradient at 0 is 0. */
 public final class Relu extends Elementwise {
+    /** A ReLU. */
+    public Relu() {
+    }
 
     @Override
     void forward(Tensor x, Tensor y) {

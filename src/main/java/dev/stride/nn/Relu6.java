@@ -4,10 +4,13 @@ import dev.stride.ops.Activations;
 import dev.stride.tensor.Tensor;
 
 /**
- * min(max(x, 0), 6), MobileNet's activation. Backward reads the saved output (0 < y < 6 exactly
- * where 0 < x < 6); the gradient is 0 at 0 and at 6, as in PyTorch.
+ * min(max(x, 0), 6), MobileNet's activation. Backward reads the saved output (0 &lt; y &lt; 6 exactly
+ * where 0 &lt; x &lt; 6); the gradient is 0 at 0 and at 6, as in PyTorch.
  */
 public final class Relu6 extends Elementwise {
+    /** A ReLU6. */
+    public Relu6() {
+    }
 
     @Override
     void forward(Tensor x, Tensor y) {

@@ -75,6 +75,8 @@ public final class ResNets {
     /**
      * Sets the last BN scale of every residual block to zero (Goyal et al.; torchvision's
      * {@code zero_init_residual}), so each block starts as the identity. Call it after {@link Init}.
+     *
+     * @param model a ResNet, or any model whose residual blocks should start as the identity
      */
     public static void zeroInitResiduals(Layer model) {
         BatchNorm2d last = switch (model) {

@@ -13,7 +13,12 @@ import java.util.List;
 public final class Residual extends ResidualBlock {
     private final int mainLayers;
 
-    /** {@code shortcut} null: the identity. */
+    /**
+     * {@code shortcut} null: the identity.
+     *
+     * @param main the main path's layers, in order
+     * @param shortcut the shortcut layer, or null
+     */
     public Residual(List<? extends Layer> main, Layer shortcut) {
         List<Layer> path = new ArrayList<>();
         for (int i = 0; i < main.size(); i++) {

@@ -38,7 +38,18 @@ public abstract class ResidualBlock extends Layer {
     private final Parallel.Body reluGradParts = this::reluGradPart;
     private final Parallel.Body sumGradParts = this::sumGradPart;
 
-    /** Sets the main path (children already registered), the shortcut (a child, or null for the identity) and the ReLU after the sum. */
+    /** A block without paths yet: the subclass registers its children, then calls {@link #paths} or {@link #mainPathOnly}. */
+    public ResidualBlock() {
+    }
+
+    /**
+     * Sets the main path (children already registered), the shortcut (a child, or null for the identity) and
+     * the ReLU after the sum.
+     *
+     * @param main the main path
+     * @param shortcut the shortcut, or null
+     * @param reluAfter whether a ReLU follows the sum
+     */
     protected final void paths(List<Layer> main, Layer shortcut, boolean reluAfter) {
         if (main.isEmpty()) {
             throw new IllegalArgumentException(getClass().getSimpleName() + ": the main path needs at least one layer");
@@ -49,28 +60,48 @@ public abstract class ResidualBlock extends Layer {
         this.residual = true;
     }
 
-    /** Sets the main path (children already registered) with no shortcut and no sum: the output is the path's. */
+    /**
+     * Sets the main path (children already registered) with no shortcut and no sum: the output is the path's.
+     *
+     * @param main the main path
+     */
     protected final void mainPathOnly(List<Layer> main) {
         paths(main, null, false);
         this.residual = false;
     }
 
-    /** The main path's layers in running order. */
+    /**
+     * The main path's layers in running order.
+     *
+     * @return the layers, unmodifiable
+     */
     public final List<Layer> mainPath() {
         return main;
     }
 
-    /** The shortcut layer; null for the identity, and for a block without a sum ({@link #hasSum()}). */
+    /**
+     * The shortcut layer; null for the identity, and for a block without a sum ({@link #hasSum()}).
+     *
+     * @return the shortcut, or null
+     */
     public final Layer shortcut() {
         return shortcut;
     }
 
-    /** Whether the output is main + shortcut; false for a block that is its main path alone. */
+    /**
+     * Whether the output is main + shortcut; false for a block that is its main path alone.
+     *
+     * @return true with a sum
+     */
     public final boolean hasSum() {
         return residual;
     }
 
-    /** Whether a ReLU follows the sum. */
+    /**
+     * Whether a ReLU follows the sum.
+     *
+     * @return true with a ReLU after the sum
+     */
     public final boolean reluAfterSum() {
         return reluAfter;
     }

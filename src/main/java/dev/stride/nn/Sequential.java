@@ -15,11 +15,20 @@ import java.util.SequencedMap;
 public final class Sequential extends Layer {
     private final List<Layer> layers;
 
+    /**
+     * The layers, named "0", "1", ... in order.
+     *
+     * @param layers at least one
+     */
     public Sequential(Layer... layers) {
         this(List.of(layers));
     }
 
-    /** The layers, named "0", "1", ... in order. */
+    /**
+     * The layers, named "0", "1", ... in order.
+     *
+     * @param layers at least one
+     */
     public Sequential(List<? extends Layer> layers) {
         if (layers.isEmpty()) {
             throw new IllegalArgumentException("a Sequential needs at least one layer");
@@ -38,12 +47,22 @@ public final class Sequential extends Layer {
         named.forEach(this::addChild);
     }
 
-    /** The layers under the given names, in the map's order (PyTorch's {@code nn.Sequential(OrderedDict(...))}). */
+    /**
+     * The layers under the given names, in the map's order (PyTorch's {@code
+     * nn.Sequential(OrderedDict(...))}).
+     *
+     * @param named at least one layer, by name
+     * @return the model
+     */
     public static Sequential of(SequencedMap<String, ? extends Layer> named) {
         return new Sequential(named);
     }
 
-    /** The layers in running order. */
+    /**
+     * The layers in running order.
+     *
+     * @return an unmodifiable list
+     */
     public List<Layer> layers() {
         return layers;
     }

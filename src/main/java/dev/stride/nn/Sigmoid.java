@@ -5,6 +5,9 @@ import dev.stride.tensor.Tensor;
 
 /** 1/(1 + exp(-x)). Backward uses the saved output: dy*y*(1 - y). */
 public final class Sigmoid extends Elementwise {
+    /** A sigmoid. */
+    public Sigmoid() {
+    }
 
     @Override
     void forward(Tensor x, Tensor y) {

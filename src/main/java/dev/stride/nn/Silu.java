@@ -5,6 +5,9 @@ import dev.stride.tensor.Tensor;
 
 /** SiLU (Swish): x*sigmoid(x). Backward keeps the input and the output and recomputes sigmoid(x). */
 public final class Silu extends Elementwise {
+    /** A SiLU. */
+    public Silu() {
+    }
 
     @Override
     void forward(Tensor x, Tensor y) {

@@ -18,11 +18,16 @@ public final class SoftmaxCrossEntropy implements Loss {
     private final float smoothing;
     private Tensor probs; // (N, classes)
 
+    /** Cross-entropy without label smoothing. */
     public SoftmaxCrossEntropy() {
         this(0f);
     }
 
-    /** With label smoothing {@code smoothing} in [0, 1). */
+    /**
+     * With label smoothing {@code smoothing} in [0, 1).
+     *
+     * @param smoothing the share of the target spread evenly over the classes
+     */
     public SoftmaxCrossEntropy(float smoothing) {
         if (!(smoothing >= 0f && smoothing < 1f)) {
             throw new IllegalArgumentException("label smoothing must be in [0, 1), got " + smoothing);
@@ -30,6 +35,11 @@ public final class SoftmaxCrossEntropy implements Loss {
         this.smoothing = smoothing;
     }
 
+    /**
+     * The label smoothing.
+     *
+     * @return the share, in [0, 1)
+     */
     public float smoothing() {
         return smoothing;
     }
@@ -60,7 +70,11 @@ public final class SoftmaxCrossEntropy implements Loss {
         return g;
     }
 
-    /** The softmax of the last forward's scores, (N, classes): a view valid until the next forward. */
+    /**
+     * The softmax of the last forward's scores, (N, classes): a view valid until the next forward.
+     *
+     * @return the probabilities
+     */
     public Tensor probabilities() {
         buffers.grad(); // fails clearly before any forward
         return probs.firstBatch(buffers.n());

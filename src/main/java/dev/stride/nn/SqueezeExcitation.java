@@ -29,10 +29,23 @@ public final class SqueezeExcitation extends Layer {
     private Tensor lastX;
     private Tensor lastS;
 
+    /**
+     * An SE block on the default GEMM backend.
+     *
+     * @param channels C, the channels gated
+     * @param hidden the hidden units
+     */
     public SqueezeExcitation(int channels, int hidden) {
         this(channels, hidden, GemmBackend.defaultGemm());
     }
 
+    /**
+     * An SE block.
+     *
+     * @param channels C, the channels gated
+     * @param hidden the hidden units
+     * @param gemm the backend of its two Linear layers
+     */
     public SqueezeExcitation(int channels, int hidden, Gemm gemm) {
         if (channels < 1 || hidden < 1) {
             throw new IllegalArgumentException("SqueezeExcitation needs at least one channel and one hidden unit, got "
@@ -46,15 +59,32 @@ public final class SqueezeExcitation extends Layer {
         gate = addChild("gate", new Sigmoid());
     }
 
-    /** With {@code channels / reduction} hidden units (at least one), as in the paper (reduction 16). */
+    /**
+     * With {@code channels / reduction} hidden units (at least one), as in the paper (reduction 16).
+     *
+     * @param channels C, the channels gated
+     * @param reduction the ratio of channels to hidden units
+     * @param gemm the backend of its two Linear layers
+     * @return the block
+     */
     public static SqueezeExcitation withReduction(int channels, int reduction, Gemm gemm) {
         return new SqueezeExcitation(channels, Math.max(1, channels / reduction), gemm);
     }
 
+    /**
+     * The channels gated.
+     *
+     * @return C
+     */
     public int channels() {
         return channels;
     }
 
+    /**
+     * The hidden units.
+     *
+     * @return the count
+     */
     public int hidden() {
         return hidden;
     }

@@ -21,6 +21,11 @@ public final class SvmHinge implements Loss {
         this(1f);
     }
 
+    /**
+     * A hinge loss with this margin.
+     *
+     * @param delta the margin, finite and at least 0
+     */
     public SvmHinge(float delta) {
         if (!(delta >= 0f) || Float.isInfinite(delta)) {
             throw new IllegalArgumentException("SvmHinge: delta (the margin) must be finite and at least 0, got " + delta);
@@ -28,6 +33,11 @@ public final class SvmHinge implements Loss {
         this.delta = delta;
     }
 
+    /**
+     * The margin.
+     *
+     * @return delta
+     */
     public float delta() {
         return delta;
     }

@@ -5,6 +5,9 @@ import dev.stride.tensor.Tensor;
 
 /** tanh(x). Backward uses the saved output: dy*(1 - y^2). */
 public final class Tanh extends Elementwise {
+    /** A tanh. */
+    public Tanh() {
+    }
 
     @Override
     void forward(Tensor x, Tensor y) {

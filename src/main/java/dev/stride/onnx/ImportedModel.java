@@ -47,30 +47,61 @@ public final class ImportedModel {
         this.gemm = gemm;
     }
 
-    /** The tree, unbuilt until {@link #build}. */
+    /**
+     * The tree, unbuilt until {@link #build}.
+     *
+     * @return the model's layers
+     */
     public Sequential model() {
         return model;
     }
 
-    /** The input shape for a batch of {@code batch}: [batch, C, H, W]. */
+    /**
+     * The input shape for a batch of {@code batch}: [batch, C, H, W].
+     *
+     * @param batch the batch size
+     * @return the shape
+     */
     public Shape inputShape(int batch) {
         return Shape.of(batch, sample[0], sample[1], sample[2]);
     }
 
+    /**
+     * The input normalisation: from the file's Stride metadata, or the identity until {@link
+     * #withNormalization} gives one.
+     *
+     * @return the normalisation
+     */
     public Normalization normalization() {
         return normalization;
     }
 
-    /** Class names joined with commas (a comma or backslash in a name escaped with a backslash); empty when unknown. */
+    /**
+     * Class names joined with commas (a comma or backslash in a name escaped with a backslash); empty when
+     * unknown.
+     *
+     * @return the joined names
+     */
     public String classes() {
         return classes;
     }
 
-    /** What the import changed that a user should know (a dropped final Softmax). */
+    /**
+     * What the import changed that a user should know (a dropped final Softmax).
+     *
+     * @return one line per change
+     */
     public List<String> notes() {
         return notes;
     }
 
+    /**
+     * A copy with another input normalisation (for a file without Stride's metadata).
+     *
+     * @param norm one mean and deviation per input channel
+     * @return the copy, sharing this model's layers
+     * @throws IllegalArgumentException when the channel counts differ
+     */
     public ImportedModel withNormalization(Normalization norm) {
         if (norm.channels() != sample[0]) {
             throw new IllegalArgumentException("a normalisation of " + norm.channels() + " channels for a model whose input has "
@@ -79,6 +110,12 @@ public final class ImportedModel {
         return new ImportedModel(model, sample, norm, classes, notes, weights, gemm);
     }
 
+    /**
+     * A copy with other class names.
+     *
+     * @param joined class names as {@link #classes()} gives them
+     * @return the copy, sharing this model's layers
+     */
     public ImportedModel withClasses(String joined) {
         return new ImportedModel(model, sample, normalization, joined, notes, weights, gemm);
     }
@@ -87,6 +124,9 @@ public final class ImportedModel {
      * A copy whose last layer, a {@link Linear}, is replaced by a new one with {@code classes}
      * outputs (and a bias), initialised by {@link #build}; the other layers and their weights are
      * this model's (the same instances: use one or the other). Class names are dropped.
+     *
+     * @param classes the new head's outputs
+     * @return the copy
      */
     public ImportedModel replaceHead(int classes) {
         List<Layer> layers = new ArrayList<>(model.layers());
@@ -107,6 +147,12 @@ public final class ImportedModel {
      * Builds the model for batches of up to {@code batch} with {@code options}, initialises every
      * parameter (PyTorch's default, from {@code seed}: only a new head keeps these values) and
      * loads the imported weights and batch-norm statistics.
+     *
+     * @param arena owns the model's memory
+     * @param batch the largest batch the model will take
+     * @param options how to build the model
+     * @param seed the seed of the initialisation
+     * @return the built model, {@link #model()} itself
      */
     public Layer build(Arena arena, int batch, BuildOptions options, long seed) {
         model.build(inputShape(batch), arena, options);

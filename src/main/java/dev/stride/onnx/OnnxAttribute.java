@@ -7,6 +7,12 @@ package dev.stride.onnx;
  * @param type    onnx.proto's AttributeType: {@link #FLOAT}, {@link #INT}, {@link #STRING},
  *                {@link #TENSOR}, {@link #FLOATS}, {@link #INTS}, or another (kept, not decoded)
  * @param s       a STRING attribute's bytes, as text
+ * @param name the attribute's name
+ * @param f a FLOAT attribute's value
+ * @param i an INT attribute's value
+ * @param t a TENSOR attribute's value, or null
+ * @param floats a FLOATS attribute's values, or null
+ * @param ints an INTS attribute's values, or null
  */
 public record OnnxAttribute(String name, int type, float f, long i, String s, OnnxTensor t, float[] floats, long[] ints) {
     public static final int FLOAT = 1;

@@ -29,7 +29,9 @@ import java.util.Map;
 public final class OnnxExporter {
     /** Class names, comma-joined with backslash escapes as checkpoints store them. */
     public static final String CLASSES_KEY = "stride.classes";
+    /** The input normalisation's means, one per channel, comma-separated. */
     public static final String MEAN_KEY = "stride.norm.mean";
+    /** The input normalisation's standard deviations, one per channel, comma-separated. */
     public static final String STD_KEY = "stride.norm.std";
     /** C,H,W of one input sample. */
     public static final String INPUT_KEY = "stride.input";
@@ -45,9 +47,14 @@ public final class OnnxExporter {
     }
 
     /**
+     * The model as an ONNX file: the normalisation as Sub and Div nodes in front, the layers, and a
+     * Softmax output beside the scores for a classifier.
+     *
      * @param model    a built model
      * @param norm     the normalisation the model was trained with (one mean and std per input channel)
      * @param metadata extra metadata_props, e.g. {@link #CLASSES_KEY}; may be empty
+     * @param options  the opset and whether to fold batch norms
+     * @return the exported model
      * @throws IllegalArgumentException naming the layer when a layer has no ONNX mapping, or when the
      *                                  normalisation does not fit the input's channels
      */

@@ -8,6 +8,11 @@ import java.io.IOException;
  * stopped.
  */
 public final class OnnxFormatException extends IOException {
+    /**
+     * An exception with this message.
+     *
+     * @param message names the file and what is wrong
+     */
     public OnnxFormatException(String message) {
         super(message);
     }

@@ -33,9 +33,19 @@ public final class OnnxGraphBuilder {
     private final Map<String, Initializer> initializers = new LinkedHashMap<>();
     private final Map<String, Integer> used = new LinkedHashMap<>(); // value names given so far, with how often asked for
 
+    /** An empty graph. */
+    public OnnxGraphBuilder() {
+    }
+
     /**
      * Adds a node with one output and returns the output's name: {@code name} itself, or
      * {@code name_2}, {@code name_3} ... when it is taken. An empty input name is an omitted optional input.
+     *
+     * @param op the operator type, e.g. {@code Conv}
+     * @param name the wanted node and output name; empty for the operator type
+     * @param inputs the input value names
+     * @param attributes the node's attributes
+     * @return the output's name
      */
     public String node(String op, String name, List<String> inputs, ExportAttribute... attributes) {
         String unique = fresh(name.isEmpty() ? op : name);
@@ -43,7 +53,14 @@ public final class OnnxGraphBuilder {
         return unique;
     }
 
-    /** A float32 initializer holding {@code values}, shaped {@code dims}. */
+    /**
+     * A float32 initializer holding {@code values}, shaped {@code dims}.
+     *
+     * @param name the initializer's name
+     * @param dims its shape
+     * @param values as many floats as the shape holds
+     * @return the initializer's name
+     */
     public String floats(String name, long[] dims, float[] values) {
         checkCount(name, dims, values.length);
         ByteBuffer raw = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
@@ -51,26 +68,51 @@ public final class OnnxGraphBuilder {
         return add(new Initializer(name, FLOAT, dims.clone(), raw.array()));
     }
 
-    /** A float32 initializer holding a Stride tensor's values, shaped {@code dims} (the tensor's, or a reshape of it). */
+    /**
+     * A float32 initializer holding a Stride tensor's values, shaped {@code dims} (the tensor's, or a reshape
+     * of it).
+     *
+     * @param name the initializer's name
+     * @param dims its shape
+     * @param t a tensor with as many elements as the shape holds
+     * @return the initializer's name
+     */
     public String floats(String name, long[] dims, Tensor t) {
         float[] values = t.segment().asSlice(t.offset() * Float.BYTES, t.size() * Float.BYTES).toArray(ValueLayout.JAVA_FLOAT);
         return floats(name, dims, values);
     }
 
-    /** A 1-D int64 initializer (shapes, axes, pads), shared by every node that asks for the same name and values. */
+    /**
+     * A 1-D int64 initializer (shapes, axes, pads), shared by every node that asks for the same name and
+     * values.
+     *
+     * @param name the initializer's name
+     * @param values its values
+     * @return the initializer's name
+     */
     public String int64s(String name, long... values) {
         ByteBuffer raw = ByteBuffer.allocate(values.length * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
         raw.asLongBuffer().put(values);
         return add(new Initializer(name, INT64, new long[] {values.length}, raw.array()));
     }
 
-    /** A scalar float initializer (Clip's bounds), shared by every node that asks for the same name and value. */
+    /**
+     * A scalar float initializer (Clip's bounds), shared by every node that asks for the same name and value.
+     *
+     * @param name the initializer's name
+     * @param value its value
+     * @return the initializer's name
+     */
     public String scalar(String name, float value) {
         ByteBuffer raw = ByteBuffer.allocate(Float.BYTES).order(ByteOrder.LITTLE_ENDIAN).putFloat(value);
         return add(new Initializer(name, FLOAT, new long[0], raw.array()));
     }
 
-    /** The operator types in running order, e.g. [Sub, Div, Conv, Relu, ...]. */
+    /**
+     * The operator types in running order, e.g. [Sub, Div, Conv, Relu, ...].
+     *
+     * @return the types, one per node
+     */
     public List<String> opTypes() {
         return nodes.stream().map(Node::op).toList();
     }
@@ -78,6 +120,10 @@ public final class OnnxGraphBuilder {
     /**
      * Renames value {@code from}, the output of the last node, to {@code to} (the graph's output
      * name), or adds an Identity when {@code from} is not the last node's output (the graph input).
+     *
+     * @param from the value to rename
+     * @param to the graph output's name
+     * @return {@code to}
      */
     public String output(String from, String to) {
         if (!nodes.isEmpty() && nodes.getLast().output().equals(from) && !used.containsKey(to)) {
@@ -91,7 +137,11 @@ public final class OnnxGraphBuilder {
         return to;
     }
 
-    /** Reserves a value name that no node produces (the graph input). */
+    /**
+     * Reserves a value name that no node produces (the graph input).
+     *
+     * @param name the value's name
+     */
     public void reserve(String name) {
         if (used.putIfAbsent(name, 1) != null) {
             throw new IllegalStateException("ONNX value name '" + name + "' is taken");

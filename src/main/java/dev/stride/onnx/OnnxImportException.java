@@ -6,6 +6,11 @@ package dev.stride.onnx;
  * shape. The message names the file and lists every node at fault.
  */
 public final class OnnxImportException extends IllegalArgumentException {
+    /**
+     * An exception with this message.
+     *
+     * @param message names the file and every node at fault
+     */
     public OnnxImportException(String message) {
         super(message);
     }

@@ -33,11 +33,28 @@ public final class OnnxImporter {
     private OnnxImporter() {
     }
 
+    /**
+     * Reads an ONNX file and converts it into Stride's layers.
+     *
+     * @param file the ONNX file
+     * @param gemm the backend for the layers that multiply matrices
+     * @return the model, to be built before use
+     * @throws IOException when the file cannot be read or decoded ({@link OnnxFormatException})
+     * @throws OnnxImportException when the graph has what Stride cannot import
+     */
     public static ImportedModel read(Path file, Gemm gemm) throws IOException {
         return convert(file.toString(), OnnxReader.read(file), gemm);
     }
 
-    /** Converts a decoded model; {@code source} names it in errors. */
+    /**
+     * Converts a decoded model; {@code source} names it in errors.
+     *
+     * @param source the model's name for messages
+     * @param model the decoded model
+     * @param gemm the backend for the layers that multiply matrices
+     * @return the model, to be built before use
+     * @throws OnnxImportException when the graph has what Stride cannot import
+     */
     public static ImportedModel convert(String source, OnnxModel model, Gemm gemm) {
         OnnxGraphConverter.Converted c = new OnnxGraphConverter(source, gemm).convert(model);
         SeriesParallel tree = new SeriesParallel(source, c.input(), c.producers(), gemm);

@@ -22,6 +22,14 @@ public final class OnnxReader {
     private OnnxReader() {
     }
 
+    /**
+     * Reads and decodes an ONNX file.
+     *
+     * @param file the ONNX file, at most 2 GB (external weight data is not read)
+     * @return the decoded model
+     * @throws IOException when the file cannot be read, or an {@link OnnxFormatException} when it cannot be
+     *     decoded
+     */
     public static OnnxModel read(Path file) throws IOException {
         long size = Files.size(file);
         if (size > MAX_FILE_BYTES) {
@@ -31,7 +39,14 @@ public final class OnnxReader {
         return parse(file.toString(), Files.readAllBytes(file));
     }
 
-    /** Decodes {@code data}; {@code source} names it in errors (a file name). */
+    /**
+     * Decodes {@code data}; {@code source} names it in errors (a file name).
+     *
+     * @param source the name for messages
+     * @param data the file's bytes
+     * @return the decoded model
+     * @throws OnnxFormatException naming the source and the byte offset where decoding stopped
+     */
     public static OnnxModel parse(String source, byte[] data) throws OnnxFormatException {
         ProtoReader r = new ProtoReader(source, data);
         long ir = 0;

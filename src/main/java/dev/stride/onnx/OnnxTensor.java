@@ -19,7 +19,11 @@ public record OnnxTensor(String name, int dataType, long[] dims, float[] floats,
     public static final int INT32 = 6;
     public static final int INT64 = 7;
 
-    /** The number of elements the dims describe. */
+    /**
+     * The number of elements the dims describe.
+     *
+     * @return the product of the dims (1 for a scalar)
+     */
     public long size() {
         long n = 1;
         for (long d : dims) {
@@ -28,17 +32,30 @@ public record OnnxTensor(String name, int dataType, long[] dims, float[] floats,
         return n;
     }
 
-    /** The shape as text, e.g. "[6, 1, 5, 5]". */
+    /**
+     * The shape as text, e.g. "[6, 1, 5, 5]".
+     *
+     * @return the text
+     */
     public String shapeText() {
         return Arrays.toString(dims);
     }
 
-    /** Whether the shape is exactly {@code expected}. */
+    /**
+     * Whether the shape is exactly {@code expected}.
+     *
+     * @param expected the dims
+     * @return true when the dims equal them
+     */
     public boolean hasShape(long... expected) {
         return Arrays.equals(dims, expected);
     }
 
-    /** The integer values, for a FLOAT tensor the floats truncated (shape tensors are INT64 in practice). */
+    /**
+     * The integer values, for a FLOAT tensor the floats truncated (shape tensors are INT64 in practice).
+     *
+     * @return the values: {@link #longs} itself for an integer tensor, else a new array
+     */
     public long[] asLongs() {
         if (longs != null) {
             return longs;
@@ -50,7 +67,11 @@ public record OnnxTensor(String name, int dataType, long[] dims, float[] floats,
         return out;
     }
 
-    /** The values as floats, integer types converted. */
+    /**
+     * The values as floats, integer types converted.
+     *
+     * @return the values: {@link #floats} itself for a FLOAT tensor, else a new array
+     */
     public float[] asFloats() {
         if (floats != null) {
             return floats;
@@ -62,7 +83,12 @@ public record OnnxTensor(String name, int dataType, long[] dims, float[] floats,
         return out;
     }
 
-    /** "FLOAT", "INT64", ... for the element types of onnx.proto's TensorProto.DataType. */
+    /**
+     * "FLOAT", "INT64", ... for the element types of onnx.proto's TensorProto.DataType.
+     *
+     * @param dataType the element type's number
+     * @return its name, or {@code "type N"} for one without a name
+     */
     public static String typeName(int dataType) {
         String[] names = {"UNDEFINED", "FLOAT", "UINT8", "INT8", "UINT16", "INT16", "INT32", "INT64", "STRING", "BOOL",
             "FLOAT16", "DOUBLE", "UINT32", "UINT64", "COMPLEX64", "COMPLEX128", "BFLOAT16"};

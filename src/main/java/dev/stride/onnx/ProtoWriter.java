@@ -19,14 +19,30 @@ public final class ProtoWriter {
 
     private final Buffer out = new Buffer();
 
-    /** An int32, int64 or enum field (negative values take ten bytes, as protobuf encodes them). */
+    /** An empty message. */
+    public ProtoWriter() {
+    }
+
+    /**
+     * An int32, int64 or enum field (negative values take ten bytes, as protobuf encodes them).
+     *
+     * @param field the field number
+     * @param value the value
+     * @return this writer
+     */
     public ProtoWriter varint(int field, long value) {
         tag(field, VARINT);
         rawVarint(value);
         return this;
     }
 
-    /** A float field, little-endian. */
+    /**
+     * A float field, little-endian.
+     *
+     * @param field the field number
+     * @param value the value
+     * @return this writer
+     */
     public ProtoWriter fixed32(int field, float value) {
         tag(field, FIXED32);
         int bits = Float.floatToRawIntBits(value);
@@ -36,10 +52,24 @@ public final class ProtoWriter {
         return this;
     }
 
+    /**
+     * A string field, UTF-8.
+     *
+     * @param field the field number
+     * @param value the text
+     * @return this writer
+     */
     public ProtoWriter string(int field, String value) {
         return bytes(field, value.getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * A bytes field.
+     *
+     * @param field the field number
+     * @param value the bytes
+     * @return this writer
+     */
     public ProtoWriter bytes(int field, byte[] value) {
         tag(field, LENGTH_DELIMITED);
         rawVarint(value.length);
@@ -47,7 +77,13 @@ public final class ProtoWriter {
         return this;
     }
 
-    /** A nested message, copied from its own writer. */
+    /**
+     * A nested message, copied from its own writer.
+     *
+     * @param field the field number
+     * @param message the nested message's writer
+     * @return this writer
+     */
     public ProtoWriter message(int field, ProtoWriter message) {
         tag(field, LENGTH_DELIMITED);
         rawVarint(message.size());
@@ -55,7 +91,13 @@ public final class ProtoWriter {
         return this;
     }
 
-    /** A packed repeated int64 field (proto3's default for repeated scalars; proto2 parsers accept it too). */
+    /**
+     * A packed repeated int64 field (proto3's default for repeated scalars; proto2 parsers accept it too).
+     *
+     * @param field the field number
+     * @param values the values
+     * @return this writer
+     */
     public ProtoWriter packedVarints(int field, long[] values) {
         ProtoWriter body = new ProtoWriter();
         for (long v : values) {
@@ -67,15 +109,30 @@ public final class ProtoWriter {
         return this;
     }
 
-    /** Bytes written so far. */
+    /**
+     * Bytes written so far.
+     *
+     * @return the byte count
+     */
     public int size() {
         return out.size();
     }
 
+    /**
+     * The message's bytes.
+     *
+     * @return a copy of the bytes written so far
+     */
     public byte[] toByteArray() {
         return out.toByteArray();
     }
 
+    /**
+     * Writes the message's bytes to a stream.
+     *
+     * @param stream the destination; not closed
+     * @throws IOException when the stream cannot be written
+     */
     public void writeTo(OutputStream stream) throws IOException {
         out.writeTo(stream);
     }

@@ -31,7 +31,13 @@ public final class Adam extends Optimizer {
     private final Tensor[] v; // second moments, one per parameter, shaped like it
     private final AdamStep step = new AdamStep(); // the constants of the update in progress
 
-    /** Builds the optimiser, allocating both moments of every parameter from {@code arena}. */
+    /**
+     * Builds the optimiser, allocating both moments of every parameter from {@code arena}.
+     *
+     * @param parameters the parameters to update, usually the model's
+     * @param arena owns the moment buffers; the optimiser never closes it
+     * @param spec the hyperparameters
+     */
     public Adam(List<Parameter> parameters, Arena arena, AdamSpec spec) {
         super(parameters, spec.lr());
         this.spec = spec;
@@ -39,6 +45,11 @@ public final class Adam extends Optimizer {
         this.v = zerosLike(parameters(), arena);
     }
 
+    /**
+     * The hyperparameters this optimiser was built with.
+     *
+     * @return the spec
+     */
     public AdamSpec spec() {
         return spec;
     }

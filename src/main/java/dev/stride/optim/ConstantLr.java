@@ -1,8 +1,17 @@
 package dev.stride.optim;
 
-/** The same learning rate at every time. */
+/**
+ * The same learning rate at every time.
+ *
+ * @param lr the learning rate, finite and non-negative
+ */
 public record ConstantLr(double lr) implements LrSchedule {
 
+    /**
+     * Checks the rate.
+     *
+     * @throws IllegalArgumentException when it is negative or not finite
+     */
     public ConstantLr {
         LrSchedule.checkRate("constant schedule", "lr", lr);
     }

@@ -5,9 +5,18 @@ package dev.stride.optim;
  * {@code minLr} after it. This is the closed form of PyTorch's CosineAnnealingLR over its first
  * half-period; past the period PyTorch's rate climbs back up, which a run that simply trains a
  * little longer than planned does not want, so here it stays at the minimum.
+ *
+ * @param lr the rate at t = 0
+ * @param minLr the rate at t = period and after
+ * @param period the time units from {@code lr} down to {@code minLr}, at least 1
  */
 public record CosineAnnealing(double lr, double minLr, long period) implements LrSchedule {
 
+    /**
+     * Checks the values.
+     *
+     * @throws IllegalArgumentException when a rate is negative or not finite, or the period below 1
+     */
     public CosineAnnealing {
         LrSchedule.checkRate("cosine annealing", "lr", lr);
         LrSchedule.checkRate("cosine annealing", "minLr", minLr);

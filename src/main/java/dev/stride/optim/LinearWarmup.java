@@ -5,9 +5,17 @@ package dev.stride.optim;
  * first {@code warmup} time units, then {@code after.lr(t - warmup)}, so the wrapped schedule
  * starts its own clock when the warm-up ends. The ramp never gives 0 (a wasted step) and reaches
  * the wrapped schedule's first rate at t = warmup.
+ *
+ * @param warmup the time units of the ramp
+ * @param after the schedule that follows, started at its own t = 0
  */
 public record LinearWarmup(long warmup, LrSchedule after) implements LrSchedule {
 
+    /**
+     * Checks the values.
+     *
+     * @throws IllegalArgumentException when {@code warmup} is below 1 or {@code after} is null
+     */
     public LinearWarmup {
         LrSchedule.checkPeriod("linear warm-up", "warmup", warmup);
         if (after == null) {

@@ -6,10 +6,21 @@ package dev.stride.optim;
  * {@code pctStart} of the steps, then down to {@code maxLr / divFactor / finalDivFactor} at the last
  * step, each phase a half cosine. Past the last step the rate stays at its minimum (PyTorch
  * raises an error there).
+ *
+ * @param maxLr the peak rate
+ * @param totalSteps the steps of the whole cycle, at least 2
+ * @param pctStart the fraction of the steps spent going up, in (0, 1)
+ * @param divFactor the starting rate is {@code maxLr / divFactor}
+ * @param finalDivFactor the last rate is {@code maxLr / divFactor / finalDivFactor}
  */
 public record OneCycle(double maxLr, long totalSteps, double pctStart, double divFactor, double finalDivFactor)
         implements LrSchedule {
 
+    /**
+     * Checks the values.
+     *
+     * @throws IllegalArgumentException when one is out of range
+     */
     public OneCycle {
         LrSchedule.checkRate("one-cycle", "maxLr", maxLr);
         LrSchedule.checkPeriod("one-cycle", "totalSteps", totalSteps);
@@ -19,7 +30,13 @@ public record OneCycle(double maxLr, long totalSteps, double pctStart, double di
         }
     }
 
-    /** PyTorch's defaults: 30% of the steps up, from maxLr/25, down to maxLr/25/1e4. */
+    /**
+     * PyTorch's defaults: 30% of the steps up, from maxLr/25, down to maxLr/25/1e4.
+     *
+     * @param maxLr the peak rate
+     * @param totalSteps the steps of the whole cycle
+     * @return the schedule
+     */
     public static OneCycle of(double maxLr, long totalSteps) {
         return new OneCycle(maxLr, totalSteps, 0.3, 25, 1e4);
     }

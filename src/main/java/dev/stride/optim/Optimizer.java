@@ -37,6 +37,12 @@ public abstract class Optimizer {
     private long steps;
     private double lr;
 
+    /**
+     * An optimiser over these parameters, none frozen, starting at rate {@code lr}.
+     *
+     * @param parameters the parameters to update (copied); not empty
+     * @param lr the first learning rate
+     */
     protected Optimizer(List<Parameter> parameters, double lr) {
         if (parameters.isEmpty()) {
             throw new IllegalArgumentException(getClass().getSimpleName() + ": no parameters to optimise (is every layer parameter-free, or was the model not built?)");
@@ -47,19 +53,41 @@ public abstract class Optimizer {
         setLr(lr);
     }
 
-    /** A short lower-case name of the algorithm ("sgd", "adam", "adamw"), recorded in checkpoints. */
+    /**
+     * A short lower-case name of the algorithm ("sgd", "adam", "adamw"), recorded in checkpoints.
+     *
+     * @return the name
+     */
     public abstract String kind();
 
-    /** Hyperparameters other than the learning rate, in a fixed order, for logs and checkpoints. */
+    /**
+     * Hyperparameters other than the learning rate, in a fixed order, for logs and checkpoints.
+     *
+     * @return name to value, as text
+     */
     public abstract Map<String, String> hyperparameters();
 
-    /** The state tensors, in a stable order matching {@link #stateNames()}; empty for plain SGD. */
+    /**
+     * The state tensors, in a stable order matching {@link #stateNames()}; empty for plain SGD.
+     *
+     * @return the state tensors
+     */
     public abstract List<Tensor> state();
 
-    /** Names of the state tensors, unique and stable, e.g. {@code "optim.velocity.3"} for parameter 3. */
+    /**
+     * Names of the state tensors, unique and stable, e.g. {@code "optim.velocity.3"} for parameter 3.
+     *
+     * @return the names, one per state tensor
+     */
     public abstract List<String> stateNames();
 
-    /** Applies one update to parameter {@code index} using {@code updates} as its own update count. */
+    /**
+     * Applies one update to parameter {@code index} using {@code updates} as its own update count.
+     *
+     * @param index the parameter's index in {@link #parameters()}
+     * @param p the parameter, whose gradient is read and value written
+     * @param updates how many times this parameter has been updated, this one included
+     */
     protected abstract void update(int index, Parameter p, long updates);
 
     /** Updates every parameter that is not frozen from its gradient; gradients are left as they are. */
@@ -80,11 +108,20 @@ public abstract class Optimizer {
         }
     }
 
+    /**
+     * Every parameter this optimiser was built with, frozen or not.
+     *
+     * @return an unmodifiable list
+     */
     public List<Parameter> parameters() {
         return parameters;
     }
 
-    /** The parameters {@link #step()} updates now. */
+    /**
+     * The parameters {@link #step()} updates now.
+     *
+     * @return a new list of the parameters that are not frozen
+     */
     public List<Parameter> trainable() {
         List<Parameter> out = new ArrayList<>();
         for (int i = 0; i < parameters.size(); i++) {
@@ -95,14 +132,33 @@ public abstract class Optimizer {
         return out;
     }
 
+    /**
+     * Stops updating these parameters (transfer learning: a frozen backbone) until {@link #unfreeze}.
+     *
+     * @param ps parameters of this optimiser, matched by identity
+     * @throws IllegalArgumentException when one is not
+     */
     public void freeze(Collection<Parameter> ps) {
         setFrozen(ps, true);
     }
 
+    /**
+     * Updates these parameters again.
+     *
+     * @param ps parameters of this optimiser, matched by identity
+     * @throws IllegalArgumentException when one is not
+     */
     public void unfreeze(Collection<Parameter> ps) {
         setFrozen(ps, false);
     }
 
+    /**
+     * Whether a parameter is frozen.
+     *
+     * @param p a parameter of this optimiser, matched by identity
+     * @return true when {@link #step()} leaves it alone
+     * @throws IllegalArgumentException when it is not one of this optimiser's
+     */
     public boolean isFrozen(Parameter p) {
         return frozen[indexOf(p)];
     }
@@ -124,11 +180,20 @@ public abstract class Optimizer {
                 + " is not one of the " + parameters.size() + " this optimiser was built with");
     }
 
+    /**
+     * The learning rate the next step uses.
+     *
+     * @return the rate
+     */
     public double lr() {
         return lr;
     }
 
-    /** Sets the learning rate for the next steps (what an {@link LrSchedule} drives). */
+    /**
+     * Sets the learning rate for the next steps (what an {@link LrSchedule} drives).
+     *
+     * @param lr finite and non-negative
+     */
     public final void setLr(double lr) {
         if (!(lr >= 0) || Double.isInfinite(lr)) {
             throw new IllegalArgumentException(getClass().getSimpleName() + ": learning rate must be finite and non-negative, got " + lr);
@@ -136,17 +201,33 @@ public abstract class Optimizer {
         this.lr = lr;
     }
 
-    /** Calls to {@link #step()} so far. */
+    /**
+     * Calls to {@link #step()} so far.
+     *
+     * @return the step count
+     */
     public long stepCount() {
         return steps;
     }
 
-    /** Weight decay for {@code p}: {@code wd}, or 0 for parameters that do not decay (biases, slopes) when decay is for those that do only. */
+    /**
+     * Weight decay for {@code p}: {@code wd}, or 0 for parameters that do not decay (biases, slopes) when
+     * decay is for those that do only.
+     *
+     * @param p the parameter
+     * @param wd the spec's weight decay
+     * @param weightsOnly whether only parameters that are weights decay
+     * @return the decay to apply to {@code p}
+     */
     protected static float decayFor(Parameter p, double wd, boolean weightsOnly) {
         return weightsOnly && !p.decays() ? 0f : (float) wd;
     }
 
-    /** The scalars of the optimiser's state as metadata entries, all keys starting with {@code "optim."}. */
+    /**
+     * The scalars of the optimiser's state as metadata entries, all keys starting with {@code "optim."}.
+     *
+     * @return key to value, as text
+     */
     public Map<String, String> saveState() {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("optim.kind", kind());
@@ -163,6 +244,9 @@ public abstract class Optimizer {
      * Restores the learning rate and step counts written by {@link #saveState()}; the state tensors
      * are loaded separately, by name. Hyperparameters are taken from this optimiser's spec, so a
      * resumed run may change them on purpose.
+     *
+     * @param metadata the entries {@link #saveState()} wrote, among others
+     * @throws IllegalArgumentException when they were written by another kind of optimiser or are incomplete
      */
     public void restoreState(Map<String, String> metadata) {
         String savedKind = required(metadata, "optim.kind");
@@ -194,7 +278,13 @@ public abstract class Optimizer {
         return v;
     }
 
-    /** Allocates one zeroed tensor shaped like each parameter: the per-parameter state buffers. */
+    /**
+     * Allocates one zeroed tensor shaped like each parameter: the per-parameter state buffers.
+     *
+     * @param parameters the parameters
+     * @param arena owns the buffers
+     * @return one buffer per parameter, in order
+     */
     protected static Tensor[] zerosLike(List<Parameter> parameters, Arena arena) {
         Tensor[] out = new Tensor[parameters.size()];
         for (int i = 0; i < out.length; i++) {
@@ -203,6 +293,11 @@ public abstract class Optimizer {
         return out;
     }
 
+    /**
+     * One line for logs: the kind, the learning rate and the other hyperparameters.
+     *
+     * @return the description
+     */
     public String describe() {
         return kind() + " lr=" + lr + " " + hyperparameters();
     }

@@ -26,13 +26,24 @@ public final class Sgd extends Optimizer {
     private final SgdSpec spec;
     private final Tensor[] velocity; // one per parameter, shaped like it; null without momentum
 
-    /** Builds the optimiser, allocating the velocities from {@code arena} when momentum is on. */
+    /**
+     * Builds the optimiser, allocating the velocities from {@code arena} when momentum is on.
+     *
+     * @param parameters the parameters to update, usually the model's
+     * @param arena owns the velocity buffers; the optimiser never closes it
+     * @param spec the hyperparameters
+     */
     public Sgd(List<Parameter> parameters, Arena arena, SgdSpec spec) {
         super(parameters, spec.lr());
         this.spec = spec;
         this.velocity = spec.momentum() > 0 ? zerosLike(parameters(), arena) : null;
     }
 
+    /**
+     * The hyperparameters this optimiser was built with.
+     *
+     * @return the spec
+     */
     public SgdSpec spec() {
         return spec;
     }

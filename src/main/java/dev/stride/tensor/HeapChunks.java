@@ -25,14 +25,21 @@ public final class HeapChunks {
 
     private static final ThreadLocal<HeapChunks> CHUNKS = ThreadLocal.withInitial(HeapChunks::new);
 
+    /** The first chunk, {@link #SIZE} floats. */
     public final float[] a = new float[SIZE];
+    /** The second chunk, {@link #SIZE} floats. */
     public final float[] b = new float[SIZE];
+    /** The third chunk, {@link #SIZE} floats. */
     public final float[] c = new float[SIZE];
 
     private HeapChunks() {
     }
 
-    /** The calling thread's chunks. */
+    /**
+     * The calling thread's chunks.
+     *
+     * @return this thread's three chunks, created on its first call
+     */
     public static HeapChunks get() {
         return CHUNKS.get();
     }
@@ -40,12 +47,28 @@ public final class HeapChunks {
     /** A loop over one chunk: {@code b[i] = f(a[i], b[i])} for i below {@code len}. */
     @FunctionalInterface
     public interface Pairwise {
+        /**
+         * Runs the loop over the first {@code len} elements.
+         *
+         * @param a the first operand's chunk
+         * @param b the second operand's chunk, overwritten with the result
+         * @param len how many elements of the chunks hold data
+         */
         void apply(float[] a, float[] b, int len);
     }
 
     /**
      * out = f(a, b) element by element over {@code count} floats, a chunk at a time. The kernel is
      * called once per chunk, not per element, so its own loop is what C2 compiles and vectorises.
+     *
+     * @param a the first operand
+     * @param aOffset where it starts in {@code a}, in floats
+     * @param b the second operand
+     * @param bOffset where it starts in {@code b}, in floats
+     * @param out where the result goes (may be {@code a} or {@code b})
+     * @param outOffset where it starts in {@code out}, in floats
+     * @param count how many floats
+     * @param f the loop over one chunk
      */
     public static void pairwise(MemorySegment a, long aOffset, MemorySegment b, long bOffset, MemorySegment out,
                                 long outOffset, long count, Pairwise f) {
@@ -59,12 +82,27 @@ public final class HeapChunks {
         }
     }
 
-    /** Copies {@code count} floats from {@code segment} at float offset {@code offset} into {@code into}. */
+    /**
+     * Copies {@code count} floats from {@code segment} at float offset {@code offset} into {@code into}.
+     *
+     * @param segment the source
+     * @param offset the first float to copy, in floats
+     * @param into the destination, from index 0
+     * @param count how many floats
+     */
     public static void load(MemorySegment segment, long offset, float[] into, int count) {
         MemorySegment.copy(segment, FLOAT, offset * Float.BYTES, into, 0, count);
     }
 
-    /** Copies the first {@code count} floats of {@code from} to {@code segment} at float offset {@code offset}. */
+    /**
+     * Copies the first {@code count} floats of {@code from} to {@code segment} at float offset {@code
+     * offset}.
+     *
+     * @param from the source, from index 0
+     * @param count how many floats
+     * @param segment the destination
+     * @param offset where the first float goes, in floats
+     */
     public static void store(float[] from, int count, MemorySegment segment, long offset) {
         MemorySegment.copy(from, 0, segment, FLOAT, offset * Float.BYTES, count);
     }

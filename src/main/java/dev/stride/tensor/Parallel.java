@@ -39,6 +39,13 @@ public final class Parallel {
     /** Runs one part: the indices {@code [from, to)}, part number {@code part}. */
     @FunctionalInterface
     public interface Body {
+        /**
+         * Runs the indices of one part.
+         *
+         * @param from the first index of the part
+         * @param to one past the last index of the part
+         * @param part the part's number, from 0
+         */
         void run(int from, int to, int part);
     }
 
@@ -80,7 +87,12 @@ public final class Parallel {
         this.claims = new AtomicIntegerArray(parts);
     }
 
-    /** The shared instance with {@code parts} parts; 1 runs everything on the calling thread. */
+    /**
+     * The shared instance with {@code parts} parts; 1 runs everything on the calling thread.
+     *
+     * @param parts the number of parts, at least 1
+     * @return the instance shared by every caller asking for this many parts
+     */
     public static Parallel of(int parts) {
         if (parts < 1) {
             throw new IllegalArgumentException("-D" + PROPERTY + " / thread count must be at least 1, got " + parts);
@@ -88,7 +100,11 @@ public final class Parallel {
         return parts == 1 ? SERIAL : SHARED.computeIfAbsent(parts, Parallel::new);
     }
 
-    /** The part count from {@code -Dstride.threads} (default 1: parallelism is asked for, not assumed). */
+    /**
+     * The part count from {@code -Dstride.threads} (default 1: parallelism is asked for, not assumed).
+     *
+     * @return the value of {@code -Dstride.threads}, or 1 when it is not set
+     */
     public static int defaultParts() {
         String value = System.getProperty(PROPERTY, "1");
         try {
@@ -98,11 +114,22 @@ public final class Parallel {
         }
     }
 
+    /**
+     * The number of parts {@link #forEach} cuts a range into.
+     *
+     * @return the part count, at least 1
+     */
     public int parts() {
         return parts;
     }
 
-    /** The first index of part {@code part} when {@code count} indices are cut into {@link #parts()}. */
+    /**
+     * The first index of part {@code part} when {@code count} indices are cut into {@link #parts()}.
+     *
+     * @param count the size of the range {@code [0, count)}
+     * @param part a part number, from 0 to {@link #parts()} (the latter gives {@code count})
+     * @return the index where that part starts
+     */
     public int start(int count, int part) {
         return (int) ((long) count * part / parts);
     }
@@ -110,6 +137,9 @@ public final class Parallel {
     /**
      * Runs {@code body} over every part of {@code [0, count)} and returns when all are done. An
      * exception thrown by any part is rethrown here (the first one, others suppressed).
+     *
+     * @param count the size of the range {@code [0, count)}
+     * @param body what each part runs; called from several threads at once
      */
     public void forEach(int count, Body body) {
         if (parts == 1 || count <= 1 || INSIDE.get() || !lock.tryLock()) {

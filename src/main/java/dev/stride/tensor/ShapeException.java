@@ -5,6 +5,11 @@ package dev.stride.tensor;
  * its input. The message names the layer, the shapes involved and, where it helps, the arithmetic.
  */
 public final class ShapeException extends IllegalArgumentException {
+    /**
+     * An exception with this message.
+     *
+     * @param message what did not match, naming the shapes
+     */
     public ShapeException(String message) {
         super(message);
     }

@@ -38,7 +38,11 @@ public final class Workspace {
     private long partFloats;       // the largest reservation of one part
     private MemorySegment segment = MemorySegment.NULL;
 
-    /** A workspace whose layers use {@code -Dstride.threads} threads (default 1). */
+    /**
+     * A workspace whose layers use {@code -Dstride.threads} threads (default 1).
+     *
+     * @param arena owns the scratch memory; the workspace never closes it
+     */
     public Workspace(Arena arena) {
         this(arena, Parallel.defaultParts());
     }
@@ -46,6 +50,9 @@ public final class Workspace {
     /**
      * A workspace whose layers split their work across {@code threads} threads. More than one
      * thread needs an arena whose memory other threads may use ({@link Arena#ofShared()}).
+     *
+     * @param arena owns the scratch memory; the workspace never closes it
+     * @param threads the part count, at least 1
      */
     public Workspace(Arena arena, int threads) {
         if (threads > 1 && !arena.allocate(1).isAccessibleBy(NOT_AN_OWNER)) {
@@ -60,12 +67,20 @@ public final class Workspace {
     // A thread that never runs: memory it may access, any thread may.
     private static final Thread NOT_AN_OWNER = Thread.ofVirtual().unstarted(() -> { });
 
-    /** How the layers sharing this workspace split their work. */
+    /**
+     * How the layers sharing this workspace split their work.
+     *
+     * @return the shared {@link Parallel} with this workspace's part count
+     */
     public Parallel parallel() {
         return parallel;
     }
 
-    /** Makes sure every part's area of {@link #segment()} holds at least {@code floats} floats. */
+    /**
+     * Makes sure every part's area of {@link #segment()} holds at least {@code floats} floats.
+     *
+     * @param floats the scratch one part needs
+     */
     public void reservePerPart(long floats) {
         if (floats < 0) {
             throw new IllegalArgumentException("cannot reserve " + floats + " floats");
@@ -76,6 +91,9 @@ public final class Workspace {
     /**
      * Where part {@code part}'s area starts in {@link #segment()}, in floats. It moves while layers
      * reserve more, so layers ask at run time rather than keep it from their build.
+     *
+     * @param part the part number, from 0
+     * @return the offset of its area, in floats
      */
     public long partOffset(int part) {
         return part * partStride();
@@ -90,7 +108,11 @@ public final class Workspace {
         return Math.ceilDiv(partFloats + PART_GAP_FLOATS, lineFloats) * lineFloats;
     }
 
-    /** The scratch segment, with an area per part at least as large as every reservation so far. */
+    /**
+     * The scratch segment, with an area per part at least as large as every reservation so far.
+     *
+     * @return the current segment; a larger reservation may replace it
+     */
     public MemorySegment segment() {
         long floats = parallel.parts() * partStride();
         if (segment.byteSize() < floats * Float.BYTES) {
@@ -99,7 +121,11 @@ public final class Workspace {
         return segment;
     }
 
-    /** The largest reservation of one part so far. */
+    /**
+     * The largest reservation of one part so far.
+     *
+     * @return that reservation, in floats
+     */
     public long reservedFloatsPerPart() {
         return partFloats;
     }

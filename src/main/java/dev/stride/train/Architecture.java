@@ -62,7 +62,12 @@ public final class Architecture {
     private Architecture() {
     }
 
-    /** The tree text of {@code model}. */
+    /**
+     * The tree text of {@code model}.
+     *
+     * @param model a model, built or not
+     * @return one line per layer, children indented below their parent
+     */
     public static String encode(Layer model) {
         StringBuilder sb = new StringBuilder();
         sb.append(line(model)).append('\n');
@@ -130,7 +135,14 @@ public final class Architecture {
                 type, s.kernelH(), s.kernelW(), s.stride(), s.padding(), s.floor()) + (s.ceil() ? " ceil=true" : "");
     }
 
-    /** Rebuilds the (unbuilt) model that {@link #encode} described; GEMM layers use {@code gemm}. */
+    /**
+     * Rebuilds the (unbuilt) model that {@link #encode} described; GEMM layers use {@code gemm}.
+     *
+     * @param text what {@link #encode} wrote
+     * @param gemm the backend for the layers that multiply matrices
+     * @return the model, to be built before use
+     * @throws IllegalArgumentException naming the line that cannot be read
+     */
     public static Layer decode(String text, Gemm gemm) {
         return build(ArchitectureTree.parse(text), gemm);
     }
@@ -197,7 +209,14 @@ public final class Architecture {
         return new Residual(main, shortcut);
     }
 
-    /** Rebuilds a format-1 model: one unnamed leaf line per layer of a flat Sequential. */
+    /**
+     * Rebuilds a format-1 model: one unnamed leaf line per layer of a flat Sequential.
+     *
+     * @param text the leaf lines
+     * @param gemm the backend for the layers that multiply matrices
+     * @return the model, to be built before use
+     * @throws IllegalArgumentException naming the line that cannot be read
+     */
     public static Sequential decodeFlat(String text, Gemm gemm) {
         List<Layer> layers = new ArrayList<>();
         int lineNo = 0;

@@ -35,27 +35,48 @@ public final class Checkpoint {
         this.tensors = Collections.unmodifiableMap(byName);
     }
 
-    /** The file it was read from. */
+    /**
+     * The file it was read from.
+     *
+     * @return the path
+     */
     public Path file() {
         return file;
     }
 
-    /** The format version the file was written in. */
+    /**
+     * The format version the file was written in.
+     *
+     * @return the version
+     */
     public int formatVersion() {
         return formatVersion;
     }
 
-    /** The architecture string given to {@link CheckpointFile#save}, e.g. {@code "lenet5"}. */
+    /**
+     * The architecture string given to {@link CheckpointFile#save}, e.g. {@code "lenet5"}.
+     *
+     * @return the architecture string
+     */
     public String architecture() {
         return architecture;
     }
 
-    /** Every metadata entry, in saved order. */
+    /**
+     * Every metadata entry, in saved order.
+     *
+     * @return key to value, unmodifiable
+     */
     public Map<String, String> metadata() {
         return metadata;
     }
 
-    /** One metadata value; a missing key is a clear error naming the file and the keys it has. */
+    /**
+     * One metadata value; a missing key is a clear error naming the file and the keys it has.
+     *
+     * @param key the entry's key
+     * @return its value
+     */
     public String meta(String key) {
         String v = metadata.get(key);
         if (v == null) {
@@ -64,12 +85,21 @@ public final class Checkpoint {
         return v;
     }
 
-    /** The stored tensors by name, in saved order. */
+    /**
+     * The stored tensors by name, in saved order.
+     *
+     * @return name to tensor, unmodifiable
+     */
     public Map<String, CheckpointTensor> tensors() {
         return tensors;
     }
 
-    /** One stored tensor; a missing name is a clear error naming the file and the tensors it has. */
+    /**
+     * One stored tensor; a missing name is a clear error naming the file and the tensors it has.
+     *
+     * @param name the tensor's name
+     * @return the tensor
+     */
     public CheckpointTensor tensor(String name) {
         CheckpointTensor t = tensors.get(name);
         if (t == null) {
@@ -85,6 +115,7 @@ public final class Checkpoint {
      * a model and its optimiser state and an inference run loads only the model.
      *
      * @throws IllegalArgumentException naming the tensor and both shapes, or the missing tensor
+     * @param targets the tensors to fill, each with the name it is stored under
      */
     public void loadInto(List<NamedTensor> targets) {
         List<String> problems = new ArrayList<>();

@@ -45,6 +45,7 @@ public final class CheckpointFile {
      * @param tensors      named tensors, unique names, written in this order
      * @throws IOException when writing fails; the previous file, if any, is then left intact and no
      *                     temporary file remains
+     * @param file where to write
      */
     public static void save(Path file, String architecture, Map<String, String> metadata, List<NamedTensor> tensors) throws IOException {
         save(file, architecture, metadata, tensors, UnaryOperator.identity());
@@ -109,6 +110,9 @@ public final class CheckpointFile {
      * @throws CheckpointException naming the file: not a checkpoint (magic), written by a newer
      *                             Stride (version), truncated (with the offset where the data
      *                             stops), or corrupt (checksum)
+     * @param file the checkpoint file
+     * @return the checkpoint, held on the heap
+     * @throws IOException when the file cannot be read
      */
     public static Checkpoint read(Path file) throws IOException {
         return CheckpointReader.read(file);

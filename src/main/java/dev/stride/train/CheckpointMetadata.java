@@ -20,23 +20,43 @@ public final class CheckpointMetadata {
     private CheckpointMetadata() {
     }
 
-    /** The data set named in {@code meta}, {@link #DEFAULT_DATASET} when none is. */
+    /**
+     * The data set named in {@code meta}, {@link #DEFAULT_DATASET} when none is.
+     *
+     * @param meta a checkpoint's metadata
+     * @return the data set's name
+     */
     public static String dataset(Map<String, String> meta) {
         return meta.getOrDefault(DATASET, DEFAULT_DATASET);
     }
 
-    /** The class names stored in {@code meta}; empty when there are none. */
+    /**
+     * The class names stored in {@code meta}; empty when there are none.
+     *
+     * @param meta a checkpoint's metadata
+     * @return the names, in class order
+     */
     public static List<String> classNames(Map<String, String> meta) {
         return splitNames(meta.get(CLASSES));
     }
 
-    /** Class names joined with commas; a comma or backslash in a name is escaped with a backslash. */
+    /**
+     * Class names joined with commas; a comma or backslash in a name is escaped with a backslash.
+     *
+     * @param names the class names
+     * @return one line
+     */
     public static String joinNames(List<String> names) {
         List<String> escaped = names.stream().map(n -> n.replace("\\", "\\\\").replace(",", "\\,")).toList();
         return String.join(",", escaped);
     }
 
-    /** The inverse of {@link #joinNames}; empty for null or an empty string. */
+    /**
+     * The inverse of {@link #joinNames}; empty for null or an empty string.
+     *
+     * @param joined what {@link #joinNames} wrote
+     * @return the names
+     */
     public static List<String> splitNames(String joined) {
         List<String> names = new ArrayList<>();
         if (joined == null || joined.isEmpty()) {

@@ -11,6 +11,11 @@ import dev.stride.tensor.Shape;
  */
 public record CheckpointTensor(String name, Shape shape, float[] data) {
 
+    /**
+     * Checks that the values fit the shape.
+     *
+     * @throws IllegalArgumentException when {@code data.length} is not {@code shape.size()}
+     */
     public CheckpointTensor {
         if (data.length != shape.size()) {
             throw new IllegalArgumentException("checkpoint tensor " + name + ": " + data.length + " values for shape " + shape);

@@ -7,6 +7,11 @@ package dev.stride.train;
 public final class ConfusionMatrix {
     private final long[][] counts; // (classes, classes)
 
+    /**
+     * An empty matrix. Not thread-safe: one evaluation fills it.
+     *
+     * @param classes the number of classes, at least 2
+     */
     public ConfusionMatrix(int classes) {
         if (classes < 2) {
             throw new IllegalArgumentException("a confusion matrix needs at least 2 classes, got " + classes);
@@ -14,18 +19,41 @@ public final class ConfusionMatrix {
         counts = new long[classes][classes];
     }
 
+    /**
+     * Counts one sample.
+     *
+     * @param label its true class
+     * @param predicted the class the model gave it
+     */
     public void add(int label, int predicted) {
         counts[label][predicted]++;
     }
 
+    /**
+     * The number of classes.
+     *
+     * @return the matrix's side
+     */
     public int classes() {
         return counts.length;
     }
 
+    /**
+     * How many samples of class {@code label} were predicted as {@code predicted}.
+     *
+     * @param label the true class
+     * @param predicted the predicted class
+     * @return the count
+     */
     public long count(int label, int predicted) {
         return counts[label][predicted];
     }
 
+    /**
+     * The number of samples counted.
+     *
+     * @return the sum of every cell
+     */
     public long total() {
         long t = 0;
         for (long[] row : counts) {
@@ -36,6 +64,11 @@ public final class ConfusionMatrix {
         return t;
     }
 
+    /**
+     * The number of samples classified correctly.
+     *
+     * @return the sum of the diagonal
+     */
     public long correct() {
         long c = 0;
         for (int i = 0; i < counts.length; i++) {
@@ -44,13 +77,21 @@ public final class ConfusionMatrix {
         return c;
     }
 
-    /** Fraction of samples classified correctly (0 when empty). */
+    /**
+     * Fraction of samples classified correctly (0 when empty).
+     *
+     * @return correct over total
+     */
     public double accuracy() {
         long t = total();
         return t == 0 ? 0 : (double) correct() / t;
     }
 
-    /** A text table with a header row of predicted classes and a recall column. */
+    /**
+     * A text table with a header row of predicted classes and a recall column.
+     *
+     * @return the table, one line per true class
+     */
     public String format() {
         int width = Math.max(5, Long.toString(Math.max(1, total())).length() + 1);
         StringBuilder sb = new StringBuilder();

@@ -40,10 +40,28 @@ public final class ModelCheckpoint {
     private ModelCheckpoint() {
     }
 
-    /** Everything a checkpoint holds besides tensors, as the trainer sees it. */
+    /**
+     * Everything a checkpoint holds besides tensors, as the trainer sees it.
+     *
+     * @param epochsDone epochs completed
+     * @param globalStep optimiser steps taken (the schedule's clock)
+     * @param seed the seed the run started from
+     */
     public record Progress(int epochsDone, long globalStep, long seed) {
     }
 
+    /**
+     * Saves a model's architecture, parameters and buffers, its input normalisation, the training progress
+     * and, when given, the optimiser's state, atomically (see {@link CheckpointFile#save}).
+     *
+     * @param file where to write
+     * @param model a built model
+     * @param norm the input normalisation it trains with
+     * @param optimizer the optimiser whose state to keep for a resume, or null
+     * @param progress where training stands
+     * @param extra more metadata (hyperparameters, class names)
+     * @throws IOException when writing fails; a previous file is then left intact
+     */
     public static void save(Path file, Layer model, Normalization norm, Optimizer optimizer,
                             Progress progress, Map<String, String> extra) throws IOException {
         Map<String, String> meta = new LinkedHashMap<>(extra);
@@ -64,12 +82,22 @@ public final class ModelCheckpoint {
         CheckpointFile.save(file, Architecture.encode(model), meta, tensors);
     }
 
-    /** A model rebuilt from a checkpoint, with its weights, built for batches of up to the batch asked for. */
+    /**
+     * A model rebuilt from a checkpoint, with its weights, built for batches of up to the batch asked for.
+     *
+     * @param model the rebuilt, built model with its weights
+     * @param normalization the input normalisation it was trained with
+     * @param progress where training stood
+     * @param checkpoint the file's contents, for more metadata
+     */
     public record Loaded(Layer model, Normalization normalization, Progress progress, Checkpoint checkpoint) {
         /**
          * Loads the optimiser's state tensors and counters from the same file (to resume training).
          * Another optimiser, or the same with settings that keep other state (SGD with momentum
          * against plain SGD), is refused with what differs; nothing is loaded then.
+         *
+         * @param optimizer an optimiser over {@code model}'s parameters
+         * @throws IllegalArgumentException when the saved state is of another optimiser or settings
          */
         public void restore(Optimizer optimizer) {
             Map<String, String> meta = checkpoint.metadata();
@@ -114,11 +142,31 @@ public final class ModelCheckpoint {
         }
     }
 
+    /**
+     * As {@link #load(Path, Gemm, Arena, int, BuildOptions)} for training on one thread.
+     *
+     * @param file the checkpoint file
+     * @param gemm the backend for the layers that multiply matrices
+     * @param arena owns the model's memory
+     * @param batch the largest batch the model will take
+     * @return the model and what else the file held
+     * @throws IOException when the file cannot be read or does not fit the model it describes
+     */
     public static Loaded load(Path file, Gemm gemm, Arena arena, int batch) throws IOException {
         return load(file, gemm, arena, batch, BuildOptions.training().withThreads(1));
     }
 
-    /** As {@link #load(Path, Gemm, Arena, int)}, the model splitting its batches over {@code threads} threads. */
+    /**
+     * As {@link #load(Path, Gemm, Arena, int)}, the model splitting its batches over {@code threads} threads.
+     *
+     * @param file the checkpoint file
+     * @param gemm the backend for the layers that multiply matrices
+     * @param arena owns the model's memory
+     * @param batch the largest batch the model will take
+     * @param threads the threads a batch is split over
+     * @return the model and what else the file held
+     * @throws IOException when the file cannot be read or does not fit the model it describes
+     */
     public static Loaded load(Path file, Gemm gemm, Arena arena, int batch, int threads) throws IOException {
         return load(file, gemm, arena, batch, BuildOptions.training().withThreads(threads));
     }
@@ -128,6 +176,14 @@ public final class ModelCheckpoint {
      * (for inference, say), and loads every parameter and buffer. Every tensor the model has must
      * be stored with its shape, and every stored model tensor must belong to the model; all is
      * checked before anything is written.
+     *
+     * @param file the checkpoint file
+     * @param gemm the backend for the layers that multiply matrices
+     * @param arena owns the model's memory
+     * @param batch the largest batch the model will take
+     * @param options how to build the model
+     * @return the model and what else the file held
+     * @throws IOException when the file cannot be read or does not fit the model it describes
      */
     public static Loaded load(Path file, Gemm gemm, Arena arena, int batch, BuildOptions options) throws IOException {
         Checkpoint ckpt = CheckpointFile.read(file);
@@ -154,6 +210,10 @@ public final class ModelCheckpoint {
      * Loads the parameters and buffers of a checkpoint into {@code model}, a built model of the same
      * tree (a model constructed in code, say); a different tree is an error naming the first node
      * that differs, and nothing is loaded.
+     *
+     * @param file the checkpoint file
+     * @param model a built model
+     * @throws IOException when the file cannot be read or does not fit the model
      */
     public static void loadWeights(Path file, Layer model) throws IOException {
         Checkpoint ckpt = CheckpointFile.read(file);
@@ -203,7 +263,12 @@ public final class ModelCheckpoint {
         ckpt.loadInto(targets);
     }
 
-    /** The model's parameters and buffers under their checkpoint names, in {@code state_dict} order. */
+    /**
+     * The model's parameters and buffers under their checkpoint names, in {@code state_dict} order.
+     *
+     * @param model a built model
+     * @return a new, modifiable list of the model's tensors with their names
+     */
     public static List<NamedTensor> stateTensors(Layer model) {
         List<NamedTensor> out = new ArrayList<>();
         model.state().forEach((name, t) -> out.add(new NamedTensor(name, t)));

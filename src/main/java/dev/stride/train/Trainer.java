@@ -22,6 +22,15 @@ public final class Trainer {
     private final LrSchedule schedule;
     private long globalStep;
 
+    /**
+     * A trainer of {@code model}. Not thread-safe: one thread runs its epochs (the model splits each step
+     * over its own threads).
+     *
+     * @param model a model built for the loader's batch size
+     * @param loss the loss over the model's output
+     * @param optimizer the optimiser over the model's parameters
+     * @param schedule the learning rate per optimiser step
+     */
     public Trainer(Layer model, Loss loss, Optimizer optimizer, LrSchedule schedule) {
         this.model = model;
         this.loss = loss;
@@ -29,12 +38,20 @@ public final class Trainer {
         this.schedule = schedule;
     }
 
-    /** Optimiser steps taken so far (the schedule's clock). */
+    /**
+     * Optimiser steps taken so far (the schedule's clock).
+     *
+     * @return the step count
+     */
     public long globalStep() {
         return globalStep;
     }
 
-    /** Sets the schedule's clock, for a run resumed from a checkpoint. */
+    /**
+     * Sets the schedule's clock, for a run resumed from a checkpoint.
+     *
+     * @param step the steps taken before, non-negative
+     */
     public void setGlobalStep(long step) {
         if (step < 0) {
             throw new IllegalArgumentException("global step must be non-negative, got " + step);
@@ -47,6 +64,11 @@ public final class Trainer {
      *
      * @throws TrainingDivergedException when the loss becomes NaN or infinite; the optimiser has
      *                                    not applied that step
+     * @param epoch the epoch's number, which also picks the loader's shuffle
+     * @param train the training data
+     * @param test the test data, or null
+     * @param listener told of every step and of the epoch's end
+     * @return the epoch's losses, accuracies and speed
      */
     public EpochResult epoch(int epoch, DataLoader train, DataLoader test, TrainingListener listener) {
         model.setTraining(true);
@@ -91,12 +113,24 @@ public final class Trainer {
         return result;
     }
 
-    /** Runs the model in evaluation mode over every batch of {@code data}. */
+    /**
+     * Runs the model in evaluation mode over every batch of {@code data}.
+     *
+     * @param data the data
+     * @return the mean loss and the confusion matrix
+     */
     public Evaluation evaluate(DataLoader data) {
         return evaluate(model, loss, data);
     }
 
-    /** Evaluation without a trainer (for a loaded checkpoint). */
+    /**
+     * Evaluation without a trainer (for a loaded checkpoint).
+     *
+     * @param model a built model
+     * @param loss the loss to report
+     * @param data the data
+     * @return the mean loss and the confusion matrix
+     */
     public static Evaluation evaluate(Layer model, Loss loss, DataLoader data) {
         boolean wasTraining = model.isTraining();
         model.setTraining(false);

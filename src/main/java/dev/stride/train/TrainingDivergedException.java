@@ -5,9 +5,19 @@ package dev.stride.train;
  * gradients, and nothing is saved, so the last good checkpoint on disk stays as it was.
  */
 public final class TrainingDivergedException extends RuntimeException {
+    /** The epoch in which the loss diverged. */
     private final int epoch;
+    /** The step of that epoch, from 1. */
     private final int step;
 
+    /**
+     * An exception whose message names where the loss diverged and what to try.
+     *
+     * @param epoch the epoch
+     * @param step the step of that epoch, from 1
+     * @param loss the loss's value (NaN or infinite)
+     * @param lr the learning rate of that step
+     */
     public TrainingDivergedException(int epoch, int step, float loss, double lr) {
         super("the loss became " + loss + " at epoch " + epoch + ", step " + step + " (learning rate " + lr
                 + "); training stopped and the last good checkpoint was left intact. Try a lower learning rate, "
@@ -16,10 +26,20 @@ public final class TrainingDivergedException extends RuntimeException {
         this.step = step;
     }
 
+    /**
+     * The epoch in which the loss diverged.
+     *
+     * @return the epoch
+     */
     public int epoch() {
         return epoch;
     }
 
+    /**
+     * The step of that epoch at which it diverged.
+     *
+     * @return the step, from 1
+     */
     public int step() {
         return step;
     }
