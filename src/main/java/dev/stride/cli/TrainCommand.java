@@ -139,14 +139,7 @@ final class TrainCommand implements Callable<Integer> {
             if (loaded != null) {
                 trainer.setGlobalStep(loaded.progress().globalStep());
             }
-            // Grey data keeps MNIST's shifts; colour data takes CIFAR's crop and flip when asked.
-            List<ImageTransform> augmentation = new ArrayList<>();
-            if (augment && spec.channels() == 3) {
-                augmentation.add(Transforms.randomCrop(spec.height(), spec.width(), 4));
-            }
-            if (flip || (augment && spec.channels() == 3)) {
-                augmentation.add(Transforms.horizontalFlip(0.5));
-            }
+            List<ImageTransform> augmentation = augmentation(spec.channels(), spec.height(), spec.width(), augment, flip);
             int trainShift = spec.channels() == 1 ? shift : 0;
             try (DataLoader trainLoader = new DataLoader(train, norm, LoaderSpec.training(batch, seed, trainShift), augmentation, arena);
                  DataLoader testLoader = new DataLoader(test, norm, LoaderSpec.evaluation(batch), arena)) {
@@ -191,6 +184,22 @@ final class TrainCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "test accuracy %.2f%%%n", 100 * finalEval.accuracy());
             System.out.println("wrote " + record.checkpoint() + ", " + record.csv() + ", " + record.curves());
         }
+    }
+
+    /**
+     * The training images' transforms: grey data keeps MNIST's shifts (the loader's), colour data takes
+     * CIFAR's crop and flip with {@code augment}, and {@code flip} mirrors either.
+     */
+    static List<ImageTransform> augmentation(int channels, int height, int width, boolean augment, boolean flip) {
+        List<ImageTransform> transforms = new ArrayList<>();
+        boolean colour = augment && channels == 3;
+        if (colour) {
+            transforms.add(Transforms.randomCrop(height, width, 4));
+        }
+        if (flip || colour) {
+            transforms.add(Transforms.horizontalFlip(0.5));
+        }
+        return transforms;
     }
 
     /** The optimiser's state from the checkpoint; another optimiser is refused with the option that fits. */
