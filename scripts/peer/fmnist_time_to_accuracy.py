@@ -75,17 +75,13 @@ def load(folder, prefix):
 
 
 def resnet20(channels, classes):
-    m = zoo_reference.cifar_resnet(3, classes)
-    if channels != 3:
-        m.conv1 = nn.Conv2d(channels, 16, 3, 1, 1, bias=False)
+    m = zoo_reference.cifar_resnet(3, classes, channels)
     for module in m.modules():
         if isinstance(module, (nn.Conv2d, nn.Linear)):
             # Stride's HE_UNIFORM: U(-sqrt(6 / fan_in), sqrt(6 / fan_in)), biases 0.
             nn.init.kaiming_uniform_(module.weight, a=0, mode="fan_in", nonlinearity="relu")
             if module.bias is not None:
                 nn.init.zeros_(module.bias)
-    m.forward = lambda x: m.fc(torch.flatten(F.adaptive_avg_pool2d(
-        m.layer3(m.layer2(m.layer1(F.relu(m.bn1(m.conv1(x)))))), 1), 1))
     return m
 
 

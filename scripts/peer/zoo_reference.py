@@ -29,20 +29,29 @@ class CifarBlock(nn.Module):
         return F.relu(y + s)
 
 
-def cifar_resnet(n, classes=10):
-    m = nn.Module()
-    m.conv1 = nn.Conv2d(3, 16, 3, 1, 1, bias=False)
-    m.bn1 = nn.BatchNorm2d(16)
-    inp = 16
-    for stage in range(3):
-        w = 16 << stage
-        blocks = []
-        for b in range(n):
-            blocks.append(CifarBlock(inp, w, 2 if stage > 0 and b == 0 else 1))
-            inp = w
-        setattr(m, "layer%d" % (stage + 1), nn.Sequential(*blocks))
-    m.fc = nn.Linear(64, classes)
-    return m
+class CifarResNet(nn.Module):
+    """He et al.'s CIFAR ResNet with 6n+2 layers, as Stride's zoo defines it (option-A shortcuts)."""
+    def __init__(self, n, classes=10, channels=3):
+        super().__init__()
+        self.conv1 = nn.Conv2d(channels, 16, 3, 1, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(16)
+        inp = 16
+        for stage in range(3):
+            w = 16 << stage
+            blocks = []
+            for b in range(n):
+                blocks.append(CifarBlock(inp, w, 2 if stage > 0 and b == 0 else 1))
+                inp = w
+            setattr(self, "layer%d" % (stage + 1), nn.Sequential(*blocks))
+        self.fc = nn.Linear(64, classes)
+
+    def forward(self, x):
+        x = self.layer3(self.layer2(self.layer1(F.relu(self.bn1(self.conv1(x))))))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+def cifar_resnet(n, classes=10, channels=3):
+    return CifarResNet(n, classes, channels)
 
 
 class SE(nn.Module):
