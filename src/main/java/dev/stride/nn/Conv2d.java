@@ -120,7 +120,7 @@ public final class Conv2d extends Layer {
         bias = spec.bias() ? parameter(ctx, "bias", Shape.of(k), InitRule.BIAS, false, fanIn, fanOut) : null;
         int parts = parallel().parts();
         ConvPolicy policy = ctx.options().conv();
-        loweringKind = policy.choose(spec, gemm);
+        loweringKind = policy.choose(spec, in, parts, gemm);
         lowering = policy.lowering(spec, in, outputShape(in), gemm, ctx.arena(), parts, ctx.training());
         ctx.workspace().reservePerPart(lowering.partFloats());
         built = ctx;

@@ -73,10 +73,21 @@ final class WinogradConv implements ConvLowering {
         return (long) Winograd.ELEMENTS * inChannels * forward.tilesPerSample();
     }
 
-    /** True where this class applies and pays: 3x3 at stride 1, padding up to 2, and enough channels. */
+    /**
+     * True where this class applies and pays: 3x3 at stride 1, padding up to 2, and enough channels.
+     * Flooring is no bar: at stride 1 every window tiles, so the zoo's floored layers (PyTorch's
+     * geometry) come out the same size either way.
+     */
     static boolean suits(Conv2dSpec spec, int minChannels) {
-        return Winograd.supports(spec.kernelH(), spec.kernelW(), spec.stride(), spec.padding()) && !spec.floor()
+        return Winograd.supports(spec.kernelH(), spec.kernelW(), spec.stride(), spec.padding())
                 && spec.inChannels() >= minChannels && spec.outChannels() >= minChannels;
+    }
+
+    /** 2x2 output tiles per sample of a layer of {@code spec} on input {@code in} (a 3x3 stride-1 layer). */
+    static long tilesPerSample(Conv2dSpec spec, Shape in) {
+        long rows = Math.ceilDiv(in.dim(2) + 2 * spec.padding() - 2, 2);
+        long columns = Math.ceilDiv(in.dim(3) + 2 * spec.padding() - 2, 2);
+        return rows * columns;
     }
 
     /** Scratch floats one part needs: V then M of a group, in the larger of the two directions. */

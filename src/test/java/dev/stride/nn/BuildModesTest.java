@@ -133,12 +133,23 @@ class BuildModesTest {
     /** The policy, not a constructor, picks a convolution's lowering. */
     @Test
     void thePolicyPicksTheLowering() {
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) {
             Conv2d wide = new Conv2d(Conv2dSpec.of(64, 64, 3, 1, 1), GEMM);
-            wide.build(Shape.of(1, 64, 8, 8), arena);
+            BuildOptions one = BuildOptions.training().withThreads(1);
+            wide.build(Shape.of(8, 64, 8, 8), arena, one); // 8 samples of 16 tiles: 128 a part
             assertEquals(ConvPolicy.Lowering.WINOGRAD, wide.lowering());
-            wide.build(Shape.of(1, 64, 8, 8), arena, BuildOptions.training().withThreads(1).withConv(ConvPolicy.im2colOnly()));
+            wide.build(Shape.of(8, 64, 8, 8), arena, BuildOptions.training().withThreads(2));
+            assertEquals(ConvPolicy.Lowering.IM2COL, wide.lowering(), "64 tiles a part: too few for Winograd");
+            wide.build(Shape.of(1, 64, 8, 8), arena, one.withConv(ConvPolicy.defaults().withWinogradMinTiles(1)));
+            assertEquals(ConvPolicy.Lowering.WINOGRAD, wide.lowering());
+            wide.build(Shape.of(8, 64, 8, 8), arena, one.withConv(ConvPolicy.im2colOnly()));
             assertEquals(ConvPolicy.Lowering.IM2COL, wide.lowering());
+            Conv2d floored = new Conv2d(Conv2dSpec.of(16, 16, 3, 1, 1).withFloor(true), GEMM);
+            floored.build(Shape.of(1, 16, 32, 32), arena, one);
+            assertEquals(ConvPolicy.Lowering.WINOGRAD, floored.lowering(), "flooring changes nothing at stride 1");
+            Conv2d narrow = new Conv2d(Conv2dSpec.of(3, 16, 3, 1, 1), GEMM);
+            narrow.build(Shape.of(8, 3, 32, 32), arena, one);
+            assertEquals(ConvPolicy.Lowering.IM2COL, narrow.lowering(), "3 input channels: GEMMs too shallow");
             Conv2d valid = new Conv2d(Conv2dSpec.of(6, 16, 5, 1, 0), GEMM);
             valid.build(Shape.of(1, 6, 14, 14), arena, BuildOptions.training().withThreads(1)
                     .withConv(ConvPolicy.defaults().withShift(ConvPolicy.Shift.ALWAYS)));
