@@ -1,6 +1,7 @@
 package dev.stride.ops;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 import static dev.stride.tensor.Tensor.FLOAT;
 
@@ -27,10 +28,18 @@ import static dev.stride.tensor.Tensor.FLOAT;
  *
  * <p>Passes over the data: forward with batch statistics two (statistics, then y), with running
  * statistics one; backward with batch statistics two (the sums, then dx), with running statistics
- * one. The sums run in double with two running sums each, so the loop is not one long chain of
- * dependent additions.
+ * one. Each double sum runs in {@link #SLOTS} slots: within a sample's row, element j of every
+ * whole block of {@code SLOTS} goes to slot j % SLOTS, the row's last {@code plane % SLOTS}
+ * elements to tail slots, and the slots are added in a fixed order at the end
+ * ({@link #finish}). That is the order {@link VectorBatchNorm} keeps with 8 doubles a vector, so
+ * both give the same bits, and neither is one long chain of dependent additions.
  */
 public final class BatchNorm {
+    /** Slots per double sum. */
+    static final int SLOTS = 16;
+    // Per thread: two sums' block slots, then their tail slots.
+    private static final ThreadLocal<double[]> SCRATCH = ThreadLocal.withInitial(() -> new double[4 * SLOTS]);
+
     private BatchNorm() {
     }
 
@@ -40,39 +49,50 @@ public final class BatchNorm {
      */
     public static void statistics(int n, int channels, int plane, int c, MemorySegment x, long xOff,
                                   double[] mean, double[] var) {
+        statistics(n, channels, plane, c, x, xOff, mean, var, VectorSupport.enabled());
+    }
+
+    /** {@link #statistics} on the Vector API's loops or the plain ones (the same bits; tests compare them). */
+    static void statistics(int n, int channels, int plane, int c, MemorySegment x, long xOff, double[] mean, double[] var,
+                           boolean useVector) {
         long stride = (long) channels * plane;
         long base = xOff + (long) c * plane;
         double shift = x.getAtIndex(FLOAT, base);
-        double s0 = 0;
-        double s1 = 0;
-        double q0 = 0;
-        double q1 = 0;
+        double[] slots = scratch();
+        int blocks = plane - plane % SLOTS;
+        boolean vector = useVector && blocks > 0 && VectorBatchNorm.SUMS;
         for (int i = 0; i < n; i++) {
             long at = base + i * stride;
-            int j = 0;
-            for (; j + 1 < plane; j += 2) {
-                double d0 = x.getAtIndex(FLOAT, at + j) - shift;
-                double d1 = x.getAtIndex(FLOAT, at + j + 1) - shift;
-                s0 += d0;
-                s1 += d1;
-                q0 += d0 * d0;
-                q1 += d1 * d1;
+            if (vector) {
+                VectorBatchNorm.shiftedSums(x, at, blocks, shift, slots);
+            } else {
+                for (int j = 0; j < blocks; j++) {
+                    double d = x.getAtIndex(FLOAT, at + j) - shift;
+                    slots[j % SLOTS] += d;
+                    slots[SLOTS + j % SLOTS] += d * d;
+                }
             }
-            if (j < plane) {
+            for (int j = blocks; j < plane; j++) {
                 double d = x.getAtIndex(FLOAT, at + j) - shift;
-                s0 += d;
-                q0 += d * d;
+                slots[2 * SLOTS + j - blocks] += d;
+                slots[3 * SLOTS + j - blocks] += d * d;
             }
         }
         double count = (double) n * plane;
-        double offset = (s0 + s1) / count; // mean - shift
+        double offset = finish(slots, 0) / count; // mean - shift
         mean[c] = shift + offset;
-        var[c] = Math.max(0, (q0 + q1) / count - offset * offset);
+        var[c] = Math.max(0, finish(slots, SLOTS) / count - offset * offset);
     }
 
     /** y = (x - mean) * scale + beta over channel {@code c}; overwrites y. */
     public static void normalize(int n, int channels, int plane, int c, double mean, float scale, float beta,
                                  MemorySegment x, long xOff, MemorySegment y, long yOff) {
+        normalize(n, channels, plane, c, mean, scale, beta, x, xOff, y, yOff, VectorSupport.enabled());
+    }
+
+    /** {@link #normalize} on the Vector API's loops or the plain ones. */
+    static void normalize(int n, int channels, int plane, int c, double mean, float scale, float beta,
+                          MemorySegment x, long xOff, MemorySegment y, long yOff, boolean vector) {
         long stride = (long) channels * plane;
         long first = (long) c * plane;
         float hi = (float) mean;
@@ -80,7 +100,8 @@ public final class BatchNorm {
         for (int i = 0; i < n; i++) {
             long xAt = xOff + first + i * stride;
             long yAt = yOff + first + i * stride;
-            for (int j = 0; j < plane; j++) {
+            int j = vector ? VectorBatchNorm.normalize(x, xAt, y, yAt, plane, hi, lo, scale, beta) : 0;
+            for (; j < plane; j++) {
                 float centred = (x.getAtIndex(FLOAT, xAt + j) - hi) - lo;
                 y.setAtIndex(FLOAT, yAt + j, centred * scale + beta);
             }
@@ -95,38 +116,46 @@ public final class BatchNorm {
     public static void gradientSums(int n, int channels, int plane, int c, double mean, MemorySegment x, long xOff,
                                     MemorySegment dy, long dyOff, double[] sumDy, double[] sumDyCentred,
                                     float scale, MemorySegment dx, long dxOff) {
+        gradientSums(n, channels, plane, c, mean, x, xOff, dy, dyOff, sumDy, sumDyCentred, scale, dx, dxOff,
+                VectorSupport.enabled());
+    }
+
+    /** {@link #gradientSums} on the Vector API's loops or the plain ones. */
+    static void gradientSums(int n, int channels, int plane, int c, double mean, MemorySegment x, long xOff,
+                             MemorySegment dy, long dyOff, double[] sumDy, double[] sumDyCentred,
+                             float scale, MemorySegment dx, long dxOff, boolean useVector) {
         long stride = (long) channels * plane;
         long first = (long) c * plane;
-        double g0 = 0;
-        double g1 = 0;
-        double p0 = 0;
-        double p1 = 0;
+        double[] slots = scratch();
+        int blocks = plane - plane % SLOTS;
+        boolean vector = useVector && blocks > 0 && VectorBatchNorm.SUMS;
         for (int i = 0; i < n; i++) {
             long xAt = xOff + first + i * stride;
             long dyAt = dyOff + first + i * stride;
-            int j = 0;
-            for (; j + 1 < plane; j += 2) {
-                double d0 = dy.getAtIndex(FLOAT, dyAt + j);
-                double d1 = dy.getAtIndex(FLOAT, dyAt + j + 1);
-                g0 += d0;
-                g1 += d1;
-                p0 += d0 * (x.getAtIndex(FLOAT, xAt + j) - mean);
-                p1 += d1 * (x.getAtIndex(FLOAT, xAt + j + 1) - mean);
+            if (vector) {
+                VectorBatchNorm.gradientSums(x, xAt, dy, dyAt, blocks, mean, slots);
+            } else {
+                for (int j = 0; j < blocks; j++) {
+                    double d = dy.getAtIndex(FLOAT, dyAt + j);
+                    slots[j % SLOTS] += d;
+                    slots[SLOTS + j % SLOTS] += d * (x.getAtIndex(FLOAT, xAt + j) - mean);
+                }
             }
-            if (j < plane) {
+            for (int j = blocks; j < plane; j++) {
                 double d = dy.getAtIndex(FLOAT, dyAt + j);
-                g0 += d;
-                p0 += d * (x.getAtIndex(FLOAT, xAt + j) - mean);
+                slots[2 * SLOTS + j - blocks] += d;
+                slots[3 * SLOTS + j - blocks] += d * (x.getAtIndex(FLOAT, xAt + j) - mean);
             }
             if (dx != null) { // one test per sample, not per element
                 long dxAt = dxOff + first + i * stride;
-                for (j = 0; j < plane; j++) {
+                int j = useVector ? VectorBatchNorm.scale(dy, dyAt, dx, dxAt, plane, scale) : 0;
+                for (; j < plane; j++) {
                     dx.setAtIndex(FLOAT, dxAt + j, scale * dy.getAtIndex(FLOAT, dyAt + j));
                 }
             }
         }
-        sumDy[c] = g0 + g1;
-        sumDyCentred[c] = p0 + p1;
+        sumDy[c] = finish(slots, 0);
+        sumDyCentred[c] = finish(slots, SLOTS);
     }
 
     /**
@@ -136,6 +165,13 @@ public final class BatchNorm {
      */
     public static void inputGrad(int n, int channels, int plane, int c, double mean, float scale, float a, float b,
                                  MemorySegment x, long xOff, MemorySegment dy, long dyOff, MemorySegment dx, long dxOff) {
+        inputGrad(n, channels, plane, c, mean, scale, a, b, x, xOff, dy, dyOff, dx, dxOff, VectorSupport.enabled());
+    }
+
+    /** {@link #inputGrad} on the Vector API's loops or the plain ones. */
+    static void inputGrad(int n, int channels, int plane, int c, double mean, float scale, float a, float b,
+                          MemorySegment x, long xOff, MemorySegment dy, long dyOff, MemorySegment dx, long dxOff,
+                          boolean vector) {
         long stride = (long) channels * plane;
         long first = (long) c * plane;
         float hi = (float) mean;
@@ -144,10 +180,27 @@ public final class BatchNorm {
             long xAt = xOff + first + i * stride;
             long dyAt = dyOff + first + i * stride;
             long dxAt = dxOff + first + i * stride;
-            for (int j = 0; j < plane; j++) {
+            int j = vector ? VectorBatchNorm.inputGrad(x, xAt, dy, dyAt, dx, dxAt, plane, hi, lo, scale, a, b) : 0;
+            for (; j < plane; j++) {
                 float centred = (x.getAtIndex(FLOAT, xAt + j) - hi) - lo;
                 dx.setAtIndex(FLOAT, dxAt + j, scale * ((dy.getAtIndex(FLOAT, dyAt + j) - a) - centred * b));
             }
         }
+    }
+
+    /** This thread's slots, zeroed. */
+    private static double[] scratch() {
+        double[] slots = SCRATCH.get();
+        Arrays.fill(slots, 0);
+        return slots;
+    }
+
+    /** The sum whose block slots start at {@code from} (its tail slots 2 * SLOTS further), in slot order. */
+    private static double finish(double[] slots, int from) {
+        double sum = 0;
+        for (int k = 0; k < SLOTS; k++) {
+            sum += slots[from + k] + slots[2 * SLOTS + from + k];
+        }
+        return sum;
     }
 }

@@ -1,0 +1,111 @@
+package dev.stride.ops;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+/**
+ * {@link BatchNorm}'s loops on the Vector API, for when {@link VectorSupport#enabled} (only then may
+ * this class load), giving the plain loops' bits: the element-wise passes do the same operations in
+ * the same order, and the double sums keep BatchNorm's slots, 16 a sum as two vectors of 8 doubles.
+ * The plain loops read segments one float at a time and ran the sums as scalar chains; BN was a
+ * sixth to a quarter of ResNet-20's and MobileNetV2's training steps (docs/design-measurements.md).
+ */
+final class VectorBatchNorm {
+    private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> HALF = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Double> DOUBLES = DoubleVector.SPECIES_512;
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+
+    /** Whether the sums run here: 8 doubles a vector in hardware (AVX-512), so two vectors hold a sum's 16 slots. */
+    static final boolean SUMS = DoubleVector.SPECIES_PREFERRED.length() == 8 && BatchNorm.SLOTS == 16;
+
+    private VectorBatchNorm() {
+    }
+
+    /** slots[j % 16] += x_j - shift, slots[16 + j % 16] += (x_j - shift)^2 for j in [0, blocks), a multiple of 16. */
+    static void shiftedSums(MemorySegment x, long at, int blocks, double shift, double[] slots) {
+        DoubleVector s0 = DoubleVector.fromArray(DOUBLES, slots, 0);
+        DoubleVector s1 = DoubleVector.fromArray(DOUBLES, slots, 8);
+        DoubleVector q0 = DoubleVector.fromArray(DOUBLES, slots, 16);
+        DoubleVector q1 = DoubleVector.fromArray(DOUBLES, slots, 24);
+        for (int j = 0; j < blocks; j += 16) {
+            DoubleVector d0 = doubles(x, at + j).sub(shift);
+            DoubleVector d1 = doubles(x, at + j + 8).sub(shift);
+            s0 = s0.add(d0);
+            s1 = s1.add(d1);
+            q0 = q0.add(d0.mul(d0));
+            q1 = q1.add(d1.mul(d1));
+        }
+        s0.intoArray(slots, 0);
+        s1.intoArray(slots, 8);
+        q0.intoArray(slots, 16);
+        q1.intoArray(slots, 24);
+    }
+
+    /** slots[j % 16] += dy_j, slots[16 + j % 16] += dy_j * (x_j - mean) for j in [0, blocks), a multiple of 16. */
+    static void gradientSums(MemorySegment x, long xAt, MemorySegment dy, long dyAt, int blocks, double mean,
+                             double[] slots) {
+        DoubleVector g0 = DoubleVector.fromArray(DOUBLES, slots, 0);
+        DoubleVector g1 = DoubleVector.fromArray(DOUBLES, slots, 8);
+        DoubleVector p0 = DoubleVector.fromArray(DOUBLES, slots, 16);
+        DoubleVector p1 = DoubleVector.fromArray(DOUBLES, slots, 24);
+        for (int j = 0; j < blocks; j += 16) {
+            DoubleVector d0 = doubles(dy, dyAt + j);
+            DoubleVector d1 = doubles(dy, dyAt + j + 8);
+            g0 = g0.add(d0);
+            g1 = g1.add(d1);
+            p0 = p0.add(d0.mul(doubles(x, xAt + j).sub(mean)));
+            p1 = p1.add(d1.mul(doubles(x, xAt + j + 8).sub(mean)));
+        }
+        g0.intoArray(slots, 0);
+        g1.intoArray(slots, 8);
+        p0.intoArray(slots, 16);
+        p1.intoArray(slots, 24);
+    }
+
+    /** y = ((x - hi) - lo) * scale + beta over whole vectors of [0, count); returns where it stopped. */
+    static int normalize(MemorySegment x, long xAt, MemorySegment y, long yAt, int count, float hi, float lo,
+                         float scale, float beta) {
+        int bound = FLOATS.loopBound(count);
+        for (int j = 0; j < bound; j += FLOATS.length()) {
+            floats(x, xAt + j).sub(hi).sub(lo).mul(scale).add(beta).intoMemorySegment(y, (yAt + j) * Float.BYTES, ORDER);
+        }
+        return bound;
+    }
+
+    /** dx = scale * ((dy - a) - ((x - hi) - lo) * b) over whole vectors of [0, count); returns where it stopped. */
+    static int inputGrad(MemorySegment x, long xAt, MemorySegment dy, long dyAt, MemorySegment dx, long dxAt, int count,
+                         float hi, float lo, float scale, float a, float b) {
+        int bound = FLOATS.loopBound(count);
+        for (int j = 0; j < bound; j += FLOATS.length()) {
+            FloatVector centred = floats(x, xAt + j).sub(hi).sub(lo);
+            floats(dy, dyAt + j).sub(a).sub(centred.mul(b)).mul(scale)
+                    .intoMemorySegment(dx, (dxAt + j) * Float.BYTES, ORDER);
+        }
+        return bound;
+    }
+
+    /** dx = scale * dy over whole vectors of [0, count); returns where it stopped. */
+    static int scale(MemorySegment dy, long dyAt, MemorySegment dx, long dxAt, int count, float scale) {
+        int bound = FLOATS.loopBound(count);
+        for (int j = 0; j < bound; j += FLOATS.length()) {
+            floats(dy, dyAt + j).mul(scale).intoMemorySegment(dx, (dxAt + j) * Float.BYTES, ORDER);
+        }
+        return bound;
+    }
+
+    private static FloatVector floats(MemorySegment s, long index) {
+        return FloatVector.fromMemorySegment(FLOATS, s, index * Float.BYTES, ORDER);
+    }
+
+    /** The 8 floats at {@code index}, widened to doubles. */
+    private static DoubleVector doubles(MemorySegment s, long index) {
+        return (DoubleVector) FloatVector.fromMemorySegment(HALF, s, index * Float.BYTES, ORDER)
+                .convertShape(VectorOperators.F2D, DOUBLES, 0);
+    }
+}
