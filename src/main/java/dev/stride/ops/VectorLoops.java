@@ -53,6 +53,22 @@ final class VectorLoops {
         return k;
     }
 
+    /**
+     * out[from + 2k] = even[evenAt + k] and out[from + 2k + 1] = odd[oddAt + k] for whole vectors of
+     * k below {@code pairs}; returns the first k left to the caller. The inverse of {@link #unzip}.
+     */
+    static int zip(float[] even, int evenAt, float[] odd, int oddAt, float[] out, int from, int pairs) {
+        int lanes = SPECIES.length();
+        int k = 0;
+        for (; k + lanes <= pairs; k += lanes) {
+            FloatVector left = FloatVector.fromArray(SPECIES, even, evenAt + k);
+            FloatVector right = FloatVector.fromArray(SPECIES, odd, oddAt + k);
+            left.rearrange(ZIP_LOW, right).intoArray(out, from + 2 * k);
+            left.rearrange(ZIP_HIGH, right).intoArray(out, from + 2 * k + lanes);
+        }
+        return k;
+    }
+
     /** {@link Winograd}'s 1-D transform B^T [d0, d1, d2, d3] for every slot j below {@code len}, into heap arrays. */
     static void bt(float[] even, float[] odd, int step, int len, float[] o0, float[] o1, float[] o2, float[] o3) {
         int j = 0;

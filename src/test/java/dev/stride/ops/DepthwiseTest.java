@@ -24,7 +24,8 @@ class DepthwiseTest {
 
     @ParameterizedTest(name = "{0}x{1}, {2}x{3} stride {4} pad {5}")
     @CsvSource({"48, 48, 3, 3, 1, 1", "48, 48, 3, 3, 2, 1", "7, 9, 3, 3, 1, 1", "9, 7, 3, 3, 2, 0", "13, 11, 5, 5, 1, 2",
-            "10, 11, 2, 3, 3, 2", "5, 5, 1, 1, 2, 0", "21, 20, 3, 3, 2, 1"})
+            "10, 11, 2, 3, 3, 2", "5, 5, 1, 1, 2, 0", "21, 20, 3, 3, 2, 1",
+            "12, 70, 3, 3, 2, 1", "11, 67, 3, 3, 2, 0"})
     void vectorLoopsMatchThePlainLoopsBitwise(int h, int w, int kH, int kW, int stride, int pad) {
         assertTrue(VectorSupport.enabled(), "the tests run with --add-modules " + VectorSupport.MODULE);
         int outH = (h + 2 * pad - kH) / stride + 1;
