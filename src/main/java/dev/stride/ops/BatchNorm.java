@@ -70,19 +70,41 @@ public final class BatchNorm {
         var[c] = Math.max(0, (q0 + q1) / count - offset * offset);
     }
 
-    /** y = (x - mean) * scale + beta over channel {@code c}; overwrites y. */
+    /** y = (x - mean) * scale + beta over channel {@code c}; overwrites y (which may be x). */
     public static void normalize(int n, int channels, int plane, int c, double mean, float scale, float beta,
                                  MemorySegment x, long xOff, MemorySegment y, long yOff) {
-        long stride = (long) channels * plane;
-        long first = (long) c * plane;
+        normalize(n, channels, plane, c, mean, scale, beta, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, x, xOff, y, yOff);
+    }
+
+    /**
+     * y = min(max((x - mean) * scale + beta, min), max) over channel {@code c}: batch norm and the
+     * activation after it in one pass, as a convolution fused with them runs it (min 0 and max
+     * infinity for ReLU, 0 and 6 for ReLU6, both infinite for none, which changes no value). The
+     * same bits as {@link #normalize} followed by the activation layer's loop. Overwrites y, which
+     * may be x. On the Vector API where {@link VectorSupport#enabled} ({@link VectorBatchNorm}).
+     */
+    public static void normalize(int n, int channels, int plane, int c, double mean, float scale, float beta,
+                                 float min, float max, MemorySegment x, long xOff, MemorySegment y, long yOff) {
         float hi = (float) mean;
         float lo = (float) (mean - hi);
+        if (VectorSupport.enabled()) {
+            VectorBatchNorm.normalize(n, channels, plane, c, hi, lo, scale, beta, min, max, x, xOff, y, yOff);
+        } else {
+            normalizePlain(n, channels, plane, c, hi, lo, scale, beta, min, max, x, xOff, y, yOff);
+        }
+    }
+
+    /** {@link #normalize} in a plain loop on segments, with the mean split as hi + lo. */
+    static void normalizePlain(int n, int channels, int plane, int c, float hi, float lo, float scale, float beta,
+                               float min, float max, MemorySegment x, long xOff, MemorySegment y, long yOff) {
+        long stride = (long) channels * plane;
+        long first = (long) c * plane;
         for (int i = 0; i < n; i++) {
             long xAt = xOff + first + i * stride;
             long yAt = yOff + first + i * stride;
             for (int j = 0; j < plane; j++) {
                 float centred = (x.getAtIndex(FLOAT, xAt + j) - hi) - lo;
-                y.setAtIndex(FLOAT, yAt + j, centred * scale + beta);
+                y.setAtIndex(FLOAT, yAt + j, Math.min(Math.max(centred * scale + beta, min), max));
             }
         }
     }
