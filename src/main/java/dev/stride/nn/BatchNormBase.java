@@ -224,11 +224,32 @@ abstract sealed class BatchNormBase extends Layer permits BatchNorm1d, BatchNorm
                 invStd[c] = 1 / Math.sqrt(var[c] + eps);
             } else {
                 mean[c] = rm.getAtIndex(FLOAT, rmOff + c);
-                invStd[c] = 1 / Math.sqrt(rv.getAtIndex(FLOAT, rvOff + c) + eps);
+                invStd[c] = runningInvStd(c);
             }
             float scale = (float) (g.getAtIndex(FLOAT, gOff + c) * invStd[c]);
             BatchNorm.normalize(n, channels, plane, c, mean[c], scale, b.getAtIndex(FLOAT, bOff + c),
                     x.segment(), x.offset(), y.segment(), y.offset());
+        }
+    }
+
+    /** 1 / sqrt(running_var[c] + eps), in double: evaluation mode's and a fused convolution's. */
+    private double runningInvStd(int c) {
+        return 1 / Math.sqrt(runningVar.getFlat(c) + eps);
+    }
+
+    /**
+     * Evaluation mode's constants of every channel from the current gamma, beta and running
+     * statistics, as forward computes them: {@code mean[c]} the running mean, {@code scale[c] =
+     * gamma * invStd} and {@code beta[c]}. A convolution fused with this layer ({@link ConvFusion})
+     * reads them at the start of each forward, so it follows a model that is still training.
+     */
+    final void evaluationConstants(double[] mean, float[] scale, float[] beta) {
+        Tensor g = weight.value();
+        Tensor b = bias.value();
+        for (int c = 0; c < channels; c++) {
+            mean[c] = runningMean.getFlat(c);
+            scale[c] = (float) (g.getFlat(c) * runningInvStd(c));
+            beta[c] = b.getFlat(c);
         }
     }
 

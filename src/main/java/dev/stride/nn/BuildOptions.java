@@ -4,7 +4,17 @@ import dev.stride.tensor.Parallel;
 
 /**
  * How a model is built: for training or inference, on how many threads, which convolution
- * lowerings ({@link ConvPolicy}), and whether it shares the parameters of an already built model.
+ * lowerings ({@link ConvPolicy}), whether it shares the parameters of an already built model, and
+ * whether an inference build fuses batch norm and activations into the convolutions they follow.
+ *
+ * <p>Fusion: in an inference build, a {@link Conv2d} directly followed by a {@link BatchNorm2d}
+ * (and optionally a {@link Relu} or {@link Relu6}) in a {@link Sequential} or a residual block's
+ * main path normalises (and clamps) its own output right after computing it, with the batch
+ * norm's current parameters and running statistics and the same arithmetic as the batch norm
+ * layer, so the result is the same to the bit; the fused layers pass their input through. The
+ * model's tree, names and state are unchanged, but a fused convolution's own output is the
+ * normalised and activated one: build with {@code withFusion(false)} to read what the convolution
+ * alone computes. Training builds never fuse.
  *
  * @param mode             training or inference
  * @param threads          threads the layers split their work across (a shared arena above one)
@@ -12,8 +22,13 @@ import dev.stride.tensor.Parallel;
  * @param splitSmallLayers split every layer that can split, however small (tests of the split paths)
  * @param sharingWith      a built model whose parameters and buffers this build uses instead of
  *                         allocating its own (read-only by contract), or null
+ * @param fusion           whether an inference build fuses batch norm and activations into the
+ *                         convolutions before them (ignored by training builds)
  */
-public record BuildOptions(Mode mode, int threads, ConvPolicy conv, boolean splitSmallLayers, Layer sharingWith) {
+public record BuildOptions(Mode mode, int threads, ConvPolicy conv, boolean splitSmallLayers, Layer sharingWith,
+                           boolean fusion) {
+    /** {@code -Dstride.fuse=false} builds inference models unfused, for the benchmark scripts' comparisons. */
+    public static final String FUSION_PROPERTY = "stride.fuse";
 
     /**
      * Checks the values.
@@ -39,16 +54,18 @@ public record BuildOptions(Mode mode, int threads, ConvPolicy conv, boolean spli
      * @return the options
      */
     public static BuildOptions training() {
-        return new BuildOptions(Mode.TRAINING, Parallel.defaultParts(), ConvPolicy.defaults(), false, null);
+        return new BuildOptions(Mode.TRAINING, Parallel.defaultParts(), ConvPolicy.defaults(), false, null, false);
     }
 
     /**
-     * Inference: forward only, no memory for gradients or for what backward would reuse.
+     * Inference: forward only, no memory for gradients or for what backward would reuse; batch norm
+     * and activations fused into the convolutions before them unless {@code -Dstride.fuse=false}.
      *
      * @return the options
      */
     public static BuildOptions inference() {
-        return new BuildOptions(Mode.INFERENCE, Parallel.defaultParts(), ConvPolicy.defaults(), false, null);
+        boolean fuse = Boolean.parseBoolean(System.getProperty(FUSION_PROPERTY, "true"));
+        return new BuildOptions(Mode.INFERENCE, Parallel.defaultParts(), ConvPolicy.defaults(), false, null, fuse);
     }
 
     /**
@@ -58,7 +75,7 @@ public record BuildOptions(Mode mode, int threads, ConvPolicy conv, boolean spli
      * @return new options
      */
     public BuildOptions withThreads(int threads) {
-        return new BuildOptions(mode, threads, conv, splitSmallLayers, sharingWith);
+        return new BuildOptions(mode, threads, conv, splitSmallLayers, sharingWith, fusion);
     }
 
     /**
@@ -68,7 +85,7 @@ public record BuildOptions(Mode mode, int threads, ConvPolicy conv, boolean spli
      * @return new options
      */
     public BuildOptions withConv(ConvPolicy conv) {
-        return new BuildOptions(mode, threads, conv, splitSmallLayers, sharingWith);
+        return new BuildOptions(mode, threads, conv, splitSmallLayers, sharingWith, fusion);
     }
 
     /**
@@ -78,7 +95,7 @@ public record BuildOptions(Mode mode, int threads, ConvPolicy conv, boolean spli
      * @return new options
      */
     public BuildOptions withSplitSmallLayers(boolean split) {
-        return new BuildOptions(mode, threads, conv, split, sharingWith);
+        return new BuildOptions(mode, threads, conv, split, sharingWith, fusion);
     }
 
     /**
@@ -90,6 +107,25 @@ public record BuildOptions(Mode mode, int threads, ConvPolicy conv, boolean spli
      * @return new options
      */
     public BuildOptions sharingWith(Layer model) {
-        return new BuildOptions(mode, threads, conv, splitSmallLayers, model);
+        return new BuildOptions(mode, threads, conv, splitSmallLayers, model, fusion);
+    }
+
+    /**
+     * These options with fusion on or off; only inference builds fuse.
+     *
+     * @param fusion true to fuse batch norm and activations into the convolutions before them
+     * @return new options
+     */
+    public BuildOptions withFusion(boolean fusion) {
+        return new BuildOptions(mode, threads, conv, splitSmallLayers, sharingWith, fusion);
+    }
+
+    /**
+     * Whether this build fuses: inference with fusion on.
+     *
+     * @return true when convolutions take the batch norm and activation after them
+     */
+    boolean fuses() {
+        return mode == Mode.INFERENCE && fusion;
     }
 }

@@ -2,6 +2,7 @@ package dev.stride.nn;
 
 import dev.stride.blas.Gemm;
 import dev.stride.blas.GemmBackend;
+import dev.stride.ops.BatchNorm;
 import dev.stride.ops.OutputSize;
 import dev.stride.tensor.Parallel;
 import dev.stride.tensor.Shape;
@@ -20,6 +21,12 @@ import java.lang.foreign.MemorySegment;
  * thread per call). Splitting by samples needs no synchronisation inside a pass and keeps every
  * GEMM as large as on one thread; only dW and dB are shared, so each part sums into its own copy
  * ({@link PartGradients}) and the copies are added in part order afterwards.
+ *
+ * <p>Fused (inference builds, {@link BuildOptions#fusion()}): each part, once its output is
+ * written, applies the batch norm that follows and the ReLU or ReLU6 after that to its samples
+ * while they are fresh, with the batch norm's kernel and constants read at the start of the
+ * forward, so the output is what the three layers give unfused, to the bit, in one pass instead
+ * of three.
  */
 public final class Conv2d extends Layer {
     private final Conv2dSpec spec;
@@ -32,6 +39,12 @@ public final class Conv2d extends Layer {
     private BuildContext built;    // the workspace the parts take their scratch from
     private PartGradients weightGradParts; // (parts, K*C*kH*kW): each part's dW; null for one part, inference, or a lowering that sums its own
     private PartGradients biasGradParts;   // (parts, K): each part's dB; null for one part, inference, or without bias
+    private BatchNorm2d fusedNorm;  // the batch norm this inference build applies to its output, or null
+    private float clampMin;         // the fused activation's bounds: (0, 6) ReLU6, (0, inf) ReLU, infinite none
+    private float clampMax;
+    private double[] fusedMean;     // (K) the batch norm's running mean, read at the start of each forward
+    private float[] fusedScale;     // (K) gamma / sqrt(running_var + eps)
+    private float[] fusedBeta;      // (K)
 
     /**
      * A convolution on the default GEMM backend.
@@ -92,6 +105,25 @@ public final class Conv2d extends Layer {
         return loweringKind;
     }
 
+    /**
+     * Makes the next build apply {@code bn}, then clamp to [min, max], to the output (the parent
+     * decides, {@link ConvFusion}); null undoes it.
+     */
+    void fuse(BatchNorm2d bn, float min, float max) {
+        fusedNorm = bn;
+        clampMin = min;
+        clampMax = max;
+    }
+
+    /**
+     * The batch norm the last build fused into this convolution.
+     *
+     * @return the batch norm, or null when the build fused none
+     */
+    BatchNorm2d fusedNorm() {
+        return fusedNorm;
+    }
+
     @Override
     public Shape outputShape(Shape in) {
         if (in.rank() != 4) {
@@ -127,6 +159,11 @@ public final class Conv2d extends Layer {
         boolean partSums = parts > 1 && ctx.training();
         weightGradParts = partSums && !lowering.finishesWeightGrad() ? new PartGradients(ctx.arena(), parts, weight.grad()) : null;
         biasGradParts = partSums && bias != null ? new PartGradients(ctx.arena(), parts, bias.grad()) : null;
+        if (fusedNorm != null && fusedMean == null) {
+            fusedMean = new double[k];
+            fusedScale = new float[k];
+            fusedBeta = new float[k];
+        }
     }
 
     /** Every pass is split by samples, even a small one: the parts' scratch is reserved anyway. */
@@ -143,12 +180,32 @@ public final class Conv2d extends Layer {
     @Override
     protected void beforeForward(int n) {
         lowering.prepare(parallel(), weight.value());
+        if (fusedNorm != null) {
+            fusedNorm.evaluationConstants(fusedMean, fusedScale, fusedBeta);
+        }
     }
 
     @Override
     protected void forwardPart(Tensor x, Tensor y, int from, int to, int part) {
         lowering.forward(x, from, to, part, built.workspace().segment(), built.workspace().partOffset(part),
                 weight.value(), bias == null ? null : bias.value(), y);
+        if (fusedNorm != null) {
+            normalizeFused(y, from, to);
+        }
+    }
+
+    /** bn(y), clamped, in place over samples [from, to), one sample at a time (a contiguous run). */
+    private void normalizeFused(Tensor y, int from, int to) {
+        int k = spec.outChannels();
+        long sample = y.shape().sampleSize();
+        int plane = (int) (sample / k);
+        for (int i = from; i < to; i++) {
+            long at = y.offset() + i * sample;
+            for (int c = 0; c < k; c++) {
+                BatchNorm.normalize(1, k, plane, c, fusedMean[c], fusedScale[c], fusedBeta[c], clampMin, clampMax,
+                        y.segment(), at, y.segment(), at);
+            }
+        }
     }
 
     /**

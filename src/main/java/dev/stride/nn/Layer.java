@@ -52,6 +52,7 @@ public abstract class Layer extends LayerTree {
     private Shape builtOutput;
     private LayerRuns runs;         // the output and input-gradient buffers, their views, the parts
     private Shape lastOutput;       // the shape the last forward returned
+    private boolean passThrough;    // fused into the convolution before it (ConvFusion): forward returns its input
     private final AtomicReference<Thread> passThread = new AtomicReference<>();
 
     /** A layer with no children yet; a composite registers them in its constructor ({@link #addChild}). */
@@ -151,10 +152,11 @@ public abstract class Layer extends LayerTree {
         builtOutput = output;
         training = mode == Mode.TRAINING;
         lastOutput = null;
-        Parallel parallel = ownsOutput() && split() != Split.NONE && (ctx.options().splitSmallLayers() || worthSplitting(input))
+        boolean owns = ownsOutput() && !passThrough;
+        Parallel parallel = owns && split() != Split.NONE && (ctx.options().splitSmallLayers() || worthSplitting(input))
                 ? ctx.workspace().parallel() : Parallel.of(1);
-        runs = new LayerRuns(this, parallel, ownsOutput() ? Tensor.zeros(ctx.arena(), output) : null,
-                ownsOutput() && mode == Mode.TRAINING ? Tensor.zeros(ctx.arena(), input) : null);
+        runs = new LayerRuns(this, parallel, owns ? Tensor.zeros(ctx.arena(), output) : null,
+                owns && mode == Mode.TRAINING ? Tensor.zeros(ctx.arena(), input) : null);
         allocate(input, ctx);
         forgetParameterList();
     }
@@ -225,6 +227,21 @@ public abstract class Layer extends LayerTree {
         return builtOutput;
     }
 
+    /**
+     * Marks this layer as fused into the convolution before it, or not; its parent decides before
+     * building it ({@link ConvFusion}). A fused layer keeps its parameters and buffers but gets no
+     * output buffer, and its forward returns its input, which the convolution has already
+     * normalised and clamped.
+     */
+    final void setPassThrough(boolean passThrough) {
+        this.passThrough = passThrough;
+    }
+
+    /** Whether the last build fused this layer into the convolution before it. */
+    final boolean passesThrough() {
+        return passThrough;
+    }
+
     final boolean isBuilt() {
         return mode != null;
     }
@@ -248,7 +265,7 @@ public abstract class Layer extends LayerTree {
             if (isLeaf()) {
                 checkInput(x); // a composite's children check their own inputs, naming themselves
             }
-            Tensor y = forwardPass(x);
+            Tensor y = passThrough ? x : forwardPass(x);
             lastOutput = y.shape();
             return y;
         } finally {

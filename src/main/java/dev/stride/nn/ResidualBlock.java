@@ -128,6 +128,7 @@ public abstract class ResidualBlock extends Layer {
 
     @Override
     protected void allocate(Shape input, BuildContext ctx) {
+        ConvFusion.mark(main, ctx.options()); // the main path's inner outputs are read only by the next layer
         Shape s = input;
         for (Layer l : main) {
             buildChild(l, s, ctx);

@@ -83,6 +83,7 @@ public final class Sequential extends Layer {
 
     @Override
     protected void allocate(Shape input, BuildContext ctx) {
+        ConvFusion.mark(layers, ctx.options());
         Shape s = input;
         for (Layer layer : layers) {
             buildChild(layer, s, ctx);

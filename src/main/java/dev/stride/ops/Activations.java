@@ -66,8 +66,17 @@ public final class Activations {
         }
     }
 
-    /** y = min(max(x, 0), 6), through heap chunks where the loop vectorises. */
+    /** y = min(max(x, 0), 6): on the Vector API where {@link VectorSupport#enabled}, else {@link #relu6ForwardPlain}. */
     public static void relu6Forward(MemorySegment x, long xOff, MemorySegment y, long yOff, long count) {
+        if (VectorSupport.enabled()) {
+            VectorActivations.relu6Forward(x, xOff, y, yOff, count);
+        } else {
+            relu6ForwardPlain(x, xOff, y, yOff, count);
+        }
+    }
+
+    /** y = min(max(x, 0), 6), through heap chunks where the loop vectorises. */
+    static void relu6ForwardPlain(MemorySegment x, long xOff, MemorySegment y, long yOff, long count) {
         float[] a = HeapChunks.get().a;
         for (long at = 0; at < count; at += HeapChunks.SIZE) {
             int len = (int) Math.min(HeapChunks.SIZE, count - at);
@@ -81,10 +90,19 @@ public final class Activations {
 
     /**
      * dx = dy where 0 < y < 6, else 0: zero at both kinks and beyond, as PyTorch's hardtanh
-     * backward (y is strictly inside exactly where x is). A plain loop on segments, as
-     * {@link #reluBackwardPlain}: the select compiles to conditional moves here.
+     * backward (y is strictly inside exactly where x is). On the Vector API where
+     * {@link VectorSupport#enabled}, else {@link #relu6BackwardPlain}.
      */
     public static void relu6Backward(MemorySegment y, long yOff, MemorySegment dy, long dyOff, MemorySegment dx, long dxOff, long count) {
+        if (VectorSupport.enabled()) {
+            VectorActivations.relu6Backward(y, yOff, dy, dyOff, dx, dxOff, count);
+        } else {
+            relu6BackwardPlain(y, yOff, dy, dyOff, dx, dxOff, count);
+        }
+    }
+
+    /** {@link #relu6Backward} in a plain loop on segments, as {@link #reluBackwardPlain}: the select compiles to conditional moves here. */
+    static void relu6BackwardPlain(MemorySegment y, long yOff, MemorySegment dy, long dyOff, MemorySegment dx, long dxOff, long count) {
         for (long i = 0; i < count; i++) {
             float v = y.getAtIndex(FLOAT, yOff + i);
             float g = dy.getAtIndex(FLOAT, dyOff + i);

@@ -84,14 +84,26 @@ public final class BatchNorm {
         var[c] = Math.max(0, finish(slots, SLOTS) / count - offset * offset);
     }
 
-    /** y = (x - mean) * scale + beta over channel {@code c}; overwrites y. */
+    /** y = (x - mean) * scale + beta over channel {@code c}; overwrites y (which may be x). */
     public static void normalize(int n, int channels, int plane, int c, double mean, float scale, float beta,
                                  MemorySegment x, long xOff, MemorySegment y, long yOff) {
-        normalize(n, channels, plane, c, mean, scale, beta, x, xOff, y, yOff, VectorSupport.enabled());
+        normalize(n, channels, plane, c, mean, scale, beta, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, x, xOff, y, yOff);
     }
 
-    /** {@link #normalize} on the Vector API's loops or the plain ones. */
-    static void normalize(int n, int channels, int plane, int c, double mean, float scale, float beta,
+    /**
+     * y = min(max((x - mean) * scale + beta, min), max) over channel {@code c}: batch norm and the
+     * activation after it in one pass, as a convolution fused with them runs it (min 0 and max
+     * infinity for ReLU, 0 and 6 for ReLU6, both infinite for none, which changes no value). The
+     * same bits as {@link #normalize} followed by the activation layer's loop. Overwrites y, which
+     * may be x.
+     */
+    public static void normalize(int n, int channels, int plane, int c, double mean, float scale, float beta,
+                                 float min, float max, MemorySegment x, long xOff, MemorySegment y, long yOff) {
+        normalize(n, channels, plane, c, mean, scale, beta, min, max, x, xOff, y, yOff, VectorSupport.enabled());
+    }
+
+    /** {@link #normalize} with the clamp, on the Vector API's loops or the plain ones. */
+    static void normalize(int n, int channels, int plane, int c, double mean, float scale, float beta, float min, float max,
                           MemorySegment x, long xOff, MemorySegment y, long yOff, boolean vector) {
         long stride = (long) channels * plane;
         long first = (long) c * plane;
@@ -100,10 +112,10 @@ public final class BatchNorm {
         for (int i = 0; i < n; i++) {
             long xAt = xOff + first + i * stride;
             long yAt = yOff + first + i * stride;
-            int j = vector ? VectorBatchNorm.normalize(x, xAt, y, yAt, plane, hi, lo, scale, beta) : 0;
+            int j = vector ? VectorBatchNorm.normalize(x, xAt, y, yAt, plane, hi, lo, scale, beta, min, max) : 0;
             for (; j < plane; j++) {
                 float centred = (x.getAtIndex(FLOAT, xAt + j) - hi) - lo;
-                y.setAtIndex(FLOAT, yAt + j, centred * scale + beta);
+                y.setAtIndex(FLOAT, yAt + j, Math.min(Math.max(centred * scale + beta, min), max));
             }
         }
     }

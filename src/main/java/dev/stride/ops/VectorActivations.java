@@ -13,7 +13,7 @@ import static dev.stride.tensor.Tensor.FLOAT;
  * Activations on the Vector API, for {@link Activations} when {@link VectorSupport#enabled} (only
  * then may this class load): straight from segment to segment in one pass, where the plain loops
  * copy through heap chunks or stay scalar, so both run faster (docs/design-measurements.md). ReLU
- * gives the same bits (lanewise max is Math.max, the backward select the same comparison); sigmoid
+ * and ReLU6 give the same bits (lanewise max is Math.max, the backward select the same comparison); sigmoid
  * uses the Vector API's exp instead of {@link FastExp} (not the same bits, as accurate).
  */
 final class VectorActivations {
@@ -31,6 +31,36 @@ final class VectorActivations {
         }
         for (; i < count; i++) {
             y.setAtIndex(FLOAT, yOff + i, Math.max(x.getAtIndex(FLOAT, xOff + i), 0f));
+        }
+    }
+
+    /** y = min(max(x, 0), 6): lanewise max and min are Math.max and Math.min, so the plain loop's bits. */
+    static void relu6Forward(MemorySegment x, long xOff, MemorySegment y, long yOff, long count) {
+        long i = 0;
+        for (long bound = SPECIES.loopBound(count); i < bound; i += SPECIES.length()) {
+            FloatVector.fromMemorySegment(SPECIES, x, (xOff + i) * Float.BYTES, ORDER).max(0f).min(6f)
+                    .intoMemorySegment(y, (yOff + i) * Float.BYTES, ORDER);
+        }
+        for (; i < count; i++) {
+            y.setAtIndex(FLOAT, yOff + i, Math.min(Math.max(x.getAtIndex(FLOAT, xOff + i), 0f), 6f));
+        }
+    }
+
+    /** dx = dy where 0 < y < 6, else 0: the plain loop's comparisons (false for NaN), so its bits. */
+    static void relu6Backward(MemorySegment y, long yOff, MemorySegment dy, long dyOff, MemorySegment dx, long dxOff,
+                              long count) {
+        FloatVector zero = FloatVector.zero(SPECIES);
+        long i = 0;
+        for (long bound = SPECIES.loopBound(count); i < bound; i += SPECIES.length()) {
+            FloatVector out = FloatVector.fromMemorySegment(SPECIES, y, (yOff + i) * Float.BYTES, ORDER);
+            FloatVector g = FloatVector.fromMemorySegment(SPECIES, dy, (dyOff + i) * Float.BYTES, ORDER);
+            zero.blend(g, out.compare(VectorOperators.GT, 0f).and(out.compare(VectorOperators.LT, 6f)))
+                    .intoMemorySegment(dx, (dxOff + i) * Float.BYTES, ORDER);
+        }
+        for (; i < count; i++) {
+            float v = y.getAtIndex(FLOAT, yOff + i);
+            float g = dy.getAtIndex(FLOAT, dyOff + i);
+            dx.setAtIndex(FLOAT, dxOff + i, v > 0f && v < 6f ? g : 0f);
         }
     }
 

@@ -12,8 +12,9 @@ import java.nio.ByteOrder;
  * {@link BatchNorm}'s loops on the Vector API, for when {@link VectorSupport#enabled} (only then may
  * this class load), giving the plain loops' bits: the element-wise passes do the same operations in
  * the same order, and the double sums keep BatchNorm's slots, 16 a sum as two vectors of 8 doubles.
- * The plain loops read segments one float at a time and ran the sums as scalar chains; BN was a
- * sixth to a quarter of ResNet-20's and MobileNetV2's training steps (docs/design-measurements.md).
+ * The plain loops read segments one float at a time (C2 leaves a loop that stores into a segment
+ * scalar) and ran the sums as scalar chains; BN was a sixth to a quarter of ResNet-20's and
+ * MobileNetV2's training steps (docs/design-measurements.md).
  */
 final class VectorBatchNorm {
     private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
@@ -68,12 +69,16 @@ final class VectorBatchNorm {
         p1.intoArray(slots, 24);
     }
 
-    /** y = ((x - hi) - lo) * scale + beta over whole vectors of [0, count); returns where it stopped. */
+    /**
+     * y = min(max(((x - hi) - lo) * scale + beta, min), max) over whole vectors of [0, count) (lanewise
+     * max and min are Math.max and Math.min); returns where it stopped. y may be x.
+     */
     static int normalize(MemorySegment x, long xAt, MemorySegment y, long yAt, int count, float hi, float lo,
-                         float scale, float beta) {
+                         float scale, float beta, float min, float max) {
         int bound = FLOATS.loopBound(count);
         for (int j = 0; j < bound; j += FLOATS.length()) {
-            floats(x, xAt + j).sub(hi).sub(lo).mul(scale).add(beta).intoMemorySegment(y, (yAt + j) * Float.BYTES, ORDER);
+            floats(x, xAt + j).sub(hi).sub(lo).mul(scale).add(beta).max(min).min(max)
+                    .intoMemorySegment(y, (yAt + j) * Float.BYTES, ORDER);
         }
         return bound;
     }

@@ -46,6 +46,26 @@ class VectorActivationsTest {
         }
     }
 
+    /** ReLU6 with values around both kinks (0 and 6) and beyond, besides the special values. */
+    @ParameterizedTest(name = "{0} floats")
+    @ValueSource(ints = {1, 15, 16, 17, 1000, 4099})
+    void relu6MatchesThePlainLoopsBitwise(int count) {
+        try (Arena arena = Arena.ofConfined()) {
+            Operands o = Operands.of(arena, count, 2);
+            for (int i = OFF; i < count + OFF; i += 3) {
+                o.x().setFlat(i, o.x().getFlat(i) * 4 + 6); // around 6: below, at and above
+            }
+            o.x().setFlat(OFF, 6f);
+            Activations.relu6ForwardPlain(o.x().segment(), OFF, o.plain().segment(), OFF, count);
+            VectorActivations.relu6Forward(o.x().segment(), OFF, o.vector().segment(), OFF, count);
+            assertArrayEquals(o.plain().toArray(), o.vector().toArray(), "forward");
+
+            Activations.relu6BackwardPlain(o.plain().segment(), OFF, o.dy().segment(), OFF, o.dxPlain().segment(), OFF, count);
+            VectorActivations.relu6Backward(o.plain().segment(), OFF, o.dy().segment(), OFF, o.dxVector().segment(), OFF, count);
+            assertArrayEquals(o.dxPlain().toArray(), o.dxVector().toArray(), "backward");
+        }
+    }
+
     /**
      * Sigmoid and ELU take the Vector API's exp: sigmoid within a few ulps of the plain loops; ELU
      * within a few ulps of double precision, and the plain loops' ELU within what cancellation costs.

@@ -14,12 +14,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Batch norm's Vector API loops against the plain ones, to the bit: the statistics and gradient
- * sums (same slots, same order), normalisation and both input gradients, on planes that are whole
- * blocks of 16, shorter than one, and with tails, with a mean far from zero. BatchNormTest and the
+ * sums (same slots, same order), normalisation (also with a fused activation's clamp) and both
+ * input gradients, on planes that are whole blocks of 16, shorter than one, and with tails, with a
+ * mean far from zero. BatchNormTest and the
  * reference cases check the values themselves on whichever path the JVM takes.
  */
 class VectorBatchNormTest {
     private static final int CHANNELS = 3;
+    private static final float NO_MIN = Float.NEGATIVE_INFINITY;
+    private static final float NO_MAX = Float.POSITIVE_INFINITY;
 
     @ParameterizedTest(name = "n {0}, plane {1}")
     @CsvSource({"1, 1", "2, 9", "3, 15", "2, 16", "3, 17", "4, 36", "2, 144", "1, 1000", "2, 1024"})
@@ -41,8 +44,8 @@ class VectorBatchNormTest {
 
                 Tensor yP = Tensor.zeros(arena, size);
                 Tensor yV = Tensor.zeros(arena, size);
-                BatchNorm.normalize(n, CHANNELS, plane, c, meanP[c], 0.7f, -0.2f, x.segment(), 0, yP.segment(), 0, false);
-                BatchNorm.normalize(n, CHANNELS, plane, c, meanP[c], 0.7f, -0.2f, x.segment(), 0, yV.segment(), 0, true);
+                BatchNorm.normalize(n, CHANNELS, plane, c, meanP[c], 0.7f, -0.2f, NO_MIN, NO_MAX, x.segment(), 0, yP.segment(), 0, false);
+                BatchNorm.normalize(n, CHANNELS, plane, c, meanP[c], 0.7f, -0.2f, NO_MIN, NO_MAX, x.segment(), 0, yV.segment(), 0, true);
                 assertArrayEquals(yP.toArray(), yV.toArray(), "normalised");
 
                 double[] sP = new double[CHANNELS];
@@ -95,6 +98,62 @@ class VectorBatchNormTest {
                 assertEquals(sq / v.length, var[0], 1e-9);
             }
         }
+    }
+
+    /**
+     * The per-element pass with the clamp a fused activation adds (none, ReLU, ReLU6): Vector API
+     * against plain loop, in place and not, with a mean that needs its low part, special values
+     * among the inputs; and the clamped pass against the batch norm pass followed by the
+     * activation's own loop, which is what fusion relies on.
+     */
+    @ParameterizedTest(name = "n {0}, C {1}, plane {2}, clamp [{3}, {4}]")
+    @CsvSource({"1, 1, 1, -Infinity, Infinity", "2, 3, 17, -Infinity, Infinity", "2, 3, 17, 0, Infinity", "3, 5, 49, 0, 6",
+            "1, 2, 1024, 0, 6", "2, 4, 15, 0, Infinity"})
+    void theClampedPassMatchesThePlainLoopAndTheActivationAfterIt(int n, int channels, int plane, float min, float max) {
+        try (Arena arena = Arena.ofConfined()) {
+            int size = n * channels * plane;
+            Tensor x = special(arena, size, 1);
+            Tensor plain = Tensor.zeros(arena, size);
+            Tensor vector = Tensor.zeros(arena, size);
+            Tensor inPlace = Tensor.zeros(arena, size);
+            inPlace.copyFrom(x.toArray());
+            for (int c = 0; c < channels; c++) {
+                double mean = 0.3 + c + 1e-9 * (c + 1); // hi and a non-zero lo
+                float scale = 1.5f + 0.25f * c;
+                float beta = -0.5f + c;
+                BatchNorm.normalize(n, channels, plane, c, mean, scale, beta, min, max, x.segment(), 0, plain.segment(), 0, false);
+                BatchNorm.normalize(n, channels, plane, c, mean, scale, beta, min, max, x.segment(), 0, vector.segment(), 0, true);
+                BatchNorm.normalize(n, channels, plane, c, mean, scale, beta, min, max, inPlace.segment(), 0, inPlace.segment(), 0);
+            }
+            assertArrayEquals(plain.toArray(), vector.toArray(), "vector against plain");
+            assertArrayEquals(plain.toArray(), inPlace.toArray(), "in place");
+
+            Tensor unclamped = Tensor.zeros(arena, size);
+            Tensor activated = Tensor.zeros(arena, size);
+            for (int c = 0; c < channels; c++) {
+                double mean = 0.3 + c + 1e-9 * (c + 1);
+                BatchNorm.normalize(n, channels, plane, c, mean, 1.5f + 0.25f * c, -0.5f + c, x.segment(), 0, unclamped.segment(), 0);
+            }
+            if (max == 6) {
+                Activations.relu6Forward(unclamped.segment(), 0, activated.segment(), 0, size);
+            } else if (min == 0) {
+                Activations.reluForward(unclamped.segment(), 0, activated.segment(), 0, size);
+            } else {
+                activated.copyFrom(unclamped.toArray());
+            }
+            assertArrayEquals(activated.toArray(), plain.toArray(), "batch norm, then the activation layer's loop");
+        }
+    }
+
+    /** Values around 0 and 6 after the affine, with the special values among them. */
+    private static Tensor special(Arena arena, int count, long seed) {
+        float[] special = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f, Float.MIN_VALUE};
+        SplittableRandom random = new SplittableRandom(seed);
+        Tensor t = Tensor.zeros(arena, count);
+        for (int i = 0; i < count; i++) {
+            t.setFlat(i, random.nextInt(8) == 0 ? special[random.nextInt(special.length)] : (float) random.nextDouble(-4, 8));
+        }
+        return t;
     }
 
     private static Tensor values(Arena arena, int size, long seed, float mean) {
