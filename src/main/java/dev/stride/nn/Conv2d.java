@@ -17,7 +17,8 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>Threads: the batch is cut into the workspace's fixed contiguous parts, and each part runs its
  * own samples with its own scratch, calling GEMM on its own thread (so the backend should run one
- * thread per call). Splitting by samples needs no synchronisation inside a pass and keeps every
+ * thread per call). A forward with fewer samples than parts (batch 1 on 2 threads) cuts the output
+ * channels instead, where the lowering can ({@link #forwardChannels()}). Splitting by samples needs no synchronisation inside a pass and keeps every
  * GEMM as large as on one thread; only dW and dB are shared, so each part sums into its own copy
  * ({@link PartGradients}) and the copies are added in part order afterwards.
  */
@@ -148,6 +149,21 @@ public final class Conv2d extends Layer {
     @Override
     protected void forwardPart(Tensor x, Tensor y, int from, int to, int part) {
         lowering.forward(x, from, to, part, built.workspace().segment(), built.workspace().partOffset(part),
+                weight.value(), bias == null ? null : bias.value(), y);
+    }
+
+    /**
+     * Below one sample per part the output channels are cut instead ({@link ConvLowering#channelBlocks}):
+     * block b is channels [b K / blocks, (b + 1) K / blocks).
+     */
+    @Override
+    protected int forwardChannels() {
+        return lowering.channelBlocks();
+    }
+
+    @Override
+    protected void forwardChannelPart(Tensor x, Tensor y, int from, int to, int part) {
+        lowering.forwardChannels(x, from, to, part, built.workspace().segment(), built.workspace().partOffset(part),
                 weight.value(), bias == null ? null : bias.value(), y);
     }
 
