@@ -18,7 +18,8 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>Threads: the batch is cut into the workspace's fixed contiguous parts, and each part runs its
  * own samples with its own scratch, calling GEMM on its own thread (so the backend should run one
- * thread per call). Splitting by samples needs no synchronisation inside a pass and keeps every
+ * thread per call). A forward with fewer samples than parts (batch 1 on 2 threads) cuts the output
+ * channels instead, where the lowering can ({@link #forwardChannels()}). Splitting by samples needs no synchronisation inside a pass and keeps every
  * GEMM as large as on one thread; only dW and dB are shared, so each part sums into its own copy
  * ({@link PartGradients}) and the copies are added in part order afterwards.
  *
@@ -190,21 +191,41 @@ public final class Conv2d extends Layer {
         lowering.forward(x, from, to, part, built.workspace().segment(), built.workspace().partOffset(part),
                 weight.value(), bias == null ? null : bias.value(), y);
         if (fusedNorm != null) {
-            normalizeFused(y, from, to);
+            normalizeFused(y, from, to, 0, spec.outChannels());
         }
     }
 
-    /** bn(y), clamped, in place over samples [from, to), one sample at a time (a contiguous run). */
-    private void normalizeFused(Tensor y, int from, int to) {
+    /** bn(y), clamped, in place over channels [c0, c1) of samples [from, to), one sample at a time. */
+    private void normalizeFused(Tensor y, int from, int to, int c0, int c1) {
         int k = spec.outChannels();
         long sample = y.shape().sampleSize();
         int plane = (int) (sample / k);
         for (int i = from; i < to; i++) {
             long at = y.offset() + i * sample;
-            for (int c = 0; c < k; c++) {
+            for (int c = c0; c < c1; c++) {
                 BatchNorm.normalize(1, k, plane, c, fusedMean[c], fusedScale[c], fusedBeta[c], clampMin, clampMax,
                         y.segment(), at, y.segment(), at);
             }
+        }
+    }
+
+    /**
+     * Below one sample per part the output channels are cut instead ({@link ConvLowering#channelBlocks}):
+     * block b is channels [b K / blocks, (b + 1) K / blocks).
+     */
+    @Override
+    protected int forwardChannels() {
+        return lowering.channelBlocks();
+    }
+
+    @Override
+    protected void forwardChannelPart(Tensor x, Tensor y, int from, int to, int part) {
+        lowering.forwardChannels(x, from, to, part, built.workspace().segment(), built.workspace().partOffset(part),
+                weight.value(), bias == null ? null : bias.value(), y);
+        if (fusedNorm != null) { // this part's blocks of output channels, for every sample
+            int k = spec.outChannels();
+            int blocks = lowering.channelBlocks();
+            normalizeFused(y, 0, y.dim(0), (int) ((long) from * k / blocks), (int) ((long) to * k / blocks));
         }
     }
 

@@ -25,6 +25,21 @@ interface ConvLowering {
     void forward(Tensor x, int from, int to, int part, MemorySegment ws, long base, Tensor weight, Tensor bias, Tensor output);
 
     /**
+     * How many equal blocks of output channels {@link #forwardChannels} splits the output into (K,
+     * or a grouped layer's groups); 0 when the forward must run by samples, as where forward keeps
+     * its columns for backward, which a channel part would not fill.
+     */
+    int channelBlocks();
+
+    /**
+     * y = conv(x) + b for output-channel blocks [from, to) of every sample of x into the NCHW
+     * output, with the part's scratch at {@code base}: each part reads the whole input and writes
+     * only its own channels' rows, so parts run at the same time (batches smaller than the parts).
+     */
+    void forwardChannels(Tensor x, int from, int to, int part, MemorySegment ws, long base, Tensor weight, Tensor bias,
+                         Tensor output);
+
+    /**
      * The backward of samples [from, to): dW into {@code dw}/{@code dwOffset} (overwritten when
      * {@code freshDw}, else accumulated; ignored by a lowering that {@link #finishesWeightGrad()}),
      * dB += the sums of dZ at {@code db} unless it is null, and when {@code dx} is not null, the

@@ -50,10 +50,27 @@ final class DepthwiseConv implements ConvLowering {
 
     @Override
     public void forward(Tensor x, int from, int to, int part, MemorySegment ws, long base, Tensor w, Tensor b, Tensor output) {
+        forward(x, from, to, 0, channels, part, w, b, output);
+    }
+
+    /** One block per input channel: its m filters (channels are independent, so nothing is repeated). */
+    @Override
+    public int channelBlocks() {
+        return channels;
+    }
+
+    @Override
+    public void forwardChannels(Tensor x, int c0, int c1, int part, MemorySegment ws, long base, Tensor w, Tensor b,
+                                Tensor output) {
+        forward(x, 0, x.dim(0), c0, c1, part, w, b, output);
+    }
+
+    /** Samples [from, to), input channels [c0, c1) and their filters. */
+    private void forward(Tensor x, int from, int to, int c0, int c1, int part, Tensor w, Tensor b, Tensor output) {
         Depthwise.Planes p = parts[part];
         int k = channels * multiplier;
         for (int s = from; s < to; s++) {
-            for (int c = 0; c < channels; c++) {
+            for (int c = c0; c < c1; c++) {
                 planes.loadInput(x.segment(), x.offset() + ((long) s * channels + c) * inputPlane, p);
                 for (int t = 0; t < multiplier; t++) {
                     int f = c * multiplier + t;

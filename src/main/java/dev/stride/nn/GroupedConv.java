@@ -32,6 +32,7 @@ final class GroupedConv implements ConvLowering {
     private final int groupOut;       // Kg = K / groups
     private final Im2col im2col;      // over one group's Cg channels
     private final int plane;          // outH*outW
+    private final int parts;          // the workspace's part count
     private final float[][] partRows; // (parts, outH*outW): each part's heap copy of one output or gradient plane
 
     GroupedConv(Conv2dSpec spec, Shape in, Shape out, Gemm gemm, int parts) {
@@ -42,6 +43,7 @@ final class GroupedConv implements ConvLowering {
         this.im2col = new Im2col(groupIn, in.dim(2), in.dim(3), spec.kernelH(), spec.kernelW(), spec.stride(),
                 spec.padding(), out.dim(2), out.dim(3));
         this.plane = out.dim(2) * out.dim(3);
+        this.parts = parts;
         this.partRows = new float[parts][plane];
     }
 
@@ -53,18 +55,35 @@ final class GroupedConv implements ConvLowering {
 
     @Override
     public void forward(Tensor x, int from, int to, int part, MemorySegment ws, long base, Tensor w, Tensor b, Tensor output) {
+        forward(x, from, to, 0, groups, part, ws, base, w, b, output);
+    }
+
+    /** Whole groups, where there are enough of them for every part (else by samples, as the policy planned). */
+    @Override
+    public int channelBlocks() {
+        return groups >= parts ? groups : 0;
+    }
+
+    @Override
+    public void forwardChannels(Tensor x, int g0, int g1, int part, MemorySegment ws, long base, Tensor w, Tensor b,
+                                Tensor output) {
+        forward(x, 0, x.dim(0), g0, g1, part, ws, base, w, b, output);
+    }
+
+    /** Samples [from, to), groups [g0, g1). */
+    private void forward(Tensor x, int from, int to, int g0, int g1, int part, MemorySegment ws, long base, Tensor w,
+                         Tensor b, Tensor output) {
         int rows = im2col.rows();
         for (int s = from; s < to; s++) {
-            for (int g = 0; g < groups; g++) {
+            for (int g = g0; g < g1; g++) {
                 long xOff = groupInput(x, s, g);
                 MemorySegment colSeg = columns(x.segment(), xOff, ws, base);
                 long colOff = im2col.isIdentity() ? xOff : base;
                 gemm.sgemm(false, false, groupOut, plane, rows, 1f, w.segment(), w.offset() + (long) g * groupOut * rows,
                         colSeg, colOff, 0f, output.segment(), groupOutput(output, s, g));
             }
-            if (b != null) {
-                addBias(b, output.segment(), groupOutput(output, s, 0), partRows[part]);
-            }
+            Im2colConv.addBias(b, g0 * groupOut, g1 * groupOut, output.segment(), groupOutput(output, s, g0), plane,
+                    partRows[part]);
         }
     }
 
@@ -120,19 +139,6 @@ final class GroupedConv implements ConvLowering {
         }
         im2col.im2col(x, xOff, 1, ws, base);
         return ws;
-    }
-
-    /** Adds each filter's bias to its plane of one sample's output, through {@code row} on the heap where the add vectorises. */
-    private void addBias(Tensor b, MemorySegment out, long offset, float[] row) {
-        for (int f = 0; f < groups * groupOut; f++) {
-            float v = b.segment().getAtIndex(FLOAT, b.offset() + f);
-            long at = (offset + (long) f * plane) * Float.BYTES;
-            MemorySegment.copy(out, FLOAT, at, row, 0, plane);
-            for (int p = 0; p < plane; p++) {
-                row[p] += v;
-            }
-            MemorySegment.copy(row, 0, out, FLOAT, at, plane);
-        }
     }
 
     /** db[f] += the sum of filter f's gradient plane of one sample ({@link FloatSums}: a fixed order). */

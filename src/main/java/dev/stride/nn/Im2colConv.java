@@ -97,11 +97,36 @@ final class Im2colConv implements ConvLowering {
             if (samples == 1) {
                 gemm.sgemm(false, false, k, cols, rows, 1f, w.segment(), w.offset(), colSeg, colOff, 0f,
                         output.segment(), outOff);
-                addBias(b, output.segment(), outOff, perSample, partRows[part]);
+                addBias(b, 0, k, output.segment(), outOff, perSample, partRows[part]);
             } else {
                 gemm.sgemm(false, false, k, cols, rows, 1f, w.segment(), w.offset(), colSeg, colOff, 0f, ws, base + zOffset);
                 scatterWithBias(b, ws, base + zOffset, samples, output.segment(), outOff, partRows[part]);
             }
+        }
+    }
+
+    /** Every filter, unless forward keeps its columns for backward. */
+    @Override
+    public int channelBlocks() {
+        return keptColumns == null ? outChannels : 0;
+    }
+
+    /**
+     * Filters [k0, k1) of y = W * im2col(x) + b for every sample of x: each part gathers the
+     * sample's columns into its own scratch (the gather is repeated by every part, cheap next to
+     * the GEMM) and multiplies only its rows of W.
+     */
+    @Override
+    public void forwardChannels(Tensor x, int k0, int k1, int part, MemorySegment ws, long base, Tensor w, Tensor b,
+                                Tensor output) {
+        int rows = im2col.rows();
+        int perSample = im2col.columnsPerSample();
+        for (int s = 0; s < x.dim(0); s++) {
+            MemorySegment colSeg = columns(x, s, 1, ws, base);
+            long outOff = output.offset() + ((long) s * outChannels + k0) * perSample;
+            gemm.sgemm(false, false, k1 - k0, perSample, rows, 1f, w.segment(), w.offset() + (long) k0 * rows,
+                    colSeg, columnsOffset(x, s, base), 0f, output.segment(), outOff);
+            addBias(b, k0, k1, output.segment(), outOff, perSample, partRows[part]);
         }
     }
 
@@ -195,17 +220,18 @@ final class Im2colConv implements ConvLowering {
     }
 
     /**
-     * Adds each filter's bias to its (outH*outW) plane of one sample's output, each plane through
-     * {@code row} on the heap, where the add vectorises: adding in the segment element by element
-     * took a large share of a small layer's forward (docs/design-measurements.md).
+     * Adds the bias of filters [k0, k1) to their (outH*outW) planes of one sample's output, filter
+     * k0's plane at {@code offset}, each plane through {@code row} on the heap, where the add
+     * vectorises: adding in the segment element by element took a large share of a small layer's
+     * forward (docs/design-measurements.md).
      */
-    private void addBias(Tensor b, MemorySegment out, long offset, int plane, float[] row) {
+    static void addBias(Tensor b, int k0, int k1, MemorySegment out, long offset, int plane, float[] row) {
         if (b == null) {
             return;
         }
-        for (int f = 0; f < outChannels; f++) {
+        for (int f = k0; f < k1; f++) {
             float v = b.segment().getAtIndex(FLOAT, b.offset() + f);
-            long at = (offset + (long) f * plane) * Float.BYTES;
+            long at = (offset + (long) (f - k0) * plane) * Float.BYTES;
             MemorySegment.copy(out, FLOAT, at, row, 0, plane);
             for (int p = 0; p < plane; p++) {
                 row[p] += v;

@@ -432,6 +432,33 @@ public abstract class Layer extends LayerTree {
     }
 
     /**
+     * How many blocks of output channels forward can split into when a batch has fewer samples than
+     * there are parts (batch 1 on 2 threads would leave one thread idle with a split by samples):
+     * the blocks are equal runs of the output's channels, so a part writes only its own rows of each
+     * sample (contiguous in NCHW); an element-wise layer cuts runs of elements instead. 0, the default: the layer splits by samples whatever the batch.
+     * Backward always splits by samples.
+     *
+     * @return the block count, or 0
+     */
+    protected int forwardChannels() {
+        return 0;
+    }
+
+    /**
+     * Overwrites channel blocks [from, to) ({@link #forwardChannels()}) of every sample of {@code y}
+     * with part {@code part}'s scratch; the result must not depend on how the blocks are cut.
+     *
+     * @param x the input
+     * @param y the output
+     * @param from the first channel block
+     * @param to one past the last channel block
+     * @param part the part number, which picks the scratch
+     */
+    protected void forwardChannelPart(Tensor x, Tensor y, int from, int to, int part) {
+        throw new UnsupportedOperationException(label() + " does not split its forward by channels");
+    }
+
+    /**
      * Overwrites samples [from, to) of {@code dx} (null when the input gradient is not wanted) and,
      * when {@link #parameterGradSplit()} is SAMPLES, accumulates those samples' parameter gradients.
      *

@@ -22,6 +22,7 @@ final class LayerRuns {
     private Tensor pendingDx;      // dx of the backward in progress, or null
     // Made once so that a parallel call allocates nothing.
     private final Parallel.Body forwardParts = this::forwardPart;
+    private final Parallel.Body channelParts = this::channelPart;
     private final Parallel.Body backwardParts = this::backwardPart;
     private final Parallel.Body parameterParts = this::parameterPart;
 
@@ -50,8 +51,13 @@ final class LayerRuns {
         lastX = x;
         lastY = outView;
         layer.beforeForward(n);
+        int blocks;
         if (parallel.parts() == 1) {
             layer.forwardPart(x, outView, 0, n, 0);
+        } else if (n < parallel.parts() && (blocks = layer.forwardChannels()) > 0) {
+            // Fewer samples than parts: by samples some threads would idle, so cut the channels.
+            // The cut depends only on n and the part count, never on timing.
+            parallel.forEach(blocks, channelParts);
         } else {
             parallel.forEach(n, forwardParts);
         }
@@ -97,6 +103,12 @@ final class LayerRuns {
 
     private void forwardPart(int from, int to, int part) {
         layer.forwardPart(lastX, lastY, from, to, part);
+    }
+
+    private void channelPart(int from, int to, int part) {
+        if (from < to) {
+            layer.forwardChannelPart(lastX, lastY, from, to, part);
+        }
     }
 
     private void backwardPart(int from, int to, int part) {

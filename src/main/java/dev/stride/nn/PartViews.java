@@ -30,6 +30,21 @@ final class PartViews {
         return view;
     }
 
+    /**
+     * Elements [from, to) of {@code whole}, read flat, as a rank-1 view: the runs an element-wise
+     * layer cuts a batch too small for a split by samples into.
+     */
+    Tensor elements(Tensor whole, long from, long to, int part) {
+        Tensor cached = views[part];
+        if (cached != null && cached.segment() == whole.segment() && cached.offset() == whole.offset() + from
+                && cached.rank() == 1 && cached.size() == to - from) {
+            return cached;
+        }
+        Tensor view = whole.reshape(Math.toIntExact(whole.size())).batch((int) from, (int) to);
+        views[part] = view;
+        return view;
+    }
+
     private static boolean sameSample(Tensor a, Tensor b) {
         if (a.rank() != b.rank()) {
             return false;

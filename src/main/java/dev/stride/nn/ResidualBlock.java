@@ -30,7 +30,8 @@ public abstract class ResidualBlock extends Layer {
     private FirstRows dx;           // the input shape; null for inference builds
     private Tensor lastY;
     private Parallel parallel;      // the workspace's: the sum and its gradient split by samples
-    private long sample;            // floats of one sample of the tensors the parts work on
+    private long unit;              // floats of one index of the parallel call: a sample, or a run of a small batch
+    private long total;             // floats of the tensors the parts work on
     private Tensor pendingA;        // the operands of the join in progress, read by the parts
     private Tensor pendingB;
     private Tensor pendingOut;
@@ -190,23 +191,30 @@ public abstract class ResidualBlock extends Layer {
         return sum;
     }
 
-    // The element-wise work over the batch's samples on the workspace's threads; each sample's
-    // elements are done by one thread, so the bits do not depend on the split.
+    // The element-wise work over the batch's samples on the workspace's threads, or, with fewer
+    // samples than threads, over one run of elements per thread (each starting at a multiple of
+    // Elementwise.RUN_ALIGN, so the vector lanes are those of one thread); each element is done by
+    // one thread, so the bits do not depend on the split.
     private void run(Parallel.Body body, Tensor a, Tensor b, Tensor result) {
         pendingA = a;
         pendingB = b;
         pendingOut = result;
-        sample = result.shape().sampleSize();
+        int n = result.dim(0);
+        int parts = parallel.parts();
+        total = result.size();
+        boolean byRuns = n < parts;
+        unit = byRuns ? Math.ceilDiv(Math.ceilDiv(total, parts), Elementwise.RUN_ALIGN) * Elementwise.RUN_ALIGN
+                : result.shape().sampleSize();
         try {
-            parallel.forEach(result.dim(0), body);
+            parallel.forEach(byRuns ? parts : n, body);
         } finally {
             pendingA = pendingB = pendingOut = null;
         }
     }
 
     private void joinPart(int from, int to, int part) {
-        long at = from * sample;
-        long count = (to - from) * sample;
+        long at = Math.min(from * unit, total);
+        long count = Math.min(to * unit, total) - at;
         if (count == 0) {
             return;
         }
@@ -220,18 +228,20 @@ public abstract class ResidualBlock extends Layer {
     }
 
     private void reluGradPart(int from, int to, int part) {
-        long at = from * sample;
-        if (to > from) {
+        long at = Math.min(from * unit, total);
+        long count = Math.min(to * unit, total) - at;
+        if (count > 0) {
             Activations.reluBackward(pendingA.segment(), pendingA.offset() + at, pendingB.segment(), pendingB.offset() + at,
-                    pendingOut.segment(), pendingOut.offset() + at, (to - from) * sample);
+                    pendingOut.segment(), pendingOut.offset() + at, count);
         }
     }
 
     private void sumGradPart(int from, int to, int part) {
-        long at = from * sample;
-        if (to > from) {
+        long at = Math.min(from * unit, total);
+        long count = Math.min(to * unit, total) - at;
+        if (count > 0) {
             BranchOps.add(pendingA.segment(), pendingA.offset() + at, pendingB.segment(), pendingB.offset() + at,
-                    pendingOut.segment(), pendingOut.offset() + at, (to - from) * sample);
+                    pendingOut.segment(), pendingOut.offset() + at, count);
         }
     }
 }

@@ -112,23 +112,51 @@ final class ShiftConv implements ConvLowering {
     @Override
     public void forward(Tensor x, int from, int to, int part, MemorySegment ws, long base, Tensor w, Tensor b, Tensor output) {
         shiftWeights(w, part);
-        long zOff = base + zOffset;
         for (int s = from; s < to; s++) {
             MemorySegment rowsSeg = keptRows != null ? keptRows.segment() : ws;
             long rowsOff = rowsOffset(s, base);
             copyRows(x, s, rowsSeg, rowsOff);
-            for (int kj = 0; kj < kernelW; kj++) {
-                gemm.sgemm(false, false, outChannels, wide, rows, 1f,
-                        shiftedWeights.segment(), shiftedWeightsOffset(part, kj), rows,
-                        rowsSeg, rowsOff + kj, ld, kj == 0 ? 0f : 1f, ws, zOff, wide);
-            }
-            long outAt = output.offset() + (long) s * outChannels * outH * outW;
-            if (vector) {
-                ShiftConvVectors.narrow(ws, zOff, b == null ? null : b.segment(), b == null ? 0 : b.offset(),
-                        outChannels, outH, outW, width, output.segment(), outAt);
-            } else {
-                narrow(ws, zOff, b, output.segment(), outAt, scratch[part]);
-            }
+            forwardFilters(rowsSeg, rowsOff, s, 0, outChannels, part, ws, base, b, output);
+        }
+    }
+
+    /** Every filter, unless forward keeps its rows for backward. */
+    @Override
+    public int channelBlocks() {
+        return keptRows == null ? outChannels : 0;
+    }
+
+    /**
+     * Filters [k0, k1) of y = W * x + b for every sample of x: each part copies the sample's rows
+     * into its own scratch (repeated by every part) and runs the kW GEMMs for its rows of W_kj.
+     */
+    @Override
+    public void forwardChannels(Tensor x, int k0, int k1, int part, MemorySegment ws, long base, Tensor w, Tensor b,
+                                Tensor output) {
+        shiftWeights(w, part);
+        for (int s = 0; s < x.dim(0); s++) {
+            copyRows(x, s, ws, base);
+            forwardFilters(ws, base, s, k0, k1, part, ws, base, b, output);
+        }
+    }
+
+    /** Filters [k0, k1) of sample {@code s}'s output from its B at {@code rowsSeg}/{@code rowsOff}. */
+    private void forwardFilters(MemorySegment rowsSeg, long rowsOff, int s, int k0, int k1, int part, MemorySegment ws,
+                                long base, Tensor b, Tensor output) {
+        long zOff = base + zOffset;
+        int filters = k1 - k0;
+        for (int kj = 0; kj < kernelW; kj++) {
+            // Z (filters, wide) (+)= rows k0.. of W_kj (K, C*kH) * B_kj (C*kH, wide)
+            gemm.sgemm(false, false, filters, wide, rows, 1f,
+                    shiftedWeights.segment(), shiftedWeightsOffset(part, kj) + (long) k0 * rows, rows,
+                    rowsSeg, rowsOff + kj, ld, kj == 0 ? 0f : 1f, ws, zOff, wide);
+        }
+        long outAt = output.offset() + ((long) s * outChannels + k0) * outH * outW;
+        if (vector) {
+            ShiftConvVectors.narrow(ws, zOff, b == null ? null : b.segment(), b == null ? 0 : b.offset() + k0,
+                    filters, outH, outW, width, output.segment(), outAt);
+        } else {
+            narrow(ws, zOff, b, k0, k1, output.segment(), outAt, scratch[part]);
         }
     }
 
@@ -223,14 +251,18 @@ final class ShiftConv implements ConvLowering {
         }
     }
 
-    /** Copies the (K, outH*W) product at {@code zOff} into one sample's NCHW output without the dropped columns, adding the bias. */
-    private void narrow(MemorySegment ws, long zOff, Tensor b, MemorySegment out, long outOffset, Scratch sc) {
+    /**
+     * Copies the (k1 - k0, outH*W) product of filters [k0, k1) at {@code zOff} into one sample's NCHW
+     * output, filter k0's plane at {@code outOffset}, without the dropped columns, adding the bias.
+     */
+    private void narrow(MemorySegment ws, long zOff, Tensor b, int k0, int k1, MemorySegment out, long outOffset,
+                        Scratch sc) {
         float[] z = sc.wideRow;
         float[] y = sc.plane;
         int outPlane = outH * outW;
-        for (int f = 0; f < outChannels; f++) {
+        for (int f = 0; f < k1 - k0; f++) {
             MemorySegment.copy(ws, FLOAT, (zOff + (long) f * wide) * Float.BYTES, z, 0, wide);
-            float v = b == null ? 0f : b.segment().getAtIndex(FLOAT, b.offset() + f);
+            float v = b == null ? 0f : b.segment().getAtIndex(FLOAT, b.offset() + k0 + f);
             for (int oh = 0; oh < outH; oh++) {
                 int from = oh * width;
                 int to = oh * outW;

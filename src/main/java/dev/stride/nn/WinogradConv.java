@@ -121,9 +121,30 @@ final class WinogradConv implements ConvLowering {
             int samples = Math.min(samplesPerGroup, to - first);
             MemorySegment v = keptV != null ? keptV.segment() : ws;
             long vBase = keptV != null ? keptV.offset() + first * vPerSample() : base;
-            run(forward, false, inChannels, outChannels, x.segment(), x.offset() + first * forward.inputSampleSize(),
+            run(forward, false, inChannels, 0, outChannels, x.segment(), x.offset() + first * forward.inputSampleSize(),
                     samples, v, vBase, ws, base, bias, output.segment(), output.offset() + (long) first * outChannels
                             * forward.outH() * forward.outW());
+        }
+    }
+
+    /** Every filter, unless forward keeps V for the weight gradient. */
+    @Override
+    public int channelBlocks() {
+        return keptV == null ? outChannels : 0;
+    }
+
+    /**
+     * Filters [k0, k1) of y = conv(x) + b for every sample of x, one sample at a time: each part
+     * transforms the sample's whole input into its own scratch (repeated by every part, cheap next
+     * to the GEMMs), multiplies its rows k0..k1 of each U[e] and transforms those rows' output.
+     */
+    @Override
+    public void forwardChannels(Tensor x, int k0, int k1, int part, MemorySegment ws, long base, Tensor weight,
+                                Tensor bias, Tensor output) {
+        long outPlane = (long) forward.outH() * forward.outW();
+        for (int s = 0; s < x.dim(0); s++) {
+            run(forward, false, inChannels, k0, k1 - k0, x.segment(), x.offset() + s * forward.inputSampleSize(), 1,
+                    ws, base, ws, base, bias, output.segment(), output.offset() + ((long) s * outChannels + k0) * outPlane);
         }
     }
 
@@ -218,19 +239,21 @@ final class WinogradConv implements ConvLowering {
     void inputGrad(Tensor dy, int from, int to, MemorySegment ws, long base, Tensor dx) {
         for (int first = from; first < to; first += samplesPerGroup) {
             int samples = Math.min(samplesPerGroup, to - first);
-            run(backward, true, outChannels, inChannels, dy.segment(), dy.offset() + first * backward.inputSampleSize(),
+            run(backward, true, outChannels, 0, inChannels, dy.segment(), dy.offset() + first * backward.inputSampleSize(),
                     samples, ws, base, ws, base, null, dx.segment(), dx.offset() + (long) first * inChannels
                             * backward.outH() * backward.outW());
         }
     }
 
     /**
-     * Input tiles into V at {@code v}/{@code vBase}, the 16 products into M after the room for V at
-     * {@code ws}/{@code base}, then the output tiles into {@code dst}.
+     * Input tiles into V at {@code v}/{@code vBase}, the 16 products of output channels [f0, f0 +
+     * outCh) into M after the room for V at {@code ws}/{@code base}, then their output tiles into
+     * {@code dst}, where channel f0 of the first sample starts. Only one sample may take part of
+     * the channels: the output places samples outCh planes apart.
      */
-    private void run(Winograd g, boolean rotated, int inCh, int outCh, MemorySegment src, long srcOffset, int samples,
-                     MemorySegment v, long vBase, MemorySegment ws, long base, Tensor bias, MemorySegment dst,
-                     long dstOffset) {
+    private void run(Winograd g, boolean rotated, int inCh, int f0, int outCh, MemorySegment src, long srcOffset,
+                     int samples, MemorySegment v, long vBase, MemorySegment ws, long base, Tensor bias,
+                     MemorySegment dst, long dstOffset) {
         int tiles = samples * g.tilesPerSample();
         long mBase = base + (long) Winograd.ELEMENTS * inCh * tiles;
         g.transformInput(src, srcOffset, samples, v, vBase);
@@ -239,15 +262,16 @@ final class WinogradConv implements ConvLowering {
             long vAt = vBase + (long) e * inCh * tiles;
             long mAt = mBase + (long) e * outCh * tiles;
             if (rotated) {
-                // U[rot(e)] is K x C; the input gradient needs its transpose, C x K.
-                gemm.sgemm(true, false, outCh, tiles, inCh, 1f, u.segment(), u.offset() + WinogradFilters.rotatedElement(e) * uPlane,
-                        inChannels, v, vAt, tiles, 0f, ws, mAt, tiles);
+                // U[rot(e)] is K x C; the input gradient needs its transpose, C x K: rows f0.. of it are columns of U.
+                gemm.sgemm(true, false, outCh, tiles, inCh, 1f, u.segment(),
+                        u.offset() + WinogradFilters.rotatedElement(e) * uPlane + f0, inChannels, v, vAt, tiles, 0f, ws, mAt, tiles);
             } else {
-                gemm.sgemm(false, false, outCh, tiles, inCh, 1f, u.segment(), u.offset() + e * uPlane,
+                // M[e] (outCh x tiles) = rows f0.. of U[e] (K x C) V[e] (C x tiles)
+                gemm.sgemm(false, false, outCh, tiles, inCh, 1f, u.segment(), u.offset() + e * uPlane + (long) f0 * inChannels,
                         inChannels, v, vAt, tiles, 0f, ws, mAt, tiles);
             }
         }
-        WinogradOutput.transform(g, ws, mBase, samples, outCh, bias == null ? null : bias.segment(), bias == null ? 0 : bias.offset(),
-                dst, dstOffset);
+        WinogradOutput.transform(g, ws, mBase, samples, outCh, bias == null ? null : bias.segment(),
+                bias == null ? 0 : bias.offset() + f0, dst, dstOffset);
     }
 }
