@@ -48,8 +48,8 @@ import java.util.concurrent.TimeUnit;
 public class LayerBenchmark {
 
     @Param({"lenet_conv1", "lenet_conv2", "vgg_3_64_32", "vgg_64_64_32", "vgg_128_128_16", "vgg_256_256_8",
-            "strided_64_128_32", "alexnet_conv1", "dw_96_3x3_s1", "dw_96_3x3_s2", "maxpool_2x2", "avgpool_2x2", "relu",
-            "elu", "sigmoid", "bn_64_32"})
+            "strided_64_128_32", "alexnet_conv1", "dw_96_3x3_s1", "dw_96_3x3_s2", "maxpool_2x2", "maxpool_3x3_s2_p1",
+            "avgpool_2x2", "relu", "elu", "sigmoid", "bn_64_32"})
     public String name;
 
     @Param({"openblas", "java"})
@@ -77,6 +77,7 @@ public class LayerBenchmark {
             case "vgg_256_256_8" -> Shape.of(64, 256, 8, 8);
             case "alexnet_conv1" -> Shape.of(16, 3, 227, 227);
             case "dw_96_3x3_s1", "dw_96_3x3_s2" -> Shape.of(32, 96, 48, 48);
+            case "maxpool_3x3_s2_p1" -> Shape.of(32, 64, 112, 112);
             default -> Shape.of(64, 64, 32, 32);
         };
         layer = switch (name) {
@@ -92,6 +93,8 @@ public class LayerBenchmark {
             case "dw_96_3x3_s1" -> new Conv2d(Conv2dSpec.of(96, 96, 3, 1, 1).withGroups(96), gemm);
             case "dw_96_3x3_s2" -> new Conv2d(Conv2dSpec.of(96, 96, 3, 2, 1).withGroups(96).withFloor(true), gemm); // PyTorch floors
             case "maxpool_2x2" -> new MaxPool2d(PoolSpec.of(2, 2));
+            // ResNet's stem pool at batch 32 (torchvision floors).
+            case "maxpool_3x3_s2_p1" -> new MaxPool2d(PoolSpec.of(3, 2).withPadding(1).withFloor(true));
             case "avgpool_2x2" -> new AvgPool2d(PoolSpec.of(2, 2));
             case "relu" -> new Relu();
             case "elu" -> new Elu();

@@ -8,12 +8,12 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * Max pooling. Forward records where each window's first maximum (row-major, strict '>') lies, so
- * backward is a scatter of dy into those places; overlapping windows add up. Padding acts as
- * -infinity: it never wins.
+ * Max pooling. Forward records, in a training build, where each window's first maximum
+ * (row-major, strict '>') lies, so backward is a scatter of dy into those places; overlapping
+ * windows add up. Padding acts as -infinity: it never wins.
  */
 public final class MaxPool2d extends Pool2d {
-    private MemorySegment argmax; // (N, C, outH, outW) ints: in-plane index ih*W + iw
+    private MemorySegment argmax; // (N, C, outH, outW) ints: in-plane index ih*W + iw; null in inference builds
 
     /**
      * A max pool with this window.
@@ -27,14 +27,19 @@ public final class MaxPool2d extends Pool2d {
     @Override
     protected void allocate(Shape input, BuildContext ctx) {
         super.allocate(input, ctx);
-        argmax = ctx.arena().allocate(ValueLayout.JAVA_INT, outputShape(input).size());
+        // Only backward reads the argmax, so an inference build neither keeps nor computes it.
+        argmax = ctx.training() ? ctx.arena().allocate(ValueLayout.JAVA_INT, outputShape(input).size()) : null;
     }
 
     @Override
     void forward(Tensor x, Tensor y) {
         int planes = x.dim(0) * x.dim(1);
-        MaxPooling.forward(geometry, planes, x.segment(), x.offset(), y.segment(), y.offset(),
-                argmax, outputIndex(y));
+        if (argmax == null) {
+            MaxPooling.forward(geometry, planes, x.segment(), x.offset(), y.segment(), y.offset());
+        } else {
+            MaxPooling.forward(geometry, planes, x.segment(), x.offset(), y.segment(), y.offset(),
+                    argmax, outputIndex(y));
+        }
     }
 
     @Override

@@ -19,7 +19,7 @@ import java.nio.ByteOrder;
  * skip the masks (loads without, stores of the compressed half as a half-size vector): masked
  * loads slowed the large planes. The backward stays on the plain fill and scatter, which was
  * faster than writing every input position from vectors of dy and argmax spread over window
- * pairs (docs/design-measurements.md).
+ * pairs (docs/design-measurements.md). Without an argmax (inference) only the maxima are computed.
  */
 final class VectorPooling {
     private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
@@ -62,7 +62,12 @@ final class VectorPooling {
                     // A whole vector of windows reads its four vectors without masks; b's and d's
                     // last lane, one column past the windows, belongs to an odd lane that the
                     // compress drops, so it only has to lie inside the segment.
-                    if (outW - ow >= HALF && at + (long) w * Float.BYTES + (2L * HALF + 1) * Float.BYTES <= limit) {
+                    boolean whole = outW - ow >= HALF && at + (long) w * Float.BYTES + (2L * HALF + 1) * Float.BYTES <= limit;
+                    if (argmax == null && whole) {
+                        wholeMaxima(x, at, w, y, (yOff + o) * Float.BYTES);
+                    } else if (argmax == null) {
+                        partialMaxima(x, at, w, outW - ow, y, (yOff + o) * Float.BYTES);
+                    } else if (whole) {
                         wholeChunk(x, at, w, top + 2 * ow, y, (yOff + o) * Float.BYTES, argmax, (argOff + o) * Integer.BYTES);
                     } else {
                         partialChunk(x, at, w, top + 2 * ow, outW - ow, y, (yOff + o) * Float.BYTES, argmax,
@@ -77,6 +82,34 @@ final class VectorPooling {
     // crosses a call): as one method the loop body was too large for C1's register allocator, and a
     // method that C1 cannot compile at its profiling tier may never reach C2, leaving the Vector API
     // on its unintrinsified fallback, many times slower (seen at batch 1).
+
+    /**
+     * The maxima alone (inference: no argmax) of HALF windows from byte {@code at}, as
+     * {@link #wholeChunk}: methods of their own, not a branch in the chunks, so that code compiled
+     * for one kind of build never meets the other's case (a vector kept across such a branch was
+     * allocated once the other kind had run).
+     */
+    private static void wholeMaxima(MemorySegment x, long at, int w, MemorySegment y, long yAt) {
+        long below = (long) w * Float.BYTES;
+        FloatVector a = FloatVector.fromMemorySegment(FLOATS, x, at, ORDER);
+        FloatVector b = FloatVector.fromMemorySegment(FLOATS, x, at + Float.BYTES, ORDER);
+        FloatVector c = FloatVector.fromMemorySegment(FLOATS, x, at + below, ORDER);
+        FloatVector d = FloatVector.fromMemorySegment(FLOATS, x, at + below + Float.BYTES, ORDER);
+        a.max(b).max(c.max(d)).compress(STARTS).reinterpretShape(HALF_FLOATS, 0).intoMemorySegment(y, yAt, ORDER);
+    }
+
+    /** The maxima alone of {@code windows} windows, as {@link #partialChunk}. */
+    private static void partialMaxima(MemorySegment x, long at, int w, int windows, MemorySegment y, long yAt) {
+        long below = (long) w * Float.BYTES;
+        int kept = Math.min(HALF, windows);
+        VectorMask<Float> left = FLOATS.indexInRange(0, 2 * kept);
+        VectorMask<Float> right = FLOATS.indexInRange(1, 2 * kept);
+        FloatVector a = FloatVector.fromMemorySegment(FLOATS, x, at, ORDER, left);
+        FloatVector b = FloatVector.fromMemorySegment(FLOATS, x, at + Float.BYTES, ORDER, right);
+        FloatVector c = FloatVector.fromMemorySegment(FLOATS, x, at + below, ORDER, left);
+        FloatVector d = FloatVector.fromMemorySegment(FLOATS, x, at + below + Float.BYTES, ORDER, right);
+        a.max(b).max(c.max(d)).compress(STARTS).intoMemorySegment(y, yAt, ORDER, FLOATS.indexInRange(0, kept));
+    }
 
     /** HALF windows whose first input column is at byte {@code at} and index {@code first} of the plane. */
     private static void wholeChunk(MemorySegment x, long at, int w, int first, MemorySegment y, long yAt,
