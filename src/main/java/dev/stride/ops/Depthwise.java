@@ -140,15 +140,12 @@ public final class Depthwise {
             MemorySegment.copy(x, FLOAT, from, p.row, 0, w);
             float[] row = p.row;
             float[] phased = p.x;
-            // At stride 2 the two phases are the row's even and odd columns: whole vectors of pairs at once.
-            int done = stride == 2 && vector ? VectorLoops.unzip(row, 0, phased, phaseStart(rowBase, 0), phased,
-                    phaseStart(rowBase, 1), w / 2) : 0;
             for (int phase = 0; phase < stride; phase++) {
                 int first = Math.floorMod(phase - pad, stride);
                 int at = rowBase + phase * hq * wq + (first + pad) / stride;
                 int count = (w - first + stride - 1) / stride;
                 if (stride == 2) { // MobileNet's stride as a constant: C2 compiles a faster loop (docs/design-measurements.md)
-                    for (int k = done; k < count; k++) {
+                    for (int k = 0; k < count; k++) {
                         phased[at + k] = row[first + 2 * k];
                     }
                 } else {
@@ -265,14 +262,12 @@ public final class Depthwise {
             }
             float[] row = p.row;
             float[] phased = p.dx;
-            int done = stride == 2 && vector ? VectorLoops.zip(phased, phaseStart(rowBase, 0), phased, phaseStart(rowBase, 1),
-                    row, 0, w / 2) : 0;
             for (int phase = 0; phase < stride; phase++) {
                 int first = Math.floorMod(phase - pad, stride);
                 int at = rowBase + phase * hq * wq + (first + pad) / stride;
                 int count = (w - first + stride - 1) / stride;
                 if (stride == 2) {
-                    for (int k = done; k < count; k++) {
+                    for (int k = 0; k < count; k++) {
                         row[first + 2 * k] = phased[at + k];
                     }
                 } else {
@@ -283,15 +278,6 @@ public final class Depthwise {
             }
             MemorySegment.copy(row, 0, dx, FLOAT, to, w);
         }
-    }
-
-    /**
-     * At stride 2, where the phased row at {@code rowBase} keeps input column {@code parity} (0: the
-     * even columns, 1: the odd ones), as loadInput's loop places them.
-     */
-    private int phaseStart(int rowBase, int parity) {
-        int phase = (parity + pad) % 2; // the phase whose first column, floorMod(phase - pad, 2), is parity
-        return rowBase + phase * hq * wq + (parity + pad) / 2;
     }
 
     private void accumulateTaps(float[] src, int[] offsets, float[] w, float[] dst, int at, int len) {

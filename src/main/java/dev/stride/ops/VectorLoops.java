@@ -26,47 +26,7 @@ final class VectorLoops {
     private static final VectorShuffle<Float> ZIP_HIGH = VectorShuffle.fromOp(SPECIES,
             i -> SPECIES.length() / 2 + (i % 2 == 0 ? i / 2 : i / 2 - SPECIES.length()));
 
-    /** The even lanes of two consecutive vectors, in order (an index below 0 takes the second vector's lane + length). */
-    private static final VectorShuffle<Float> EVENS = VectorShuffle.fromOp(SPECIES,
-            i -> 2 * i < SPECIES.length() ? 2 * i : 2 * i - 2 * SPECIES.length());
-    /** Their odd lanes. */
-    private static final VectorShuffle<Float> ODDS = VectorShuffle.fromOp(SPECIES,
-            i -> 2 * i + 1 < SPECIES.length() ? 2 * i + 1 : 2 * i + 1 - 2 * SPECIES.length());
-
     private VectorLoops() {
-    }
-
-    /**
-     * even[evenAt + k] = in[from + 2k] and odd[oddAt + k] = in[from + 2k + 1] for whole vectors of k
-     * below {@code pairs}; returns the first k left to the caller. {@link Winograd}'s split of a row
-     * into its column parities: the plain loop's strided reads left it scalar.
-     */
-    static int unzip(float[] in, int from, float[] even, int evenAt, float[] odd, int oddAt, int pairs) {
-        int lanes = SPECIES.length();
-        int k = 0;
-        for (; k + lanes <= pairs; k += lanes) {
-            FloatVector first = FloatVector.fromArray(SPECIES, in, from + 2 * k);
-            FloatVector second = FloatVector.fromArray(SPECIES, in, from + 2 * k + lanes);
-            first.rearrange(EVENS, second).intoArray(even, evenAt + k);
-            first.rearrange(ODDS, second).intoArray(odd, oddAt + k);
-        }
-        return k;
-    }
-
-    /**
-     * out[from + 2k] = even[evenAt + k] and out[from + 2k + 1] = odd[oddAt + k] for whole vectors of
-     * k below {@code pairs}; returns the first k left to the caller. The inverse of {@link #unzip}.
-     */
-    static int zip(float[] even, int evenAt, float[] odd, int oddAt, float[] out, int from, int pairs) {
-        int lanes = SPECIES.length();
-        int k = 0;
-        for (; k + lanes <= pairs; k += lanes) {
-            FloatVector left = FloatVector.fromArray(SPECIES, even, evenAt + k);
-            FloatVector right = FloatVector.fromArray(SPECIES, odd, oddAt + k);
-            left.rearrange(ZIP_LOW, right).intoArray(out, from + 2 * k);
-            left.rearrange(ZIP_HIGH, right).intoArray(out, from + 2 * k + lanes);
-        }
-        return k;
     }
 
     /** {@link Winograd}'s 1-D transform B^T [d0, d1, d2, d3] for every slot j below {@code len}, into heap arrays. */

@@ -301,8 +301,7 @@ public final class Winograd {
             float[] a = q[(pr & 1) * 2 + parityA];
             float[] b = q[(pr & 1) * 2 + 1 - parityA];
             int src = from + r * width;
-            int k = vector ? VectorLoops.unzip(in, src, a, at + offA, b, at + offB, pairs) : 0;
-            for (; k < pairs; k++) {
+            for (int k = 0; k < pairs; k++) {
                 a[at + offA + k] = in[src + 2 * k];
                 b[at + offB + k] = in[src + 2 * k + 1];
             }

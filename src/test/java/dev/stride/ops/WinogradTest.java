@@ -38,7 +38,7 @@ class WinogradTest {
             {1, 2, 17, 17, 3, 1},   // 17 output columns: the 17th from the second half of a vector of tiles
             {1, 2, 9, 34, 2, 1},    // 17 tiles a row: a second vector of tiles, one tile in it
             {2000, 1, 4, 4, 2, 1},  // one channel of the run overflows a transform chunk
-            {1, 2, 5, 70, 2, 1},    // rows of 35 column pairs: whole vectors of pairs split at once, and a tail
+            {1, 2, 5, 70, 2, 1},    // rows of 35 column pairs: wide rows, odd tile counts
             {1, 2, 4, 67, 2, 0},    // the same, odd width, no padding
     };
 
