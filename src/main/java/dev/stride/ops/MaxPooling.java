@@ -43,7 +43,9 @@ public final class MaxPooling {
     private static void forwardAny(PoolGeometry g, int planes, MemorySegment x, long xOff, MemorySegment y, long yOff,
                                    MemorySegment argmax, long argOff) {
         if (g.isTwoByTwo()) {
-            if (VectorSupport.enabled()) {
+            if (VectorSupport.enabled() && argmax == null) {
+                VectorPooling.maxima2x2(g, planes, x, xOff, y, yOff);
+            } else if (VectorSupport.enabled()) {
                 VectorPooling.maxForward2x2(g, planes, x, xOff, y, yOff, argmax, argOff);
             } else {
                 forward2x2Plain(g, planes, x, xOff, y, yOff, argmax, argOff);

@@ -59,15 +59,7 @@ final class VectorPooling {
                 for (int ow = 0; ow < outW; ow += HALF) {
                     long at = (xBase + top + 2L * ow) * Float.BYTES;
                     long o = oBase + (long) oh * outW + ow;
-                    // A whole vector of windows reads its four vectors without masks; b's and d's
-                    // last lane, one column past the windows, belongs to an odd lane that the
-                    // compress drops, so it only has to lie inside the segment.
-                    boolean whole = outW - ow >= HALF && at + (long) w * Float.BYTES + (2L * HALF + 1) * Float.BYTES <= limit;
-                    if (argmax == null && whole) {
-                        wholeMaxima(x, at, w, y, (yOff + o) * Float.BYTES);
-                    } else if (argmax == null) {
-                        partialMaxima(x, at, w, outW - ow, y, (yOff + o) * Float.BYTES);
-                    } else if (whole) {
+                    if (whole(outW - ow, at, w, limit)) {
                         wholeChunk(x, at, w, top + 2 * ow, y, (yOff + o) * Float.BYTES, argmax, (argOff + o) * Integer.BYTES);
                     } else {
                         partialChunk(x, at, w, top + 2 * ow, outW - ow, y, (yOff + o) * Float.BYTES, argmax,
@@ -76,6 +68,42 @@ final class VectorPooling {
                 }
             }
         }
+    }
+
+    /**
+     * {@link #maxForward2x2} without the argmax (inference). A method of its own, not a branch in
+     * one loop: code that C2 compiled while only one kind of build ran allocated a vector a call
+     * once the other kind ran too (MaxPoolBuildsTest).
+     */
+    static void maxima2x2(PoolGeometry g, int planes, MemorySegment x, long xOff, MemorySegment y, long yOff) {
+        int w = g.width();
+        int outH = g.outH();
+        int outW = g.outW();
+        long limit = x.byteSize();
+        for (int p = 0; p < planes; p++) {
+            long xBase = xOff + (long) p * g.inPlane();
+            long oBase = (long) p * g.outPlane();
+            for (int oh = 0; oh < outH; oh++) {
+                for (int ow = 0; ow < outW; ow += HALF) {
+                    long at = (xBase + 2L * oh * w + 2L * ow) * Float.BYTES;
+                    long yAt = (yOff + oBase + (long) oh * outW + ow) * Float.BYTES;
+                    if (whole(outW - ow, at, w, limit)) {
+                        wholeMaxima(x, at, w, y, yAt);
+                    } else {
+                        partialMaxima(x, at, w, outW - ow, y, yAt);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Whether a whole vector of windows starts at byte {@code at}: it reads its four vectors without
+     * masks; b's and d's last lane, one column past the windows, belongs to an odd lane that the
+     * compress drops, so it only has to lie inside the segment.
+     */
+    private static boolean whole(int windowsLeft, long at, int w, long limit) {
+        return windowsLeft >= HALF && at + (long) w * Float.BYTES + (2L * HALF + 1) * Float.BYTES <= limit;
     }
 
     // The two kinds of chunk are methods of their own, each loading, reducing and storing (no vector
