@@ -162,6 +162,9 @@ def main():
                              ("bn_64_32", nn.BatchNorm2d(64))]:
             if not only or name in only:
                 bench_layer(name, module, x, threads, warmup, reps)
+        if not only or "maxpool_3x3_s2_p1" in only:  # ResNet's stem pool, at its 112x112 size
+            bench_layer("maxpool_3x3_s2_p1", nn.MaxPool2d(3, 2, padding=1), torch.randn(32, 64, 112, 112),
+                        threads, warmup, reps)
         for name, model, shape in [("lenet5_b64", lenet5(), (64, 1, 28, 28)),
                                    ("lenet5_b256", lenet5(), (256, 1, 28, 28)),
                                    ("vgg_small_b64", vgg_small(), (64, 3, 32, 32)),
