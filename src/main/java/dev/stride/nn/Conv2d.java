@@ -19,9 +19,10 @@ import java.lang.foreign.MemorySegment;
  * <p>Threads: the batch is cut into the workspace's fixed contiguous parts, and each part runs its
  * own samples with its own scratch, calling GEMM on its own thread (so the backend should run one
  * thread per call). A forward with fewer samples than parts (batch 1 on 2 threads) cuts the output
- * channels instead, where the lowering can ({@link #forwardChannels()}). Splitting by samples needs no synchronisation inside a pass and keeps every
- * GEMM as large as on one thread; only dW and dB are shared, so each part sums into its own copy
- * ({@link PartGradients}) and the copies are added in part order afterwards.
+ * channels instead, where the lowering can ({@link #forwardChannels()}). Splitting by samples
+ * needs no synchronisation inside a pass and keeps every GEMM as large as on one thread; only dW
+ * and dB are shared, so each part sums into its own copy ({@link PartGradients}) and the copies
+ * are added in part order afterwards.
  *
  * <p>Fused (inference builds, {@link BuildOptions#fusion()}): each part, once its output is
  * written, applies the batch norm that follows and the ReLU or ReLU6 after that to its samples

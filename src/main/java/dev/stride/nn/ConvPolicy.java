@@ -2,6 +2,7 @@ package dev.stride.nn;
 
 import dev.stride.blas.Gemm;
 import dev.stride.ops.VectorSupport;
+import dev.stride.ops.Winograd;
 import dev.stride.tensor.Shape;
 
 import java.lang.foreign.Arena;
@@ -216,7 +217,7 @@ public record ConvPolicy(int winogradMinChannels, int winogradMinTiles, Shift sh
      * @return the lowering
      */
     public Lowering choose(Conv2dSpec spec, Shape in, int parts, Gemm gemm) {
-        long tiles = (long) Math.ceilDiv(in.dim(0), parts) * WinogradConv.tilesPerSample(spec, in);
+        long tiles = Math.ceilDiv(in.dim(0), parts) * Winograd.outputTiles(in.dim(2), in.dim(3), spec.padding());
         return choose(spec, tiles, gemm);
     }
 

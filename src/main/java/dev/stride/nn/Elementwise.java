@@ -38,16 +38,19 @@ abstract class Elementwise extends PartViewLayer {
 
     @Override
     protected final void forwardChannelPart(Tensor x, Tensor y, int from, int to, int part) {
-        long start = runStart(x.size(), from);
-        long end = runStart(x.size(), to);
+        int runs = parallel().parts();
+        long start = runStart(x.size(), from, runs);
+        long end = runStart(x.size(), to, runs);
         if (start < end) {
             forward(xRuns.elements(x, start, end, part), yRuns.elements(y, start, end, part));
         }
     }
 
-    /** Where run {@code run} of a batch of {@code size} elements cut into the part count starts. */
-    private long runStart(long size, int run) {
-        int runs = parallel().parts();
+    /**
+     * Where run {@code run} of {@code runs} starts in {@code size} elements: a multiple of
+     * {@link #RUN_ALIGN} (run {@code runs} is the end). Residual sums cut small batches the same way.
+     */
+    static long runStart(long size, int run, int runs) {
         return run == runs ? size : size * run / runs / RUN_ALIGN * RUN_ALIGN;
     }
 }

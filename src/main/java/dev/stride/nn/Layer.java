@@ -435,8 +435,8 @@ public abstract class Layer extends LayerTree {
      * How many blocks of output channels forward can split into when a batch has fewer samples than
      * there are parts (batch 1 on 2 threads would leave one thread idle with a split by samples):
      * the blocks are equal runs of the output's channels, so a part writes only its own rows of each
-     * sample (contiguous in NCHW); an element-wise layer cuts runs of elements instead. 0, the default: the layer splits by samples whatever the batch.
-     * Backward always splits by samples.
+     * sample (contiguous in NCHW); an element-wise layer cuts runs of elements instead. 0, the
+     * default: the layer splits by samples whatever the batch. Backward always splits by samples.
      *
      * @return the block count, or 0
      */

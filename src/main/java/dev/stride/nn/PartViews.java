@@ -40,7 +40,7 @@ final class PartViews {
                 && cached.rank() == 1 && cached.size() == to - from) {
             return cached;
         }
-        Tensor view = whole.reshape(Math.toIntExact(whole.size())).batch((int) from, (int) to);
+        Tensor view = whole.reshape(Math.toIntExact(whole.size())).batch(Math.toIntExact(from), Math.toIntExact(to));
         views[part] = view;
         return view;
     }

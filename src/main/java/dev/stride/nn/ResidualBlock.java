@@ -30,8 +30,9 @@ public abstract class ResidualBlock extends Layer {
     private FirstRows dx;           // the input shape; null for inference builds
     private Tensor lastY;
     private Parallel parallel;      // the workspace's: the sum and its gradient split by samples
-    private long unit;              // floats of one index of the parallel call: a sample, or a run of a small batch
-    private long total;             // floats of the tensors the parts work on
+    private long sample;            // floats of one sample of the tensors the parts work on
+    private long total;             // floats of those tensors
+    private boolean byRuns;         // fewer samples than parts: the parallel call's indexes are runs of elements
     private Tensor pendingA;        // the operands of the join in progress, read by the parts
     private Tensor pendingB;
     private Tensor pendingOut;
@@ -200,21 +201,24 @@ public abstract class ResidualBlock extends Layer {
         pendingB = b;
         pendingOut = result;
         int n = result.dim(0);
-        int parts = parallel.parts();
         total = result.size();
-        boolean byRuns = n < parts;
-        unit = byRuns ? Math.ceilDiv(Math.ceilDiv(total, parts), Elementwise.RUN_ALIGN) * Elementwise.RUN_ALIGN
-                : result.shape().sampleSize();
+        sample = result.shape().sampleSize();
+        byRuns = n < parallel.parts();
         try {
-            parallel.forEach(byRuns ? parts : n, body);
+            parallel.forEach(byRuns ? parallel.parts() : n, body);
         } finally {
             pendingA = pendingB = pendingOut = null;
         }
     }
 
+    /** Where index {@code i} of the parallel call starts: sample i, or run i ({@link Elementwise#runStart}). */
+    private long start(int i) {
+        return byRuns ? Elementwise.runStart(total, i, parallel.parts()) : i * sample;
+    }
+
     private void joinPart(int from, int to, int part) {
-        long at = Math.min(from * unit, total);
-        long count = Math.min(to * unit, total) - at;
+        long at = start(from);
+        long count = start(to) - at;
         if (count == 0) {
             return;
         }
@@ -228,8 +232,8 @@ public abstract class ResidualBlock extends Layer {
     }
 
     private void reluGradPart(int from, int to, int part) {
-        long at = Math.min(from * unit, total);
-        long count = Math.min(to * unit, total) - at;
+        long at = start(from);
+        long count = start(to) - at;
         if (count > 0) {
             Activations.reluBackward(pendingA.segment(), pendingA.offset() + at, pendingB.segment(), pendingB.offset() + at,
                     pendingOut.segment(), pendingOut.offset() + at, count);
@@ -237,8 +241,8 @@ public abstract class ResidualBlock extends Layer {
     }
 
     private void sumGradPart(int from, int to, int part) {
-        long at = Math.min(from * unit, total);
-        long count = Math.min(to * unit, total) - at;
+        long at = start(from);
+        long count = start(to) - at;
         if (count > 0) {
             BranchOps.add(pendingA.segment(), pendingA.offset() + at, pendingB.segment(), pendingB.offset() + at,
                     pendingOut.segment(), pendingOut.offset() + at, count);

@@ -83,13 +83,6 @@ final class WinogradConv implements ConvLowering {
                 && spec.inChannels() >= minChannels && spec.outChannels() >= minChannels;
     }
 
-    /** 2x2 output tiles per sample of a layer of {@code spec} on input {@code in} (a 3x3 stride-1 layer). */
-    static long tilesPerSample(Conv2dSpec spec, Shape in) {
-        long rows = Math.ceilDiv(in.dim(2) + 2 * spec.padding() - 2, 2);
-        long columns = Math.ceilDiv(in.dim(3) + 2 * spec.padding() - 2, 2);
-        return rows * columns;
-    }
-
     /** Scratch floats one part needs: V then M of a group, in the larger of the two directions. */
     @Override
     public long partFloats() {

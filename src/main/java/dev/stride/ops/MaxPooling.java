@@ -51,7 +51,7 @@ public final class MaxPooling {
                 forward2x2Plain(g, planes, x, xOff, y, yOff, argmax, argOff);
             }
         } else if (VectorSupport.enabled()) {
-            forwardSeparable(g, planes, x, xOff, y, yOff, argmax, argOff, true);
+            forwardSeparable(g, planes, x, xOff, y, yOff, argmax, argOff);
         } else {
             forwardWindows(g, planes, x, xOff, y, yOff, argmax, argOff);
         }
@@ -106,13 +106,14 @@ public final class MaxPooling {
      * with {@link #keeps}, earlier operand left, row by row from the top, so the result is the
      * first of the window's maxima in row-major order, as a single loop over the window gives it
      * (the order matters only for the bits of equal -0 and +0 and of different NaNs), and where the
-     * argmax is wanted the passes carry the index of the element each fold keeps. Where
-     * {@code vector}, {@link VectorMaxWindows} runs the passes' long stretches (the caller checks
-     * {@link VectorSupport#enabled}). Every window holds an input element: padding is at most half
-     * the window and a rounded-up window starts inside the input.
+     * argmax is wanted the passes carry the index of the element each fold keeps.
+     * {@link VectorMaxWindows} runs the passes' long stretches, so only a JVM with the Vector API
+     * may call this ({@link VectorSupport#enabled}; without it {@link #forwardWindows} runs). Every
+     * window holds an input element: padding is at most half the window and a rounded-up window
+     * starts inside the input.
      */
     static void forwardSeparable(PoolGeometry g, int planes, MemorySegment x, long xOff, MemorySegment y, long yOff,
-                                 MemorySegment argmax, long argOff, boolean vector) {
+                                 MemorySegment argmax, long argOff) {
         int outPlane = g.outPlane();
         int reached = reachedRows(g);
         PoolScratch scratch = PoolScratch.get(reached * g.width(), outPlane, (reached + 1) * windowStarts(g));
@@ -124,11 +125,11 @@ public final class MaxPooling {
         for (int p = 0; p < planes; p++) {
             MemorySegment.copy(x, FLOAT, (xOff + (long) p * g.inPlane()) * Float.BYTES, in, 0, reached * g.width());
             if (best == null) {
-                rowMaxima(g, in, reached, scratch.rows, vector);
-                columnMaxima(g, scratch.rows, reached, max, vector);
+                rowMaxima(g, in, reached, scratch.rows);
+                columnMaxima(g, scratch.rows, reached, max);
             } else {
-                rowMaximaWithIndex(g, in, reached, scratch.rows, rowBest, vector);
-                columnMaximaWithIndex(g, scratch.rows, rowBest, reached, max, best, vector);
+                rowMaximaWithIndex(g, in, reached, scratch.rows, rowBest);
+                columnMaximaWithIndex(g, scratch.rows, rowBest, reached, max, best);
             }
             long o = (long) p * outPlane;
             MemorySegment.copy(max, 0, y, FLOAT, (yOff + o) * Float.BYTES, outPlane);
@@ -164,11 +165,11 @@ public final class MaxPooling {
      * two methods: with one method for both, code that C2 compiled while only inference builds ran
      * allocated the training pass's vectors on every call from then on (MaxPoolBuildsTest).
      */
-    private static void rowMaxima(PoolGeometry g, float[] in, int reached, float[] rows, boolean vector) {
+    private static void rowMaxima(PoolGeometry g, float[] in, int reached, float[] rows) {
         int starts = windowStarts(g);
         int lo = Math.min(g.pad(), starts); // starts before lo clip on the left
         int hi = Math.max(lo, Math.min(starts, g.width() - g.kernelW() + g.pad() + 1)); // from hi on, on the right
-        boolean stretch = vector && hi - lo >= VectorMaxWindows.LANES;
+        boolean stretch = hi - lo >= VectorMaxWindows.LANES;
         for (int ih = 0; ih < reached; ih++) {
             int r = ih * starts;
             if (stretch) {
@@ -182,12 +183,11 @@ public final class MaxPooling {
     }
 
     /** {@link #rowMaxima} and rowBest (reached, starts) the in-plane index of each maximum. */
-    private static void rowMaximaWithIndex(PoolGeometry g, float[] in, int reached, float[] rows, int[] rowBest,
-                                           boolean vector) {
+    private static void rowMaximaWithIndex(PoolGeometry g, float[] in, int reached, float[] rows, int[] rowBest) {
         int starts = windowStarts(g);
         int lo = Math.min(g.pad(), starts);
         int hi = Math.max(lo, Math.min(starts, g.width() - g.kernelW() + g.pad() + 1));
-        boolean stretch = vector && hi - lo >= VectorMaxWindows.LANES;
+        boolean stretch = hi - lo >= VectorMaxWindows.LANES;
         for (int ih = 0; ih < reached; ih++) {
             int r = ih * starts;
             if (stretch) {
@@ -236,7 +236,7 @@ public final class MaxPooling {
      * the window's start: at stride 1 the starts are the outputs, otherwise rows' line after the
      * last row takes them and the strided ones are picked from it. Two methods, as the row pass.
      */
-    private static void columnMaxima(PoolGeometry g, float[] rows, int reached, float[] max, boolean vector) {
+    private static void columnMaxima(PoolGeometry g, float[] rows, int reached, float[] max) {
         int s = g.stride();
         int outW = g.outW();
         int starts = windowStarts(g);
@@ -247,7 +247,7 @@ public final class MaxPooling {
             int bottom = Math.min(h0 + g.kernelH(), reached);
             float[] dst = s == 1 ? max : rows;
             int at = s == 1 ? oh * outW : line;
-            if (vector && starts >= VectorMaxWindows.LANES) {
+            if (starts >= VectorMaxWindows.LANES) {
                 VectorMaxWindows.columnStretch(rows, top * starts, bottom - top, starts, dst, at);
             } else {
                 for (int c = 0; c < starts; c++) {
@@ -262,7 +262,7 @@ public final class MaxPooling {
 
     /** {@link #columnMaxima} and best (outH, outW) the index from rowBest of each maximum. */
     private static void columnMaximaWithIndex(PoolGeometry g, float[] rows, int[] rowBest, int reached, float[] max,
-                                              int[] best, boolean vector) {
+                                              int[] best) {
         int s = g.stride();
         int outW = g.outW();
         int starts = windowStarts(g);
@@ -274,7 +274,7 @@ public final class MaxPooling {
             float[] dst = s == 1 ? max : rows;
             int[] dstBest = s == 1 ? best : rowBest;
             int at = s == 1 ? oh * outW : line;
-            if (vector && starts >= VectorMaxWindows.LANES) {
+            if (starts >= VectorMaxWindows.LANES) {
                 VectorMaxWindows.columnStretchWithIndex(rows, rowBest, top * starts, bottom - top, starts, dst, dstBest, at);
             } else {
                 for (int c = 0; c < starts; c++) {

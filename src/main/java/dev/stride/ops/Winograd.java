@@ -103,6 +103,14 @@ public final class Winograd {
         return (size + 2 * pad - 1) / 2;
     }
 
+    /**
+     * The 2x2 output tiles of one sample's plane of {@code height} x {@code width} at padding
+     * {@code pad}, unused slots left out: how much work a layer has for the transforms to pay.
+     */
+    public static long outputTiles(int height, int width, int pad) {
+        return (long) tiles(height, pad) * tiles(width, pad);
+    }
+
     /** True for the geometries this class computes: a 3x3 kernel, stride 1, padding 0..2. */
     public static boolean supports(int kernelH, int kernelW, int stride, int padding) {
         return kernelH == 3 && kernelW == 3 && stride == 1 && padding >= 0 && padding <= 2;

@@ -1,5 +1,6 @@
 package dev.stride.ops;
 
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -14,14 +15,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Max pooling's separable forward (every geometry but 2x2 at stride 2), plain and on the Vector
- * API, against the single loop over each clipped window ({@link MaxPooling#forwardWindows}, the
- * path without the Vector API), byte for byte: maxima and argmax, over random windows, strides, paddings, floored and rounded-up sizes,
- * with ties, both zeros, infinities and NaNs of different payloads among the inputs, and operands
- * off the vector alignment. Without the argmax the maxima are the same bytes and the argmax buffer
- * is left alone.
+ * Max pooling's separable forward on the Vector API (every geometry but 2x2 at stride 2) against
+ * the single loop over each clipped window ({@link MaxPooling#forwardWindows}, the path without
+ * the Vector API), byte for byte: maxima and argmax, over random windows, strides, paddings,
+ * floored and rounded-up sizes, short rows (scalar folds only) and long ones (whole vectors of
+ * starts), with ties, both zeros, infinities and NaNs of different payloads among the inputs, and
+ * operands off the vector alignment. Without the argmax the maxima are the same bytes and the
+ * argmax buffer is left alone.
  */
 class SeparableMaxPoolingTest {
+    @BeforeAll
+    static void theVectorApiIsThere() {
+        assertTrue(VectorSupport.enabled(), "the tests run with --add-modules " + VectorSupport.MODULE);
+    }
+
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
     /** Where every operand starts: off the vector alignment. */
     private static final int OFF = 3;
@@ -76,10 +83,8 @@ class SeparableMaxPoolingTest {
         float[] x = {-1, -0f, -1, +0f, -1, -1, -1, -1, -1};
         float[] nans = {-1, Float.intBitsToFloat(0x7fc0_0002), -1, Float.intBitsToFloat(0x7fc0_0001), 5, 7, 1, 2, 3};
         try (Arena arena = Arena.ofConfined()) {
-            for (boolean vector : paths()) {
-                assertEquals(Float.floatToRawIntBits(-0f), Float.floatToRawIntBits(separable(arena, g, x, vector)[0]));
-                assertEquals(0x7fc0_0002, Float.floatToRawIntBits(separable(arena, g, nans, vector)[0]));
-            }
+            assertEquals(Float.floatToRawIntBits(-0f), Float.floatToRawIntBits(separable(arena, g, x)[0]));
+            assertEquals(0x7fc0_0002, Float.floatToRawIntBits(separable(arena, g, nans)[0]));
         }
     }
 
@@ -113,39 +118,31 @@ class SeparableMaxPoolingTest {
         return geometry(height, width, k, k, stride, pad, ceil);
     }
 
-    /** The plain passes, and the Vector API's where this JVM has the module. */
-    private static boolean[] paths() {
-        return VectorSupport.present() ? new boolean[]{false, true} : new boolean[]{false};
-    }
-
     /** The separable forward of one plane x (its geometry g), maxima only. */
-    private static float[] separable(Arena arena, PoolGeometry g, float[] x, boolean vector) {
+    private static float[] separable(Arena arena, PoolGeometry g, float[] x) {
         MemorySegment in = arena.allocate((long) x.length * Float.BYTES);
         MemorySegment.copy(x, 0, in, FLOAT, 0, x.length);
         MemorySegment y = arena.allocate((long) g.outPlane() * Float.BYTES);
-        MaxPooling.forwardSeparable(g, 1, in, 0, y, 0, null, 0, vector);
+        MaxPooling.forwardSeparable(g, 1, in, 0, y, 0, null, 0);
         return y.toArray(FLOAT);
     }
 
-    /** Each path, with and without the argmax, against the reference over x (its planes from {@link #OFF} on). */
+    /** The passes, with and without the argmax, against the reference over x (its planes from {@link #OFF} on). */
     private static void assertMatchesReference(Arena arena, PoolGeometry g, int planes, MemorySegment x, String what) {
         int out = planes * g.outPlane();
         MemorySegment yReference = garbage(arena, out);
         MemorySegment argReference = garbage(arena, out);
         MaxPooling.forwardWindows(g, planes, x, OFF, yReference, OFF, argReference, OFF);
-        for (boolean vector : paths()) {
-            String path = what + (vector ? ", Vector API" : ", plain");
-            MemorySegment y = garbage(arena, out);
-            MemorySegment arg = garbage(arena, out);
-            MaxPooling.forwardSeparable(g, planes, x, OFF, y, OFF, arg, OFF, vector);
-            assertSame(yReference, y, path + ": maxima");
-            assertSame(argReference, arg, path + ": argmax");
-            MemorySegment yAlone = garbage(arena, out);
-            MemorySegment untouched = garbage(arena, out);
-            MaxPooling.forwardSeparable(g, planes, x, OFF, yAlone, OFF, null, OFF, vector);
-            assertSame(yReference, yAlone, path + ": maxima without the argmax");
-            assertSame(garbage(arena, out), untouched, path + ": the unused argmax");
-        }
+        MemorySegment y = garbage(arena, out);
+        MemorySegment arg = garbage(arena, out);
+        MaxPooling.forwardSeparable(g, planes, x, OFF, y, OFF, arg, OFF);
+        assertSame(yReference, y, what + ": maxima");
+        assertSame(argReference, arg, what + ": argmax");
+        MemorySegment yAlone = garbage(arena, out);
+        MemorySegment untouched = garbage(arena, out);
+        MaxPooling.forwardSeparable(g, planes, x, OFF, yAlone, OFF, null, OFF);
+        assertSame(yReference, yAlone, what + ": maxima without the argmax");
+        assertSame(garbage(arena, out), untouched, what + ": the unused argmax");
     }
 
     /** Byte for byte, with the first differing float named; the guard floats past either end included. */
