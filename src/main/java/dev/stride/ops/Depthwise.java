@@ -140,6 +140,10 @@ public final class Depthwise {
             MemorySegment.copy(x, FLOAT, from, p.row, 0, w);
             float[] row = p.row;
             float[] phased = p.x;
+            if (stride == 2 && vector) {
+                VectorPairs.split(row, 0, w, phased, evenColumn(rowBase), phased, oddColumn(rowBase));
+                continue;
+            }
             for (int phase = 0; phase < stride; phase++) {
                 int first = Math.floorMod(phase - pad, stride);
                 int at = rowBase + phase * hq * wq + (first + pad) / stride;
@@ -155,6 +159,16 @@ public final class Depthwise {
                 }
             }
         }
+    }
+
+    /** Stride 2: where input column 0 (and every even one after it) sits in the row at {@code rowBase}'s phases. */
+    private int evenColumn(int rowBase) {
+        return rowBase + (pad & 1) * hq * wq + pad / 2;
+    }
+
+    /** Stride 2: where input column 1 (and every odd one after it) sits. */
+    private int oddColumn(int rowBase) {
+        return rowBase + ((pad + 1) & 1) * hq * wq + (pad + 1) / 2;
     }
 
     /** Copies filter {@code filter}'s kH*kW taps from the (K, 1, kH, kW) weights at {@code offset}. */
@@ -262,6 +276,11 @@ public final class Depthwise {
             }
             float[] row = p.row;
             float[] phased = p.dx;
+            if (stride == 2 && vector) {
+                VectorPairs.merge(phased, evenColumn(rowBase), phased, oddColumn(rowBase), row, 0, w);
+                MemorySegment.copy(row, 0, dx, FLOAT, to, w);
+                continue;
+            }
             for (int phase = 0; phase < stride; phase++) {
                 int first = Math.floorMod(phase - pad, stride);
                 int at = rowBase + phase * hq * wq + (first + pad) / stride;

@@ -1,0 +1,76 @@
+package dev.stride.ops;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Splitting a row into its even and odd columns, and merging them back, on the Vector API (only
+ * when {@link VectorSupport#enabled}): what stride-2 layers do to every plane they read.
+ *
+ * <p>Everything in one method body: a vector handed between methods that C2 does not inline is
+ * boxed on the heap. Why through longs: a pair of neighbouring floats is one 64-bit lane, so the even column is the
+ * lane's low half and the odd column its high half. Narrowing the longs to ints (the low halves)
+ * picks the evens in one instruction, a shift by 32 first the odds; merging widens, masks and ORs.
+ * The plain loops read at stride 2, which C2 leaves scalar; the two-vector shuffles tried before
+ * measured no faster than them (docs/design-measurements.md has both). Only bits move, so the
+ * results are the plain loops' exactly.
+ */
+final class VectorPairs {
+    private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Long> LONGS = LongVector.SPECIES_PREFERRED;
+    /** Half the preferred width: the evens (or odds) of one preferred vector of floats. */
+    private static final VectorSpecies<Integer> HALF_INTS =
+            VectorSpecies.of(int.class, VectorShape.forBitSize(FLOATS.vectorBitSize() / 2));
+    private static final VectorSpecies<Float> HALF_FLOATS =
+            VectorSpecies.of(float.class, VectorShape.forBitSize(FLOATS.vectorBitSize() / 2));
+    private static final int STEP = FLOATS.length();   // source floats per iteration
+    private static final long LOW = 0xFFFF_FFFFL;
+
+    private VectorPairs() {
+    }
+
+    /**
+     * even[evenAt + k] = src[from + 2k] for 2k below n, odd[oddAt + k] = src[from + 2k + 1] for
+     * 2k + 1 below n. {@code even} and {@code odd} may be one array, and must not overlap the source.
+     */
+    static void split(float[] src, int from, int n, float[] even, int evenAt, float[] odd, int oddAt) {
+        int i = 0;
+        int k = 0;
+        for (; i + STEP <= n; i += STEP, k += STEP / 2) {
+            LongVector pairs = FloatVector.fromArray(FLOATS, src, from + i).reinterpretAsLongs();
+            pairs.convertShape(VectorOperators.L2I, HALF_INTS, 0).reinterpretAsFloats().intoArray(even, evenAt + k);
+            pairs.lanewise(VectorOperators.LSHR, 32).convertShape(VectorOperators.L2I, HALF_INTS, 0)
+                    .reinterpretAsFloats().intoArray(odd, oddAt + k);
+        }
+        for (; i + 1 < n; i += 2, k++) {
+            even[evenAt + k] = src[from + i];
+            odd[oddAt + k] = src[from + i + 1];
+        }
+        if (i < n) {
+            even[evenAt + k] = src[from + i];
+        }
+    }
+
+    /** The inverse of {@link #split}: dst[to + 2k] = even[evenAt + k], dst[to + 2k + 1] = odd[oddAt + k], below n. */
+    static void merge(float[] even, int evenAt, float[] odd, int oddAt, float[] dst, int to, int n) {
+        int i = 0;
+        int k = 0;
+        for (; i + STEP <= n; i += STEP, k += STEP / 2) {
+            LongVector low = (LongVector) FloatVector.fromArray(HALF_FLOATS, even, evenAt + k).reinterpretAsInts()
+                    .convertShape(VectorOperators.I2L, LONGS, 0);
+            LongVector high = (LongVector) FloatVector.fromArray(HALF_FLOATS, odd, oddAt + k).reinterpretAsInts()
+                    .convertShape(VectorOperators.I2L, LONGS, 0);
+            low.and(LOW).or(high.lanewise(VectorOperators.LSHL, 32)).reinterpretAsFloats().intoArray(dst, to + i);
+        }
+        for (; i + 1 < n; i += 2, k++) {
+            dst[to + i] = even[evenAt + k];
+            dst[to + i + 1] = odd[oddAt + k];
+        }
+        if (i < n) {
+            dst[to + i] = even[evenAt + k];
+        }
+    }
+}
