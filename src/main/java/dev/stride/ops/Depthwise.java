@@ -39,6 +39,7 @@ public final class Depthwise {
 
     private final int h, w, kH, kW, stride, pad, outH, outW;
     private final boolean vector;    // the loops on the Vector API (VectorDepthwise)
+    private final boolean pairsOnVectors; // stride 2's column-parity splits too (VectorPairs, AVX-512 only)
     private final int hq, wq;        // rows and columns of one phase of the padded input
     private final int[] inputTaps;   // o(i, j): where tap (i, j) of output q = 0 reads the phased input
     private final int[] gatherTaps;  // stride 1: where tap (i, j) of dx z = 0 reads the padded gradient
@@ -60,6 +61,7 @@ public final class Depthwise {
                     + " at stride " + stride + " do not fit a " + height + "x" + width + " plane with padding " + padding);
         }
         this.vector = vector;
+        this.pairsOnVectors = vector && stride == 2 && VectorPairs.inHardware();
         this.h = height;
         this.w = width;
         this.kH = kernelH;
@@ -131,31 +133,57 @@ public final class Depthwise {
     public void loadInput(MemorySegment x, long offset, Planes p) {
         for (int ih = 0; ih < h; ih++) {
             long from = (offset + (long) ih * w) * Float.BYTES;
-            int r = ih + pad;
-            int rowBase = (r % stride) * stride * hq * wq + (r / stride) * wq;
+            int rowBase = phasedRow(ih);
             if (stride == 1) {
                 MemorySegment.copy(x, FLOAT, from, p.x, rowBase + pad, w);
                 continue;
             }
             MemorySegment.copy(x, FLOAT, from, p.row, 0, w);
-            float[] row = p.row;
-            float[] phased = p.x;
-            if (stride == 2 && vector) {
-                VectorPairs.split(row, 0, w, phased, evenColumn(rowBase), phased, oddColumn(rowBase));
-                continue;
+            if (pairsOnVectors) {
+                VectorPairs.split(p.row, 0, w, p.x, evenColumn(rowBase), p.x, oddColumn(rowBase));
+            } else {
+                splitRowPlain(p.row, p.x, rowBase);
             }
-            for (int phase = 0; phase < stride; phase++) {
-                int first = Math.floorMod(phase - pad, stride);
-                int at = rowBase + phase * hq * wq + (first + pad) / stride;
-                int count = (w - first + stride - 1) / stride;
-                if (stride == 2) { // MobileNet's stride as a constant: C2 compiles a faster loop (docs/design-measurements.md)
-                    for (int k = 0; k < count; k++) {
-                        phased[at + k] = row[first + 2 * k];
-                    }
-                } else {
-                    for (int k = 0; k < count; k++) {
-                        phased[at + k] = row[first + k * stride];
-                    }
+        }
+    }
+
+    /** Where input row {@code ih}'s column -P (the padding's first) sits in the phased layout. */
+    private int phasedRow(int ih) {
+        int r = ih + pad;
+        return (r % stride) * stride * hq * wq + (r / stride) * wq;
+    }
+
+    /** One row's columns into their phases (the row's first padded column at {@code rowBase}). */
+    private void splitRowPlain(float[] row, float[] phased, int rowBase) {
+        for (int phase = 0; phase < stride; phase++) {
+            int first = Math.floorMod(phase - pad, stride);
+            int at = rowBase + phase * hq * wq + (first + pad) / stride;
+            int count = (w - first + stride - 1) / stride;
+            if (stride == 2) { // MobileNet's stride as a constant: C2 compiles a faster loop (docs/design-measurements.md)
+                for (int k = 0; k < count; k++) {
+                    phased[at + k] = row[first + 2 * k];
+                }
+            } else {
+                for (int k = 0; k < count; k++) {
+                    phased[at + k] = row[first + k * stride];
+                }
+            }
+        }
+    }
+
+    /** The inverse of {@link #splitRowPlain}: one row's columns gathered from their phases. */
+    private void mergeRowPlain(float[] phased, int rowBase, float[] row) {
+        for (int phase = 0; phase < stride; phase++) {
+            int first = Math.floorMod(phase - pad, stride);
+            int at = rowBase + phase * hq * wq + (first + pad) / stride;
+            int count = (w - first + stride - 1) / stride;
+            if (stride == 2) {
+                for (int k = 0; k < count; k++) {
+                    row[first + 2 * k] = phased[at + k];
+                }
+            } else {
+                for (int k = 0; k < count; k++) {
+                    row[first + k * stride] = phased[at + k];
                 }
             }
         }
@@ -268,34 +296,17 @@ public final class Depthwise {
     public void storeInputGrad(Planes p, MemorySegment dx, long offset) {
         for (int ih = 0; ih < h; ih++) {
             long to = (offset + (long) ih * w) * Float.BYTES;
-            int r = ih + pad;
-            int rowBase = (r % stride) * stride * hq * wq + (r / stride) * wq;
+            int rowBase = phasedRow(ih);
             if (stride == 1) {
                 MemorySegment.copy(p.dx, rowBase + pad, dx, FLOAT, to, w);
                 continue;
             }
-            float[] row = p.row;
-            float[] phased = p.dx;
-            if (stride == 2 && vector) {
-                VectorPairs.merge(phased, evenColumn(rowBase), phased, oddColumn(rowBase), row, 0, w);
-                MemorySegment.copy(row, 0, dx, FLOAT, to, w);
-                continue;
+            if (pairsOnVectors) {
+                VectorPairs.merge(p.dx, evenColumn(rowBase), p.dx, oddColumn(rowBase), p.row, 0, w);
+            } else {
+                mergeRowPlain(p.dx, rowBase, p.row);
             }
-            for (int phase = 0; phase < stride; phase++) {
-                int first = Math.floorMod(phase - pad, stride);
-                int at = rowBase + phase * hq * wq + (first + pad) / stride;
-                int count = (w - first + stride - 1) / stride;
-                if (stride == 2) {
-                    for (int k = 0; k < count; k++) {
-                        row[first + 2 * k] = phased[at + k];
-                    }
-                } else {
-                    for (int k = 0; k < count; k++) {
-                        row[first + k * stride] = phased[at + k];
-                    }
-                }
-            }
-            MemorySegment.copy(row, 0, dx, FLOAT, to, w);
+            MemorySegment.copy(p.row, 0, dx, FLOAT, to, w);
         }
     }
 

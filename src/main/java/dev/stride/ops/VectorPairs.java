@@ -10,18 +10,18 @@ import jdk.incubator.vector.VectorSpecies;
  * Splitting a row into its even and odd columns, and merging them back, on the Vector API (only
  * when {@link VectorSupport#enabled}): what stride-2 layers do to every plane they read.
  *
- * <p>Everything in one method body: a vector handed between methods that C2 does not inline is
- * boxed on the heap. Why through longs: a pair of neighbouring floats is one 64-bit lane, so the even column is the
- * lane's low half and the odd column its high half. Narrowing the longs to ints (the low halves)
- * picks the evens in one instruction, a shift by 32 first the odds; merging widens, masks and ORs.
- * The plain loops read at stride 2, which C2 leaves scalar; the two-vector shuffles tried before
- * measured no faster than them (docs/design-measurements.md has both). Only bits move, so the
- * results are the plain loops' exactly.
+ * <p>Why through longs: a pair of neighbouring floats is one 64-bit lane, so the even column is
+ * the lane's low half and the odd column its high half. Narrowing the longs to ints (the low
+ * halves) picks the evens in one instruction, a shift by 32 first the odds; merging widens, masks
+ * and ORs. The plain loops read at stride 2, which C2 leaves scalar; the two-vector shuffles tried
+ * before measured no faster than them (docs/design-measurements.md has both). Only bits move, so
+ * the results are the plain loops' exactly. Each loop is one method body with no vector passed
+ * between methods: a vector that crosses a call C2 does not inline is boxed on the heap.
  */
 final class VectorPairs {
     private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Long> LONGS = LongVector.SPECIES_PREFERRED;
-    /** Half the preferred width: the evens (or odds) of one preferred vector of floats. */
+    /** Half the preferred width: the evens (or odds) of one preferred vector of floats, as ints and as floats. */
     private static final VectorSpecies<Integer> HALF_INTS =
             VectorSpecies.of(int.class, VectorShape.forBitSize(FLOATS.vectorBitSize() / 2));
     private static final VectorSpecies<Float> HALF_FLOATS =
@@ -30,6 +30,15 @@ final class VectorPairs {
     private static final long LOW = 0xFFFF_FFFFL;
 
     private VectorPairs() {
+    }
+
+    /**
+     * Whether these loops pay: only AVX-512 narrows and widens in one instruction. With 256-bit
+     * vectors (-XX:UseAVX=2 on a Zen 4) C2 did not compile the casts: the loop ran ten times slower
+     * than the plain one and allocated, so callers keep their plain loops there.
+     */
+    static boolean inHardware() {
+        return FLOATS.vectorBitSize() >= 512;
     }
 
     /**
