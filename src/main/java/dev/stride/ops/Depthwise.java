@@ -138,10 +138,10 @@ public final class Depthwise {
                 MemorySegment.copy(x, FLOAT, from, p.x, rowBase + pad, w);
                 continue;
             }
-            MemorySegment.copy(x, FLOAT, from, p.row, 0, w);
             if (pairsOnVectors) {
-                VectorPairs.split(p.row, 0, w, p.x, evenColumn(rowBase), p.x, oddColumn(rowBase));
+                VectorPairs.split(x, offset + (long) ih * w, w, p.x, evenColumn(rowBase), p.x, oddColumn(rowBase));
             } else {
+                MemorySegment.copy(x, FLOAT, from, p.row, 0, w);
                 splitRowPlain(p.row, p.x, rowBase);
             }
         }
@@ -302,11 +302,11 @@ public final class Depthwise {
                 continue;
             }
             if (pairsOnVectors) {
-                VectorPairs.merge(p.dx, evenColumn(rowBase), p.dx, oddColumn(rowBase), p.row, 0, w);
+                VectorPairs.merge(p.dx, evenColumn(rowBase), p.dx, oddColumn(rowBase), dx, offset + (long) ih * w, w);
             } else {
                 mergeRowPlain(p.dx, rowBase, p.row);
+                MemorySegment.copy(p.row, 0, dx, FLOAT, to, w);
             }
-            MemorySegment.copy(p.row, 0, dx, FLOAT, to, w);
         }
     }
 

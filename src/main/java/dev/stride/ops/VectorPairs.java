@@ -1,14 +1,20 @@
 package dev.stride.ops;
 
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
+import static dev.stride.tensor.Tensor.FLOAT;
+
 /**
- * Splitting a row into its even and odd columns, and merging them back, on the Vector API (only
- * when {@link VectorSupport#enabled}): what stride-2 layers do to every plane they read.
+ * Splitting a row of a tensor into its even and odd columns on the heap, and merging them back
+ * into the tensor, on the Vector API (only when {@link VectorSupport#enabled}): what stride-2
+ * depthwise layers do to every plane they read.
  *
  * <p>Why through longs: a pair of neighbouring floats is one 64-bit lane, so the even column is
  * the lane's low half and the odd column its high half. Narrowing the longs to ints (the low
@@ -43,28 +49,33 @@ final class VectorPairs {
 
     /**
      * even[evenAt + k] = src[from + 2k] for 2k below n, odd[oddAt + k] = src[from + 2k + 1] for
-     * 2k + 1 below n. {@code even} and {@code odd} may be one array, and must not overlap the source.
+     * 2k + 1 below n, the row read from a segment ({@code from} in floats) with no copy to the heap
+     * first. {@code even} and {@code odd} may be one array.
      */
-    static void split(float[] src, int from, int n, float[] even, int evenAt, float[] odd, int oddAt) {
+    static void split(MemorySegment src, long from, int n, float[] even, int evenAt, float[] odd, int oddAt) {
         int i = 0;
         int k = 0;
         for (; i + STEP <= n; i += STEP, k += STEP / 2) {
-            LongVector pairs = FloatVector.fromArray(FLOATS, src, from + i).reinterpretAsLongs();
+            LongVector pairs = FloatVector.fromMemorySegment(FLOATS, src, (from + i) * Float.BYTES, ByteOrder.nativeOrder())
+                    .reinterpretAsLongs();
             pairs.convertShape(VectorOperators.L2I, HALF_INTS, 0).reinterpretAsFloats().intoArray(even, evenAt + k);
             pairs.lanewise(VectorOperators.LSHR, 32).convertShape(VectorOperators.L2I, HALF_INTS, 0)
                     .reinterpretAsFloats().intoArray(odd, oddAt + k);
         }
         for (; i + 1 < n; i += 2, k++) {
-            even[evenAt + k] = src[from + i];
-            odd[oddAt + k] = src[from + i + 1];
+            even[evenAt + k] = src.getAtIndex(FLOAT, from + i);
+            odd[oddAt + k] = src.getAtIndex(FLOAT, from + i + 1);
         }
         if (i < n) {
-            even[evenAt + k] = src[from + i];
+            even[evenAt + k] = src.getAtIndex(FLOAT, from + i);
         }
     }
 
-    /** The inverse of {@link #split}: dst[to + 2k] = even[evenAt + k], dst[to + 2k + 1] = odd[oddAt + k], below n. */
-    static void merge(float[] even, int evenAt, float[] odd, int oddAt, float[] dst, int to, int n) {
+    /**
+     * The inverse of {@link #split}: dst[to + 2k] = even[evenAt + k], dst[to + 2k + 1] = odd[oddAt + k]
+     * below n, written to a segment ({@code to} in floats).
+     */
+    static void merge(float[] even, int evenAt, float[] odd, int oddAt, MemorySegment dst, long to, int n) {
         int i = 0;
         int k = 0;
         for (; i + STEP <= n; i += STEP, k += STEP / 2) {
@@ -72,14 +83,15 @@ final class VectorPairs {
                     .convertShape(VectorOperators.I2L, LONGS, 0);
             LongVector high = (LongVector) FloatVector.fromArray(HALF_FLOATS, odd, oddAt + k).reinterpretAsInts()
                     .convertShape(VectorOperators.I2L, LONGS, 0);
-            low.and(LOW).or(high.lanewise(VectorOperators.LSHL, 32)).reinterpretAsFloats().intoArray(dst, to + i);
+            low.and(LOW).or(high.lanewise(VectorOperators.LSHL, 32)).reinterpretAsFloats()
+                    .intoMemorySegment(dst, (to + i) * Float.BYTES, ByteOrder.nativeOrder());
         }
         for (; i + 1 < n; i += 2, k++) {
-            dst[to + i] = even[evenAt + k];
-            dst[to + i + 1] = odd[oddAt + k];
+            dst.setAtIndex(FLOAT, to + i, even[evenAt + k]);
+            dst.setAtIndex(FLOAT, to + i + 1, odd[oddAt + k]);
         }
         if (i < n) {
-            dst[to + i] = even[evenAt + k];
+            dst.setAtIndex(FLOAT, to + i, even[evenAt + k]);
         }
     }
 }
