@@ -61,6 +61,7 @@ public final class BatchNorm {
         double[] slots = scratch();
         int blocks = plane - plane % SLOTS;
         boolean vector = useVector && blocks > 0 && VectorBatchNorm.SUMS;
+        boolean vectorTail = useVector && blocks < plane && VectorBatchNorm.SUMS;
         for (int i = 0; i < n; i++) {
             long at = base + i * stride;
             if (vector) {
@@ -71,6 +72,10 @@ public final class BatchNorm {
                     slots[j % SLOTS] += d;
                     slots[SLOTS + j % SLOTS] += d * d;
                 }
+            }
+            if (vectorTail && VectorBatchNorm.tailFits(x, at + blocks)) {
+                VectorBatchNorm.shiftedTail(x, at + blocks, plane - blocks, shift, slots);
+                continue;
             }
             for (int j = blocks; j < plane; j++) {
                 double d = x.getAtIndex(FLOAT, at + j) - shift;
@@ -141,6 +146,7 @@ public final class BatchNorm {
         double[] slots = scratch();
         int blocks = plane - plane % SLOTS;
         boolean vector = useVector && blocks > 0 && VectorBatchNorm.SUMS;
+        boolean vectorTail = useVector && blocks < plane && VectorBatchNorm.SUMS;
         for (int i = 0; i < n; i++) {
             long xAt = xOff + first + i * stride;
             long dyAt = dyOff + first + i * stride;
@@ -153,10 +159,14 @@ public final class BatchNorm {
                     slots[SLOTS + j % SLOTS] += d * (x.getAtIndex(FLOAT, xAt + j) - mean);
                 }
             }
-            for (int j = blocks; j < plane; j++) {
-                double d = dy.getAtIndex(FLOAT, dyAt + j);
-                slots[2 * SLOTS + j - blocks] += d;
-                slots[3 * SLOTS + j - blocks] += d * (x.getAtIndex(FLOAT, xAt + j) - mean);
+            if (vectorTail && VectorBatchNorm.tailFits(x, xAt + blocks) && VectorBatchNorm.tailFits(dy, dyAt + blocks)) {
+                VectorBatchNorm.gradientTail(x, xAt + blocks, dy, dyAt + blocks, plane - blocks, mean, slots);
+            } else {
+                for (int j = blocks; j < plane; j++) {
+                    double d = dy.getAtIndex(FLOAT, dyAt + j);
+                    slots[2 * SLOTS + j - blocks] += d;
+                    slots[3 * SLOTS + j - blocks] += d * (x.getAtIndex(FLOAT, xAt + j) - mean);
+                }
             }
             if (dx != null) { // one test per sample, not per element
                 long dxAt = dxOff + first + i * stride;

@@ -2,6 +2,7 @@ package dev.stride.ops;
 
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -70,6 +71,40 @@ final class VectorBatchNorm {
     }
 
     /**
+     * Whether {@link BatchNorm#SLOTS} floats from {@code index} lie in the segment: the tails read
+     * that many (whole vectors, the lanes past the row's end unused), and where they would reach
+     * past the segment's end they are left to the plain loops.
+     */
+    static boolean tailFits(MemorySegment s, long index) {
+        return (index + BatchNorm.SLOTS) * Float.BYTES <= s.byteSize();
+    }
+
+    /** The row's last {@code tail} (below 16) values into the tail slots 32 and 48 on: as the plain loop, by masked adds. */
+    static void shiftedTail(MemorySegment x, long at, int tail, double shift, double[] slots) {
+        VectorMask<Double> m0 = DOUBLES.indexInRange(0, tail);
+        VectorMask<Double> m1 = DOUBLES.indexInRange(8, tail);
+        DoubleVector d0 = doubles(x, at).sub(shift);
+        DoubleVector d1 = doubles(x, at + 8).sub(shift);
+        DoubleVector.fromArray(DOUBLES, slots, 32).add(d0, m0).intoArray(slots, 32);
+        DoubleVector.fromArray(DOUBLES, slots, 40).add(d1, m1).intoArray(slots, 40);
+        DoubleVector.fromArray(DOUBLES, slots, 48).add(d0.mul(d0), m0).intoArray(slots, 48);
+        DoubleVector.fromArray(DOUBLES, slots, 56).add(d1.mul(d1), m1).intoArray(slots, 56);
+    }
+
+    /** {@link #gradientSums} for the row's last {@code tail} (below 16) values, into the tail slots. */
+    static void gradientTail(MemorySegment x, long xAt, MemorySegment dy, long dyAt, int tail, double mean,
+                             double[] slots) {
+        VectorMask<Double> m0 = DOUBLES.indexInRange(0, tail);
+        VectorMask<Double> m1 = DOUBLES.indexInRange(8, tail);
+        DoubleVector d0 = doubles(dy, dyAt);
+        DoubleVector d1 = doubles(dy, dyAt + 8);
+        DoubleVector.fromArray(DOUBLES, slots, 32).add(d0, m0).intoArray(slots, 32);
+        DoubleVector.fromArray(DOUBLES, slots, 40).add(d1, m1).intoArray(slots, 40);
+        DoubleVector.fromArray(DOUBLES, slots, 48).add(d0.mul(doubles(x, xAt).sub(mean)), m0).intoArray(slots, 48);
+        DoubleVector.fromArray(DOUBLES, slots, 56).add(d1.mul(doubles(x, xAt + 8).sub(mean)), m1).intoArray(slots, 56);
+    }
+
+    /**
      * y = min(max(((x - hi) - lo) * scale + beta, min), max) over whole vectors of [0, count) (lanewise
      * max and min are Math.max and Math.min); returns where it stopped. y may be x.
      */
@@ -80,10 +115,15 @@ final class VectorBatchNorm {
             floats(x, xAt + j).sub(hi).sub(lo).mul(scale).add(beta).max(min).min(max)
                     .intoMemorySegment(y, (yAt + j) * Float.BYTES, ORDER);
         }
+        if (bound < count && fits(x, xAt + bound) && fits(y, yAt + bound)) {
+            floats(x, xAt + bound).sub(hi).sub(lo).mul(scale).add(beta).max(min).min(max)
+                    .intoMemorySegment(y, (yAt + bound) * Float.BYTES, ORDER, FLOATS.indexInRange(bound, count));
+            return count;
+        }
         return bound;
     }
 
-    /** dx = scale * ((dy - a) - ((x - hi) - lo) * b) over whole vectors of [0, count); returns where it stopped. */
+    /** dx = scale * ((dy - a) - ((x - hi) - lo) * b) over [0, count) as {@link #normalize}; returns where it stopped. */
     static int inputGrad(MemorySegment x, long xAt, MemorySegment dy, long dyAt, MemorySegment dx, long dxAt, int count,
                          float hi, float lo, float scale, float a, float b) {
         int bound = FLOATS.loopBound(count);
@@ -92,16 +132,32 @@ final class VectorBatchNorm {
             floats(dy, dyAt + j).sub(a).sub(centred.mul(b)).mul(scale)
                     .intoMemorySegment(dx, (dxAt + j) * Float.BYTES, ORDER);
         }
+        if (bound < count && fits(x, xAt + bound) && fits(dy, dyAt + bound) && fits(dx, dxAt + bound)) {
+            FloatVector centred = floats(x, xAt + bound).sub(hi).sub(lo);
+            floats(dy, dyAt + bound).sub(a).sub(centred.mul(b)).mul(scale)
+                    .intoMemorySegment(dx, (dxAt + bound) * Float.BYTES, ORDER, FLOATS.indexInRange(bound, count));
+            return count;
+        }
         return bound;
     }
 
-    /** dx = scale * dy over whole vectors of [0, count); returns where it stopped. */
+    /** dx = scale * dy over [0, count) as {@link #normalize}; returns where it stopped. */
     static int scale(MemorySegment dy, long dyAt, MemorySegment dx, long dxAt, int count, float scale) {
         int bound = FLOATS.loopBound(count);
         for (int j = 0; j < bound; j += FLOATS.length()) {
             floats(dy, dyAt + j).mul(scale).intoMemorySegment(dx, (dxAt + j) * Float.BYTES, ORDER);
         }
+        if (bound < count && fits(dy, dyAt + bound) && fits(dx, dxAt + bound)) {
+            floats(dy, dyAt + bound).mul(scale)
+                    .intoMemorySegment(dx, (dxAt + bound) * Float.BYTES, ORDER, FLOATS.indexInRange(bound, count));
+            return count;
+        }
         return bound;
+    }
+
+    /** Whether a whole vector of floats from {@code index} lies in the segment (for the masked tails). */
+    private static boolean fits(MemorySegment s, long index) {
+        return (index + FLOATS.length()) * Float.BYTES <= s.byteSize();
     }
 
     private static FloatVector floats(MemorySegment s, long index) {
