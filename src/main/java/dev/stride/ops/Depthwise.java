@@ -109,21 +109,24 @@ public final class Depthwise {
      * running sums (per filter of a channel, per tap, per output position).
      */
     public static final class Planes {
-        final float[] x;      // (S*S*Hq*Wq + kW): the phased padded input; the padding and spare slots stay 0
-        final float[] y;      // (outH*Wq): one output plane at row pitch Wq
+        final float[] x;      // (S*S*Hq*Wq + kW + slack): the phased padded input; the padding and spare slots stay 0
+        final float[] y;      // (outH*Wq + slack): one output plane at row pitch Wq
         final float[] row;    // (max(W, outW)): one row on its way between a segment and the phases
         final float[] taps;   // (kH*kW): one filter
-        final float[] dy;     // (front + max(Hp, outH)*Wq + kW): the gradient plane after `front` zeros; spare columns stay 0
+        final float[] dy;     // (front + max(Hp, outH)*Wq + kW + slack): the gradient plane after `front` zeros; spare columns stay 0
         final float[] dx;     // as x: the phased padded input gradient
         final float[][] sums; // (filters*(kH*kW + 1), FOLD): folded dW sums per filter and tap, then the dB sums
 
         private Planes(Depthwise g, boolean training, int filters) {
-            int phased = g.stride * g.stride * g.hq * g.wq + g.kW;
+            // The Vector API's loops read and write whole vectors past a plane's last element
+            // (masked where it matters): the slack keeps them inside the arrays.
+            int slack = g.vector ? VectorSupport.SLACK_FLOATS : 0;
+            int phased = g.stride * g.stride * g.hq * g.wq + g.kW + slack;
             x = new float[phased];
-            y = new float[g.planeLength()];
+            y = new float[g.planeLength() + slack];
             row = new float[Math.max(g.w, g.outW)];
             taps = new float[g.taps()];
-            dy = training ? new float[g.front + Math.max(g.h + 2 * g.pad, g.outH) * g.wq + g.kW] : null;
+            dy = training ? new float[g.front + Math.max(g.h + 2 * g.pad, g.outH) * g.wq + g.kW + slack] : null;
             dx = training ? new float[phased] : null;
             sums = training ? new float[filters * (g.taps() + 1)][FOLD] : null;
         }
@@ -206,7 +209,7 @@ public final class Depthwise {
 
     /** y = b + the loaded filter over the loaded input, stored as the outH*outW plane at {@code offset}. */
     public void forward(float bias, Planes p, MemorySegment y, long offset) {
-        Arrays.fill(p.y, bias);
+        Arrays.fill(p.y, 0, planeLength(), bias);
         accumulateTaps(p.x, inputTaps, p.taps, p.y, 0, planeLength());
         for (int oh = 0; oh < outH; oh++) {
             MemorySegment.copy(p.y, oh * wq, y, FLOAT, (offset + (long) oh * outW) * Float.BYTES, outW);

@@ -8,7 +8,10 @@ import jdk.incubator.vector.VectorSpecies;
  * may this class load). C2 leaves the plain loops scalar: each reads one array at offsets from the
  * index at which it stores into another, and it cannot rule out that the two are the same array.
  * The same float operations in the same order as the plain loops (products, then the sums left to
- * right, no fused multiply-add), lane by lane, so the same bits at any vector length.
+ * right, no fused multiply-add), lane by lane, so the same bits at any vector length. A plane's
+ * last partial vector runs as a whole vector with a masked store (or masked sums): the arrays hold
+ * {@link VectorSupport#SLACK_FLOATS} floats past their data for those reads ({@link Depthwise.Planes});
+ * the small planes of MobileNet's last stages are mostly such tails.
  */
 final class VectorDepthwise {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
@@ -52,10 +55,17 @@ final class VectorDepthwise {
                     .add(FloatVector.fromArray(SPECIES, src, o8 + q).mul(w8));
             FloatVector.fromArray(SPECIES, dst, at + q).add(s).intoArray(dst, at + q);
         }
-        for (; q < len; q++) {
-            dst[at + q] += w0 * src[o0 + q] + w1 * src[o1 + q] + w2 * src[o2 + q]
-                    + w3 * src[o3 + q] + w4 * src[o4 + q] + w5 * src[o5 + q]
-                    + w6 * src[o6 + q] + w7 * src[o7 + q] + w8 * src[o8 + q];
+        if (q < len) {
+            FloatVector s = FloatVector.fromArray(SPECIES, src, o0 + q).mul(w0)
+                    .add(FloatVector.fromArray(SPECIES, src, o1 + q).mul(w1))
+                    .add(FloatVector.fromArray(SPECIES, src, o2 + q).mul(w2))
+                    .add(FloatVector.fromArray(SPECIES, src, o3 + q).mul(w3))
+                    .add(FloatVector.fromArray(SPECIES, src, o4 + q).mul(w4))
+                    .add(FloatVector.fromArray(SPECIES, src, o5 + q).mul(w5))
+                    .add(FloatVector.fromArray(SPECIES, src, o6 + q).mul(w6))
+                    .add(FloatVector.fromArray(SPECIES, src, o7 + q).mul(w7))
+                    .add(FloatVector.fromArray(SPECIES, src, o8 + q).mul(w8));
+            FloatVector.fromArray(SPECIES, dst, at + q).add(s).intoArray(dst, at + q, SPECIES.indexInRange(q, len));
         }
     }
 
@@ -67,8 +77,11 @@ final class VectorDepthwise {
                     .add(FloatVector.fromArray(SPECIES, src, o2 + q).mul(w2));
             FloatVector.fromArray(SPECIES, dst, at + q).add(s).intoArray(dst, at + q);
         }
-        for (; q < len; q++) {
-            dst[at + q] += w0 * src[o0 + q] + w1 * src[o1 + q] + w2 * src[o2 + q];
+        if (q < len) {
+            FloatVector s = FloatVector.fromArray(SPECIES, src, o0 + q).mul(w0)
+                    .add(FloatVector.fromArray(SPECIES, src, o1 + q).mul(w1))
+                    .add(FloatVector.fromArray(SPECIES, src, o2 + q).mul(w2));
+            FloatVector.fromArray(SPECIES, dst, at + q).add(s).intoArray(dst, at + q, SPECIES.indexInRange(q, len));
         }
     }
 
@@ -79,8 +92,9 @@ final class VectorDepthwise {
             FloatVector.fromArray(SPECIES, dst, at + q).add(FloatVector.fromArray(SPECIES, src, from + q).mul(v))
                     .intoArray(dst, at + q);
         }
-        for (; q < len; q++) {
-            dst[at + q] += v * src[from + q];
+        if (q < len) {
+            FloatVector.fromArray(SPECIES, dst, at + q).add(FloatVector.fromArray(SPECIES, src, from + q).mul(v))
+                    .intoArray(dst, at + q, SPECIES.indexInRange(q, len));
         }
     }
 
@@ -107,11 +121,14 @@ final class VectorDepthwise {
             s0 = s0.add(FloatVector.fromArray(LANES_16, a, aFrom + q).mul(FloatVector.fromArray(LANES_16, b, bFrom + q)));
             s1 = s1.add(FloatVector.fromArray(LANES_16, a, aFrom + q + 16).mul(FloatVector.fromArray(LANES_16, b, bFrom + q + 16)));
         }
+        if (q < len) { // the last partial block: slot k gets position q + k, as in the plain loop
+            s0 = s0.add(FloatVector.fromArray(LANES_16, a, aFrom + q).mul(FloatVector.fromArray(LANES_16, b, bFrom + q)),
+                    LANES_16.indexInRange(q, len));
+            s1 = s1.add(FloatVector.fromArray(LANES_16, a, aFrom + q + 16).mul(FloatVector.fromArray(LANES_16, b, bFrom + q + 16)),
+                    LANES_16.indexInRange(q + 16, len));
+        }
         s0.intoArray(sums, 0);
         s1.intoArray(sums, 16);
-        for (int k = 0; q < len; q++, k++) {
-            sums[k] += a[aFrom + q] * b[bFrom + q];
-        }
     }
 
     private static void foldProducts8(float[] a, int aFrom, float[] b, int bFrom, float[] sums, int len) {
@@ -145,11 +162,12 @@ final class VectorDepthwise {
                 s0 = s0.add(FloatVector.fromArray(LANES_16, a, aFrom + q));
                 s1 = s1.add(FloatVector.fromArray(LANES_16, a, aFrom + q + 16));
             }
+            if (q < len) {
+                s0 = s0.add(FloatVector.fromArray(LANES_16, a, aFrom + q), LANES_16.indexInRange(q, len));
+                s1 = s1.add(FloatVector.fromArray(LANES_16, a, aFrom + q + 16), LANES_16.indexInRange(q + 16, len));
+            }
             s0.intoArray(sums, 0);
             s1.intoArray(sums, 16);
-            for (int k = 0; q < len; q++, k++) {
-                sums[k] += a[aFrom + q];
-            }
         } else if (PREFERRED == 8) {
             FloatVector s0 = FloatVector.fromArray(LANES_8, sums, 0);
             FloatVector s1 = FloatVector.fromArray(LANES_8, sums, 8);
