@@ -42,8 +42,7 @@ final class VectorDepthwise {
         int o0 = offsets[0] + at, o1 = offsets[1] + at, o2 = offsets[2] + at, o3 = offsets[3] + at;
         int o4 = offsets[4] + at, o5 = offsets[5] + at, o6 = offsets[6] + at, o7 = offsets[7] + at, o8 = offsets[8] + at;
         float w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5], w6 = w[6], w7 = w[7], w8 = w[8];
-        int q = 0;
-        for (int bound = SPECIES.loopBound(len); q < bound; q += SPECIES.length()) {
+        for (int q = 0; q < len; q += SPECIES.length()) {
             FloatVector s = FloatVector.fromArray(SPECIES, src, o0 + q).mul(w0)
                     .add(FloatVector.fromArray(SPECIES, src, o1 + q).mul(w1))
                     .add(FloatVector.fromArray(SPECIES, src, o2 + q).mul(w2))
@@ -53,55 +52,45 @@ final class VectorDepthwise {
                     .add(FloatVector.fromArray(SPECIES, src, o6 + q).mul(w6))
                     .add(FloatVector.fromArray(SPECIES, src, o7 + q).mul(w7))
                     .add(FloatVector.fromArray(SPECIES, src, o8 + q).mul(w8));
-            FloatVector.fromArray(SPECIES, dst, at + q).add(s).intoArray(dst, at + q);
-        }
-        if (q < len) {
-            FloatVector s = FloatVector.fromArray(SPECIES, src, o0 + q).mul(w0)
-                    .add(FloatVector.fromArray(SPECIES, src, o1 + q).mul(w1))
-                    .add(FloatVector.fromArray(SPECIES, src, o2 + q).mul(w2))
-                    .add(FloatVector.fromArray(SPECIES, src, o3 + q).mul(w3))
-                    .add(FloatVector.fromArray(SPECIES, src, o4 + q).mul(w4))
-                    .add(FloatVector.fromArray(SPECIES, src, o5 + q).mul(w5))
-                    .add(FloatVector.fromArray(SPECIES, src, o6 + q).mul(w6))
-                    .add(FloatVector.fromArray(SPECIES, src, o7 + q).mul(w7))
-                    .add(FloatVector.fromArray(SPECIES, src, o8 + q).mul(w8));
-            FloatVector.fromArray(SPECIES, dst, at + q).add(s).intoArray(dst, at + q, SPECIES.indexInRange(q, len));
+            store(FloatVector.fromArray(SPECIES, dst, at + q).add(s), dst, at, q, len);
         }
     }
 
     private static void taps3(float[] src, int o0, int o1, int o2, float w0, float w1, float w2, float[] dst, int at, int len) {
-        int q = 0;
-        for (int bound = SPECIES.loopBound(len); q < bound; q += SPECIES.length()) {
+        for (int q = 0; q < len; q += SPECIES.length()) {
             FloatVector s = FloatVector.fromArray(SPECIES, src, o0 + q).mul(w0)
                     .add(FloatVector.fromArray(SPECIES, src, o1 + q).mul(w1))
                     .add(FloatVector.fromArray(SPECIES, src, o2 + q).mul(w2));
-            FloatVector.fromArray(SPECIES, dst, at + q).add(s).intoArray(dst, at + q);
-        }
-        if (q < len) {
-            FloatVector s = FloatVector.fromArray(SPECIES, src, o0 + q).mul(w0)
-                    .add(FloatVector.fromArray(SPECIES, src, o1 + q).mul(w1))
-                    .add(FloatVector.fromArray(SPECIES, src, o2 + q).mul(w2));
-            FloatVector.fromArray(SPECIES, dst, at + q).add(s).intoArray(dst, at + q, SPECIES.indexInRange(q, len));
+            store(FloatVector.fromArray(SPECIES, dst, at + q).add(s), dst, at, q, len);
         }
     }
 
     /** dst[at + q] += v * src[from + q]. */
     static void accumulateScaled(float[] src, int from, float v, float[] dst, int at, int len) {
-        int q = 0;
-        for (int bound = SPECIES.loopBound(len); q < bound; q += SPECIES.length()) {
-            FloatVector.fromArray(SPECIES, dst, at + q).add(FloatVector.fromArray(SPECIES, src, from + q).mul(v))
-                    .intoArray(dst, at + q);
+        for (int q = 0; q < len; q += SPECIES.length()) {
+            store(FloatVector.fromArray(SPECIES, dst, at + q).add(FloatVector.fromArray(SPECIES, src, from + q).mul(v)),
+                    dst, at, q, len);
         }
-        if (q < len) {
-            FloatVector.fromArray(SPECIES, dst, at + q).add(FloatVector.fromArray(SPECIES, src, from + q).mul(v))
-                    .intoArray(dst, at + q, SPECIES.indexInRange(q, len));
+    }
+
+    /**
+     * Stores the vector for positions q on at {@code at + q}: whole, or masked to the positions
+     * below len for the plane's last partial vector. (Inlined into each loop, so the vector is not
+     * boxed.)
+     */
+    private static void store(FloatVector v, float[] dst, int at, int q, int len) {
+        if (q + SPECIES.length() <= len) {
+            v.intoArray(dst, at + q);
+        } else {
+            v.intoArray(dst, at + q, SPECIES.indexInRange(q, len));
         }
     }
 
     /**
      * sums[q % FOLD] += a[aFrom + q] * b[bFrom + q], in q order per slot, as the plain loop: the 32
      * slots held in two vectors of 16 lanes or four of 8 for the whole call (loaded from sums and
-     * stored back), the last partial block scalar. Other vector lengths take the plain loop.
+     * stored back); with 16 lanes the last partial block by masked adds, with 8 scalar. Other vector
+     * lengths take the plain loop.
      */
     static void foldProducts(float[] a, int aFrom, float[] b, int bFrom, float[] sums, int len) {
         if (PREFERRED == 16) {
