@@ -33,6 +33,7 @@ final class VectorPairs {
     private static final VectorSpecies<Float> HALF_FLOATS =
             VectorSpecies.of(float.class, VectorShape.forBitSize(FLOATS.vectorBitSize() / 2));
     private static final int STEP = FLOATS.length();   // source floats per iteration
+    private static final int HALF = STEP / 2;
     private static final long LOW = 0xFFFF_FFFFL;
 
     private VectorPairs() {
@@ -55,12 +56,26 @@ final class VectorPairs {
     static void split(MemorySegment src, long from, int n, float[] even, int evenAt, float[] odd, int oddAt) {
         int i = 0;
         int k = 0;
-        for (; i + STEP <= n; i += STEP, k += STEP / 2) {
+        for (; i < n; i += STEP, k += HALF) {
+            boolean whole = i + STEP <= n;
+            // The last partial vector too, read whole and stored with masks where the segment and
+            // the arrays hold a whole vector there (a small plane's rows are only that).
+            if (!whole && !(fits(src, from + i) && evenAt + k + HALF <= even.length && oddAt + k + HALF <= odd.length)) {
+                break;
+            }
             LongVector pairs = FloatVector.fromMemorySegment(FLOATS, src, (from + i) * Float.BYTES, ByteOrder.nativeOrder())
                     .reinterpretAsLongs();
-            pairs.convertShape(VectorOperators.L2I, HALF_INTS, 0).reinterpretAsFloats().intoArray(even, evenAt + k);
-            pairs.lanewise(VectorOperators.LSHR, 32).convertShape(VectorOperators.L2I, HALF_INTS, 0)
-                    .reinterpretAsFloats().intoArray(odd, oddAt + k);
+            FloatVector evens = pairs.convertShape(VectorOperators.L2I, HALF_INTS, 0).reinterpretAsFloats();
+            FloatVector odds = pairs.lanewise(VectorOperators.LSHR, 32).convertShape(VectorOperators.L2I, HALF_INTS, 0)
+                    .reinterpretAsFloats();
+            if (whole) {
+                evens.intoArray(even, evenAt + k);
+                odds.intoArray(odd, oddAt + k);
+            } else {
+                evens.intoArray(even, evenAt + k, HALF_FLOATS.indexInRange(0, (n - i + 1) / 2));
+                odds.intoArray(odd, oddAt + k, HALF_FLOATS.indexInRange(0, (n - i) / 2));
+                return;
+            }
         }
         for (; i + 1 < n; i += 2, k++) {
             even[evenAt + k] = src.getAtIndex(FLOAT, from + i);
@@ -78,13 +93,22 @@ final class VectorPairs {
     static void merge(float[] even, int evenAt, float[] odd, int oddAt, MemorySegment dst, long to, int n) {
         int i = 0;
         int k = 0;
-        for (; i + STEP <= n; i += STEP, k += STEP / 2) {
+        for (; i < n; i += STEP, k += HALF) {
+            boolean whole = i + STEP <= n;
+            if (!whole && !(fits(dst, to + i) && evenAt + k + HALF <= even.length && oddAt + k + HALF <= odd.length)) {
+                break;
+            }
             LongVector low = (LongVector) FloatVector.fromArray(HALF_FLOATS, even, evenAt + k).reinterpretAsInts()
                     .convertShape(VectorOperators.I2L, LONGS, 0);
             LongVector high = (LongVector) FloatVector.fromArray(HALF_FLOATS, odd, oddAt + k).reinterpretAsInts()
                     .convertShape(VectorOperators.I2L, LONGS, 0);
-            low.and(LOW).or(high.lanewise(VectorOperators.LSHL, 32)).reinterpretAsFloats()
-                    .intoMemorySegment(dst, (to + i) * Float.BYTES, ByteOrder.nativeOrder());
+            FloatVector row = low.and(LOW).or(high.lanewise(VectorOperators.LSHL, 32)).reinterpretAsFloats();
+            if (whole) {
+                row.intoMemorySegment(dst, (to + i) * Float.BYTES, ByteOrder.nativeOrder());
+            } else {
+                row.intoMemorySegment(dst, (to + i) * Float.BYTES, ByteOrder.nativeOrder(), FLOATS.indexInRange(0, n - i));
+                return;
+            }
         }
         for (; i + 1 < n; i += 2, k++) {
             dst.setAtIndex(FLOAT, to + i, even[evenAt + k]);
@@ -93,5 +117,10 @@ final class VectorPairs {
         if (i < n) {
             dst.setAtIndex(FLOAT, to + i, even[evenAt + k]);
         }
+    }
+
+    /** Whether a whole vector of floats from {@code index} lies in the segment. */
+    private static boolean fits(MemorySegment s, long index) {
+        return (index + STEP) * Float.BYTES <= s.byteSize();
     }
 }
