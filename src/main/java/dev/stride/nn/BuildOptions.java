@@ -14,7 +14,11 @@ import dev.stride.tensor.Parallel;
  * layer, so the result is the same to the bit; the fused layers pass their input through. The
  * model's tree, names and state are unchanged, but a fused convolution's own output is the
  * normalised and activated one: build with {@code withFusion(false)} to read what the convolution
- * alone computes. Training builds never fuse.
+ * alone computes. Any build, training included, also fuses a batch norm directly followed by a
+ * ReLU or ReLU6 that no convolution took: the batch norm clamps its own output in forward and
+ * applies the activation's gradient in its backward passes, to the bit of the unfused layers, and
+ * the activation passes its input and its gradient through; the batch norm's output is then the
+ * activated one.
  *
  * @param mode             training or inference
  * @param threads          threads the layers split their work across (a shared arena above one)
@@ -22,12 +26,12 @@ import dev.stride.tensor.Parallel;
  * @param splitSmallLayers split every layer that can split, however small (tests of the split paths)
  * @param sharingWith      a built model whose parameters and buffers this build uses instead of
  *                         allocating its own (read-only by contract), or null
- * @param fusion           whether an inference build fuses batch norm and activations into the
- *                         convolutions before them (ignored by training builds)
+ * @param fusion           whether the build fuses batch norm and activations into the layers before
+ *                         them (convolutions only in inference builds)
  */
 public record BuildOptions(Mode mode, int threads, ConvPolicy conv, boolean splitSmallLayers, Layer sharingWith,
                            boolean fusion) {
-    /** {@code -Dstride.fuse=false} builds inference models unfused, for the benchmark scripts' comparisons. */
+    /** {@code -Dstride.fuse=false} builds models unfused, for the benchmark scripts' comparisons. */
     public static final String FUSION_PROPERTY = "stride.fuse";
 
     /**
@@ -54,7 +58,11 @@ public record BuildOptions(Mode mode, int threads, ConvPolicy conv, boolean spli
      * @return the options
      */
     public static BuildOptions training() {
-        return new BuildOptions(Mode.TRAINING, Parallel.defaultParts(), ConvPolicy.defaults(), false, null, false);
+        return new BuildOptions(Mode.TRAINING, Parallel.defaultParts(), ConvPolicy.defaults(), false, null, fusionProperty());
+    }
+
+    private static boolean fusionProperty() {
+        return Boolean.parseBoolean(System.getProperty(FUSION_PROPERTY, "true"));
     }
 
     /**
@@ -64,8 +72,7 @@ public record BuildOptions(Mode mode, int threads, ConvPolicy conv, boolean spli
      * @return the options
      */
     public static BuildOptions inference() {
-        boolean fuse = Boolean.parseBoolean(System.getProperty(FUSION_PROPERTY, "true"));
-        return new BuildOptions(Mode.INFERENCE, Parallel.defaultParts(), ConvPolicy.defaults(), false, null, fuse);
+        return new BuildOptions(Mode.INFERENCE, Parallel.defaultParts(), ConvPolicy.defaults(), false, null, fusionProperty());
     }
 
     /**
@@ -111,9 +118,9 @@ public record BuildOptions(Mode mode, int threads, ConvPolicy conv, boolean spli
     }
 
     /**
-     * These options with fusion on or off; only inference builds fuse.
+     * These options with fusion on or off (see the class comment).
      *
-     * @param fusion true to fuse batch norm and activations into the convolutions before them
+     * @param fusion true to fuse batch norm and activations into the layers before them
      * @return new options
      */
     public BuildOptions withFusion(boolean fusion) {
@@ -127,5 +134,14 @@ public record BuildOptions(Mode mode, int threads, ConvPolicy conv, boolean spli
      */
     boolean fuses() {
         return mode == Mode.INFERENCE && fusion;
+    }
+
+    /**
+     * Whether a batch norm takes the ReLU or ReLU6 after it (any mode, with fusion on).
+     *
+     * @return true when batch norms fuse the activation after them
+     */
+    boolean fusesActivations() {
+        return fusion;
     }
 }

@@ -52,7 +52,7 @@ public abstract class Layer extends LayerTree {
     private Shape builtOutput;
     private LayerRuns runs;         // the output and input-gradient buffers, their views, the parts
     private Shape lastOutput;       // the shape the last forward returned
-    private boolean passThrough;    // fused into the convolution before it (ConvFusion): forward returns its input
+    private boolean passThrough;    // fused into the layer before it (ConvFusion): forward returns its input, backward dy
     private final AtomicReference<Thread> passThread = new AtomicReference<>();
 
     /** A layer with no children yet; a composite registers them in its constructor ({@link #addChild}). */
@@ -228,10 +228,11 @@ public abstract class Layer extends LayerTree {
     }
 
     /**
-     * Marks this layer as fused into the convolution before it, or not; its parent decides before
+     * Marks this layer as fused into the layer before it, or not; its parent decides before
      * building it ({@link ConvFusion}). A fused layer keeps its parameters and buffers but gets no
-     * output buffer, and its forward returns its input, which the convolution has already
-     * normalised and clamped.
+     * output or gradient buffer: its forward returns its input, which the convolution (or batch
+     * norm) before it has already normalised and clamped, and its backward returns the output
+     * gradient, whose activation gradient that layer applies.
      */
     final void setPassThrough(boolean passThrough) {
         this.passThrough = passThrough;
@@ -296,7 +297,8 @@ public abstract class Layer extends LayerTree {
         }
         boolean outer = enter();
         try {
-            return backwardPass(dy, needInputGrad);
+            // A fused activation: the layer before it applied the activation's gradient too.
+            return passThrough ? (needInputGrad ? dy : null) : backwardPass(dy, needInputGrad);
         } finally {
             leave(outer);
         }

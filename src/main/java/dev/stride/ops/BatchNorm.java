@@ -133,14 +133,41 @@ public final class BatchNorm {
     public static void gradientSums(int n, int channels, int plane, int c, double mean, MemorySegment x, long xOff,
                                     MemorySegment dy, long dyOff, double[] sumDy, double[] sumDyCentred,
                                     float scale, MemorySegment dx, long dxOff) {
-        gradientSums(n, channels, plane, c, mean, x, xOff, dy, dyOff, sumDy, sumDyCentred, scale, dx, dxOff,
+        gradientSums(n, channels, plane, c, mean, x, xOff, dy, dyOff, null, 0, 0f, sumDy, sumDyCentred, scale, dx, dxOff,
                 VectorSupport.enabled());
+    }
+
+    /**
+     * {@link #gradientSums} for a batch norm with a ReLU or ReLU6 fused after it: {@code dy} is the
+     * gradient of the activation's output and {@code y} that output (the batch norm's, clamped),
+     * and the gradient summed is {@link #activationGradient}'s, as the activation's own backward
+     * would have written it.
+     */
+    public static void gradientSums(int n, int channels, int plane, int c, double mean, MemorySegment x, long xOff,
+                                    MemorySegment dy, long dyOff, MemorySegment y, long yOff, float ceiling,
+                                    double[] sumDy, double[] sumDyCentred, float scale, MemorySegment dx, long dxOff) {
+        gradientSums(n, channels, plane, c, mean, x, xOff, dy, dyOff, y, yOff, ceiling, sumDy, sumDyCentred, scale, dx, dxOff,
+                VectorSupport.enabled());
+    }
+
+    /**
+     * The gradient through a fused ReLU (ceiling NaN) or ReLU6 (ceiling 6) of output {@code y}: g
+     * where y &gt; 0 and not y &gt;= ceiling, else +0, which is what {@code reluBackward} (y &gt; 0)
+     * and {@code relu6Backward} (0 &lt; y &lt; 6) compute; {@code y} null means no activation.
+     */
+    static float activationGradient(float g, MemorySegment y, long at, float ceiling) {
+        if (y == null) {
+            return g;
+        }
+        float v = y.getAtIndex(FLOAT, at);
+        return v > 0f && !(v >= ceiling) ? g : 0f;
     }
 
     /** {@link #gradientSums} on the Vector API's loops or the plain ones. */
     static void gradientSums(int n, int channels, int plane, int c, double mean, MemorySegment x, long xOff,
-                             MemorySegment dy, long dyOff, double[] sumDy, double[] sumDyCentred,
-                             float scale, MemorySegment dx, long dxOff, boolean useVector) {
+                             MemorySegment dy, long dyOff, MemorySegment y, long yOff, float ceiling,
+                             double[] sumDy, double[] sumDyCentred, float scale, MemorySegment dx, long dxOff,
+                             boolean useVector) {
         long stride = (long) channels * plane;
         long first = (long) c * plane;
         double[] slots = scratch();
@@ -150,29 +177,32 @@ public final class BatchNorm {
         for (int i = 0; i < n; i++) {
             long xAt = xOff + first + i * stride;
             long dyAt = dyOff + first + i * stride;
+            long yAt = yOff + first + i * stride;
             if (vector) {
-                VectorBatchNorm.gradientSums(x, xAt, dy, dyAt, blocks, mean, slots);
+                VectorBatchNorm.gradientSums(x, xAt, dy, dyAt, y, yAt, ceiling, blocks, mean, slots);
             } else {
                 for (int j = 0; j < blocks; j++) {
-                    double d = dy.getAtIndex(FLOAT, dyAt + j);
+                    double d = activationGradient(dy.getAtIndex(FLOAT, dyAt + j), y, yAt + j, ceiling);
                     slots[j % SLOTS] += d;
                     slots[SLOTS + j % SLOTS] += d * (x.getAtIndex(FLOAT, xAt + j) - mean);
                 }
             }
-            if (vectorTail && VectorBatchNorm.tailFits(x, xAt + blocks) && VectorBatchNorm.tailFits(dy, dyAt + blocks)) {
-                VectorBatchNorm.gradientTail(x, xAt + blocks, dy, dyAt + blocks, plane - blocks, mean, slots);
+            if (vectorTail && VectorBatchNorm.tailFits(x, xAt + blocks) && VectorBatchNorm.tailFits(dy, dyAt + blocks)
+                    && (y == null || VectorBatchNorm.tailFits(y, yAt + blocks))) {
+                VectorBatchNorm.gradientTail(x, xAt + blocks, dy, dyAt + blocks, y, yAt + blocks, ceiling, plane - blocks,
+                        mean, slots);
             } else {
                 for (int j = blocks; j < plane; j++) {
-                    double d = dy.getAtIndex(FLOAT, dyAt + j);
+                    double d = activationGradient(dy.getAtIndex(FLOAT, dyAt + j), y, yAt + j, ceiling);
                     slots[2 * SLOTS + j - blocks] += d;
                     slots[3 * SLOTS + j - blocks] += d * (x.getAtIndex(FLOAT, xAt + j) - mean);
                 }
             }
             if (dx != null) { // one test per sample, not per element
                 long dxAt = dxOff + first + i * stride;
-                int j = useVector ? VectorBatchNorm.scale(dy, dyAt, dx, dxAt, plane, scale) : 0;
+                int j = useVector ? VectorBatchNorm.scale(dy, dyAt, y, yAt, ceiling, dx, dxAt, plane, scale) : 0;
                 for (; j < plane; j++) {
-                    dx.setAtIndex(FLOAT, dxAt + j, scale * dy.getAtIndex(FLOAT, dyAt + j));
+                    dx.setAtIndex(FLOAT, dxAt + j, scale * activationGradient(dy.getAtIndex(FLOAT, dyAt + j), y, yAt + j, ceiling));
                 }
             }
         }
@@ -187,13 +217,21 @@ public final class BatchNorm {
      */
     public static void inputGrad(int n, int channels, int plane, int c, double mean, float scale, float a, float b,
                                  MemorySegment x, long xOff, MemorySegment dy, long dyOff, MemorySegment dx, long dxOff) {
-        inputGrad(n, channels, plane, c, mean, scale, a, b, x, xOff, dy, dyOff, dx, dxOff, VectorSupport.enabled());
+        inputGrad(n, channels, plane, c, mean, scale, a, b, x, xOff, dy, dyOff, null, 0, 0f, dx, dxOff, VectorSupport.enabled());
+    }
+
+    /** {@link #inputGrad} through a fused ReLU or ReLU6 of output {@code y}, as {@link #gradientSums} with {@code y}. */
+    public static void inputGrad(int n, int channels, int plane, int c, double mean, float scale, float a, float b,
+                                 MemorySegment x, long xOff, MemorySegment dy, long dyOff, MemorySegment y, long yOff,
+                                 float ceiling, MemorySegment dx, long dxOff) {
+        inputGrad(n, channels, plane, c, mean, scale, a, b, x, xOff, dy, dyOff, y, yOff, ceiling, dx, dxOff,
+                VectorSupport.enabled());
     }
 
     /** {@link #inputGrad} on the Vector API's loops or the plain ones. */
     static void inputGrad(int n, int channels, int plane, int c, double mean, float scale, float a, float b,
-                          MemorySegment x, long xOff, MemorySegment dy, long dyOff, MemorySegment dx, long dxOff,
-                          boolean vector) {
+                          MemorySegment x, long xOff, MemorySegment dy, long dyOff, MemorySegment y, long yOff, float ceiling,
+                          MemorySegment dx, long dxOff, boolean vector) {
         long stride = (long) channels * plane;
         long first = (long) c * plane;
         float hi = (float) mean;
@@ -202,10 +240,12 @@ public final class BatchNorm {
             long xAt = xOff + first + i * stride;
             long dyAt = dyOff + first + i * stride;
             long dxAt = dxOff + first + i * stride;
-            int j = vector ? VectorBatchNorm.inputGrad(x, xAt, dy, dyAt, dx, dxAt, plane, hi, lo, scale, a, b) : 0;
+            long yAt = yOff + first + i * stride;
+            int j = vector ? VectorBatchNorm.inputGrad(x, xAt, dy, dyAt, y, yAt, ceiling, dx, dxAt, plane, hi, lo, scale, a, b) : 0;
             for (; j < plane; j++) {
                 float centred = (x.getAtIndex(FLOAT, xAt + j) - hi) - lo;
-                dx.setAtIndex(FLOAT, dxAt + j, scale * ((dy.getAtIndex(FLOAT, dyAt + j) - a) - centred * b));
+                float g = activationGradient(dy.getAtIndex(FLOAT, dyAt + j), y, yAt + j, ceiling);
+                dx.setAtIndex(FLOAT, dxAt + j, scale * ((g - a) - centred * b));
             }
         }
     }

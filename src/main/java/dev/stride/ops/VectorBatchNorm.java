@@ -50,15 +50,15 @@ final class VectorBatchNorm {
     }
 
     /** slots[j % 16] += dy_j, slots[16 + j % 16] += dy_j * (x_j - mean) for j in [0, blocks), a multiple of 16. */
-    static void gradientSums(MemorySegment x, long xAt, MemorySegment dy, long dyAt, int blocks, double mean,
-                             double[] slots) {
+    static void gradientSums(MemorySegment x, long xAt, MemorySegment dy, long dyAt, MemorySegment y, long yAt, float ceiling,
+                             int blocks, double mean, double[] slots) {
         DoubleVector g0 = DoubleVector.fromArray(DOUBLES, slots, 0);
         DoubleVector g1 = DoubleVector.fromArray(DOUBLES, slots, 8);
         DoubleVector p0 = DoubleVector.fromArray(DOUBLES, slots, 16);
         DoubleVector p1 = DoubleVector.fromArray(DOUBLES, slots, 24);
         for (int j = 0; j < blocks; j += 16) {
-            DoubleVector d0 = doubles(dy, dyAt + j);
-            DoubleVector d1 = doubles(dy, dyAt + j + 8);
+            DoubleVector d0 = gradientDoubles(dy, dyAt + j, y, yAt + j, ceiling);
+            DoubleVector d1 = gradientDoubles(dy, dyAt + j + 8, y, yAt + j + 8, ceiling);
             g0 = g0.add(d0);
             g1 = g1.add(d1);
             p0 = p0.add(d0.mul(doubles(x, xAt + j).sub(mean)));
@@ -92,12 +92,12 @@ final class VectorBatchNorm {
     }
 
     /** {@link #gradientSums} for the row's last {@code tail} (below 16) values, into the tail slots. */
-    static void gradientTail(MemorySegment x, long xAt, MemorySegment dy, long dyAt, int tail, double mean,
-                             double[] slots) {
+    static void gradientTail(MemorySegment x, long xAt, MemorySegment dy, long dyAt, MemorySegment y, long yAt, float ceiling,
+                             int tail, double mean, double[] slots) {
         VectorMask<Double> m0 = DOUBLES.indexInRange(0, tail);
         VectorMask<Double> m1 = DOUBLES.indexInRange(8, tail);
-        DoubleVector d0 = doubles(dy, dyAt);
-        DoubleVector d1 = doubles(dy, dyAt + 8);
+        DoubleVector d0 = gradientDoubles(dy, dyAt, y, yAt, ceiling);
+        DoubleVector d1 = gradientDoubles(dy, dyAt + 8, y, yAt + 8, ceiling);
         DoubleVector.fromArray(DOUBLES, slots, 32).add(d0, m0).intoArray(slots, 32);
         DoubleVector.fromArray(DOUBLES, slots, 40).add(d1, m1).intoArray(slots, 40);
         DoubleVector.fromArray(DOUBLES, slots, 48).add(d0.mul(doubles(x, xAt).sub(mean)), m0).intoArray(slots, 48);
@@ -124,17 +124,18 @@ final class VectorBatchNorm {
     }
 
     /** dx = scale * ((dy - a) - ((x - hi) - lo) * b) over [0, count) as {@link #normalize}; returns where it stopped. */
-    static int inputGrad(MemorySegment x, long xAt, MemorySegment dy, long dyAt, MemorySegment dx, long dxAt, int count,
-                         float hi, float lo, float scale, float a, float b) {
+    static int inputGrad(MemorySegment x, long xAt, MemorySegment dy, long dyAt, MemorySegment y, long yAt, float ceiling,
+                         MemorySegment dx, long dxAt, int count, float hi, float lo, float scale, float a, float b) {
         int bound = FLOATS.loopBound(count);
         for (int j = 0; j < bound; j += FLOATS.length()) {
             FloatVector centred = floats(x, xAt + j).sub(hi).sub(lo);
-            floats(dy, dyAt + j).sub(a).sub(centred.mul(b)).mul(scale)
+            gradientFloats(dy, dyAt + j, y, yAt + j, ceiling).sub(a).sub(centred.mul(b)).mul(scale)
                     .intoMemorySegment(dx, (dxAt + j) * Float.BYTES, ORDER);
         }
-        if (bound < count && fits(x, xAt + bound) && fits(dy, dyAt + bound) && fits(dx, dxAt + bound)) {
+        if (bound < count && fits(x, xAt + bound) && fits(dy, dyAt + bound) && fits(dx, dxAt + bound)
+                && (y == null || fits(y, yAt + bound))) {
             FloatVector centred = floats(x, xAt + bound).sub(hi).sub(lo);
-            floats(dy, dyAt + bound).sub(a).sub(centred.mul(b)).mul(scale)
+            gradientFloats(dy, dyAt + bound, y, yAt + bound, ceiling).sub(a).sub(centred.mul(b)).mul(scale)
                     .intoMemorySegment(dx, (dxAt + bound) * Float.BYTES, ORDER, FLOATS.indexInRange(bound, count));
             return count;
         }
@@ -142,13 +143,14 @@ final class VectorBatchNorm {
     }
 
     /** dx = scale * dy over [0, count) as {@link #normalize}; returns where it stopped. */
-    static int scale(MemorySegment dy, long dyAt, MemorySegment dx, long dxAt, int count, float scale) {
+    static int scale(MemorySegment dy, long dyAt, MemorySegment y, long yAt, float ceiling, MemorySegment dx, long dxAt,
+                     int count, float scale) {
         int bound = FLOATS.loopBound(count);
         for (int j = 0; j < bound; j += FLOATS.length()) {
-            floats(dy, dyAt + j).mul(scale).intoMemorySegment(dx, (dxAt + j) * Float.BYTES, ORDER);
+            gradientFloats(dy, dyAt + j, y, yAt + j, ceiling).mul(scale).intoMemorySegment(dx, (dxAt + j) * Float.BYTES, ORDER);
         }
-        if (bound < count && fits(dy, dyAt + bound) && fits(dx, dxAt + bound)) {
-            floats(dy, dyAt + bound).mul(scale)
+        if (bound < count && fits(dy, dyAt + bound) && fits(dx, dxAt + bound) && (y == null || fits(y, yAt + bound))) {
+            gradientFloats(dy, dyAt + bound, y, yAt + bound, ceiling).mul(scale)
                     .intoMemorySegment(dx, (dxAt + bound) * Float.BYTES, ORDER, FLOATS.indexInRange(bound, count));
             return count;
         }
@@ -158,6 +160,29 @@ final class VectorBatchNorm {
     /** Whether a whole vector of floats from {@code index} lies in the segment (for the masked tails). */
     private static boolean fits(MemorySegment s, long index) {
         return (index + FLOATS.length()) * Float.BYTES <= s.byteSize();
+    }
+
+    /**
+     * The output gradient at {@code index}: dy itself, or with a fused activation (y its output,
+     * not null) dy where y &gt; 0 and not y &gt;= ceiling, +0 elsewhere ({@link BatchNorm#activationGradient}).
+     */
+    private static FloatVector gradientFloats(MemorySegment dy, long dyAt, MemorySegment y, long yAt, float ceiling) {
+        FloatVector g = floats(dy, dyAt);
+        if (y == null) {
+            return g;
+        }
+        FloatVector out = floats(y, yAt);
+        return FloatVector.zero(FLOATS).blend(g, out.compare(VectorOperators.GT, 0f).andNot(out.compare(VectorOperators.GE, ceiling)));
+    }
+
+    /** {@link #gradientFloats} for 8 values, widened to doubles. */
+    private static DoubleVector gradientDoubles(MemorySegment dy, long dyAt, MemorySegment y, long yAt, float ceiling) {
+        FloatVector g = FloatVector.fromMemorySegment(HALF, dy, dyAt * Float.BYTES, ORDER);
+        if (y != null) {
+            FloatVector out = FloatVector.fromMemorySegment(HALF, y, yAt * Float.BYTES, ORDER);
+            g = FloatVector.zero(HALF).blend(g, out.compare(VectorOperators.GT, 0f).andNot(out.compare(VectorOperators.GE, ceiling)));
+        }
+        return (DoubleVector) g.convertShape(VectorOperators.F2D, DOUBLES, 0);
     }
 
     private static FloatVector floats(MemorySegment s, long index) {

@@ -54,18 +54,18 @@ class VectorBatchNormTest {
                 double[] pV = new double[CHANNELS];
                 Tensor dxP = Tensor.zeros(arena, size);
                 Tensor dxV = Tensor.zeros(arena, size);
-                BatchNorm.gradientSums(n, CHANNELS, plane, c, meanP[c], x.segment(), 0, dy.segment(), 0, sP, pP, 1.3f,
+                BatchNorm.gradientSums(n, CHANNELS, plane, c, meanP[c], x.segment(), 0, dy.segment(), 0, null, 0, 0f, sP, pP, 1.3f,
                         dxP.segment(), 0, false);
-                BatchNorm.gradientSums(n, CHANNELS, plane, c, meanP[c], x.segment(), 0, dy.segment(), 0, sV, pV, 1.3f,
+                BatchNorm.gradientSums(n, CHANNELS, plane, c, meanP[c], x.segment(), 0, dy.segment(), 0, null, 0, 0f, sV, pV, 1.3f,
                         dxV.segment(), 0, true);
                 assertEquals(sP[c], sV[c], 0, "sum of dy");
                 assertEquals(pP[c], pV[c], 0, "sum of dy * (x - mean)");
                 assertArrayEquals(dxP.toArray(), dxV.toArray(), "dx with fixed statistics");
 
                 BatchNorm.inputGrad(n, CHANNELS, plane, c, meanP[c], 1.3f, 0.01f, 0.02f, x.segment(), 0, dy.segment(), 0,
-                        dxP.segment(), 0, false);
+                        null, 0, 0f, dxP.segment(), 0, false);
                 BatchNorm.inputGrad(n, CHANNELS, plane, c, meanP[c], 1.3f, 0.01f, 0.02f, x.segment(), 0, dy.segment(), 0,
-                        dxV.segment(), 0, true);
+                        null, 0, 0f, dxV.segment(), 0, true);
                 assertArrayEquals(dxP.toArray(), dxV.toArray(), "dx with batch statistics");
             }
         }
@@ -142,6 +142,55 @@ class VectorBatchNormTest {
                 activated.copyFrom(unclamped.toArray());
             }
             assertArrayEquals(activated.toArray(), plain.toArray(), "batch norm, then the activation layer's loop");
+        }
+    }
+
+    /**
+     * The backward passes through a fused ReLU (ceiling NaN) or ReLU6 (ceiling 6): Vector API and
+     * plain loops against each other and against the activation's own backward followed by the
+     * unfused passes, to the bit, with y holding 0, 6, NaN, infinities and values around them.
+     */
+    @ParameterizedTest(name = "n {0}, plane {1}, ceiling {2}")
+    @CsvSource({"2, 9, 6", "3, 17, 6", "2, 36, NaN", "1, 1024, 6", "4, 15, NaN", "2, 64, NaN"})
+    void theFusedActivationGradientMatchesTheActivationsBackwardThenBatchNorm(int n, int plane, float ceiling) {
+        int size = n * CHANNELS * plane;
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor x = values(arena, size, 3, 2f);
+            Tensor dy = values(arena, size, 4, 0f);
+            Tensor y = special(arena, size, 5);
+            for (int i = 0; i < size; i += 7) {
+                y.setFlat(i, i % 2 == 0 ? 6f : 0f); // the activations' edges, where the gradient is 0
+            }
+            Tensor g = Tensor.zeros(arena, size);
+            if (Float.isNaN(ceiling)) {
+                Activations.reluBackward(y.segment(), 0, dy.segment(), 0, g.segment(), 0, size);
+            } else {
+                Activations.relu6Backward(y.segment(), 0, dy.segment(), 0, g.segment(), 0, size);
+            }
+            for (int c = 0; c < CHANNELS; c++) {
+                double mean = 2 + 0.01 * c;
+                double[][] sums = new double[6][CHANNELS];
+                Tensor[] dxFixed = {Tensor.zeros(arena, size), Tensor.zeros(arena, size), Tensor.zeros(arena, size)};
+                Tensor[] dxBatch = {Tensor.zeros(arena, size), Tensor.zeros(arena, size), Tensor.zeros(arena, size)};
+                BatchNorm.gradientSums(n, CHANNELS, plane, c, mean, x.segment(), 0, g.segment(), 0, null, 0, 0f,
+                        sums[0], sums[1], 1.3f, dxFixed[0].segment(), 0, true);
+                BatchNorm.inputGrad(n, CHANNELS, plane, c, mean, 1.3f, 0.01f, 0.02f, x.segment(), 0, g.segment(), 0,
+                        null, 0, 0f, dxBatch[0].segment(), 0, true);
+                for (int v = 0; v < 2; v++) {
+                    boolean vector = v == 1;
+                    BatchNorm.gradientSums(n, CHANNELS, plane, c, mean, x.segment(), 0, dy.segment(), 0, y.segment(), 0,
+                            ceiling, sums[2 + 2 * v], sums[3 + 2 * v], 1.3f, dxFixed[1 + v].segment(), 0, vector);
+                    BatchNorm.inputGrad(n, CHANNELS, plane, c, mean, 1.3f, 0.01f, 0.02f, x.segment(), 0, dy.segment(), 0,
+                            y.segment(), 0, ceiling, dxBatch[1 + v].segment(), 0, vector);
+                }
+                for (int k = 1; k < 3; k++) {
+                    String path = k == 1 ? "plain" : "vector";
+                    assertEquals(sums[0][c], sums[2 * k][c], 0, path + ": sum of the gradient");
+                    assertEquals(sums[1][c], sums[2 * k + 1][c], 0, path + ": sum of the gradient * (x - mean)");
+                    assertArrayEquals(dxFixed[0].toArray(), dxFixed[k].toArray(), path + ": dx with fixed statistics");
+                    assertArrayEquals(dxBatch[0].toArray(), dxBatch[k].toArray(), path + ": dx with batch statistics");
+                }
+            }
         }
     }
 
