@@ -53,7 +53,8 @@ public record BuildOptions(Mode mode, int threads, ConvPolicy conv, boolean spli
     }
 
     /**
-     * Training, {@code -Dstride.threads} threads (default 1), the default convolution policy.
+     * Training, {@code -Dstride.threads} threads (default 1), the default convolution policy;
+     * batch norms take the ReLU or ReLU6 after them unless {@code -Dstride.fuse=false}.
      *
      * @return the options
      */
