@@ -151,8 +151,8 @@ public abstract class ResidualBlock extends Layer {
     @Override
     protected Tensor forwardPass(Tensor x) {
         Tensor a = x;
-        for (Layer l : main) {
-            a = l.forward(a);
+        for (int i = 0; i < main.size(); i++) { // by index: an iterator here stayed on the heap (Sequential)
+            a = main.get(i).forward(a);
         }
         if (!residual) {
             return a;

@@ -103,8 +103,8 @@ public abstract class Optimizer {
 
     /** Zeroes the gradient of every parameter, frozen ones included, so that none grows without bound. */
     public void zeroGrad() {
-        for (Parameter p : parameters) {
-            p.zeroGrad();
+        for (int i = 0; i < parameters.size(); i++) { // by index: a step allocates nothing (an iterator stayed on the heap)
+            parameters.get(i).zeroGrad();
         }
     }
 

@@ -111,4 +111,25 @@ class BatchNormFusionTest {
             assertTrue(perPass < 64, "a fused training pass still allocated " + perPass + " bytes");
         }
     }
+
+    /**
+     * A whole MobileNetV2 training pass (50 nested Sequentials, every block's fused BN and ReLU6)
+     * allocates nothing once compiled: for-each loops in Sequential's and ResidualBlock's forward
+     * kept 32 bytes a composite on the heap until they went by index.
+     */
+    @Test
+    void aMobileNetV2TrainingPassAllocatesNothingOnceCompiled() {
+        try (Arena arena = Arena.ofShared()) {
+            Layer model = Models.byName(Models.Name.mobilenet_v2, 10, 3, GemmBackend.java());
+            model.build(Shape.of(2, 3, 32, 32), arena, BuildOptions.training().withThreads(1));
+            ConvFusionTest.randomise(model, 8);
+            Tensor x = GradientCheck.random(arena, 9, 2, 3, 32, 32);
+            Tensor dy = GradientCheck.random(arena, 10, 2, 10);
+            long perPass = Allocations.perCallOnceCompiled(30, 64, i -> {
+                model.forward(x);
+                model.backward(dy, true);
+            });
+            assertTrue(perPass < 64, "a MobileNetV2 training pass still allocated " + perPass + " bytes");
+        }
+    }
 }
