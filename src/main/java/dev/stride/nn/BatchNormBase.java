@@ -45,9 +45,8 @@ abstract sealed class BatchNormBase extends Layer permits BatchNorm1d, BatchNorm
     private double[] sumDyCentred;      // (C) sum of dy * (x - mean), the last backward
     private Parallel channelParts;
     private boolean batchStatistics;    // whether the last forward used the batch's statistics
-    private float clampMax = Float.POSITIVE_INFINITY; // a fused ReLU (infinity) or ReLU6 (6) clamps the output from 0
-    private float gradientCeiling;      // its backward's: NaN for ReLU, 6 for ReLU6
     private boolean activationFused;    // the ReLU or ReLU6 after this layer is fused into it (ConvFusion)
+    private boolean relu6;              // which of the two
     private Tensor passX;               // the tensors of the pass in progress, read by the parts
     private Tensor passY;
     private Tensor passDy;
@@ -231,7 +230,8 @@ abstract sealed class BatchNormBase extends Layer permits BatchNorm1d, BatchNorm
             }
             float scale = (float) (g.getAtIndex(FLOAT, gOff + c) * invStd[c]);
             BatchNorm.normalize(n, channels, plane, c, mean[c], scale, b.getAtIndex(FLOAT, bOff + c),
-                    activationFused ? 0f : Float.NEGATIVE_INFINITY, clampMax, x.segment(), x.offset(), y.segment(), y.offset());
+                    activationFused ? 0f : Float.NEGATIVE_INFINITY, activationFused && relu6 ? 6f : Float.POSITIVE_INFINITY,
+                    x.segment(), x.offset(), y.segment(), y.offset());
         }
     }
 
@@ -244,9 +244,8 @@ abstract sealed class BatchNormBase extends Layer permits BatchNorm1d, BatchNorm
      * followed by this layer's, without the activation's two passes over the tensor.
      */
     final void fuseActivation(boolean fused, boolean relu6) {
-        activationFused = fused;
-        clampMax = fused && relu6 ? 6f : Float.POSITIVE_INFINITY;
-        gradientCeiling = relu6 ? 6f : Float.NaN;
+        this.activationFused = fused;
+        this.relu6 = fused && relu6;
     }
 
     /** 1 / sqrt(running_var[c] + eps), in double: evaluation mode's and a fused convolution's. */
@@ -290,6 +289,7 @@ abstract sealed class BatchNormBase extends Layer permits BatchNorm1d, BatchNorm
         Tensor dx = passDx;
         MemorySegment y = activationFused ? passY.segment() : null; // the clamped output, for the activation's gradient
         long yOff = activationFused ? passY.offset() : 0;
+        float ceiling = relu6 ? 6f : Float.NaN; // BatchNorm.activationGradient: NaN lets every y > 0 through (ReLU)
         int n = x.dim(0);
         int plane = plane(x);
         double count = (double) n * plane;
@@ -302,7 +302,7 @@ abstract sealed class BatchNormBase extends Layer permits BatchNorm1d, BatchNorm
         for (int c = from; c < to; c++) {
             float scale = (float) (g.getAtIndex(FLOAT, gOff + c) * invStd[c]);
             BatchNorm.gradientSums(n, channels, plane, c, mean[c], x.segment(), x.offset(), dy.segment(), dy.offset(),
-                    y, yOff, gradientCeiling, sumDy, sumDyCentred, scale, dxInSums ? dx.segment() : null, dxInSums ? dx.offset() : 0);
+                    y, yOff, ceiling, sumDy, sumDyCentred, scale, dxInSums ? dx.segment() : null, dxInSums ? dx.offset() : 0);
             long dgAt = dg.offset() + c;
             long dbAt = db.offset() + c;
             dg.segment().setAtIndex(FLOAT, dgAt, dg.segment().getAtIndex(FLOAT, dgAt) + (float) (sumDyCentred[c] * invStd[c]));
@@ -311,7 +311,7 @@ abstract sealed class BatchNormBase extends Layer permits BatchNorm1d, BatchNorm
                 float a = (float) (sumDy[c] / count);
                 float b = (float) (invStd[c] * invStd[c] * sumDyCentred[c] / count);
                 BatchNorm.inputGrad(n, channels, plane, c, mean[c], scale, a, b, x.segment(), x.offset(),
-                        dy.segment(), dy.offset(), y, yOff, gradientCeiling, dx.segment(), dx.offset());
+                        dy.segment(), dy.offset(), y, yOff, ceiling, dx.segment(), dx.offset());
             }
         }
     }

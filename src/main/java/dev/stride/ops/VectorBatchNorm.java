@@ -70,13 +70,9 @@ final class VectorBatchNorm {
         p1.intoArray(slots, 24);
     }
 
-    /**
-     * Whether {@link BatchNorm#SLOTS} floats from {@code index} lie in the segment: the tails read
-     * that many (whole vectors, the lanes past the row's end unused), and where they would reach
-     * past the segment's end they are left to the plain loops.
-     */
+    /** Whether the tails' whole-vector reads from {@code index} ({@link BatchNorm#SLOTS} floats) lie in the segment. */
     static boolean tailFits(MemorySegment s, long index) {
-        return (index + BatchNorm.SLOTS) * Float.BYTES <= s.byteSize();
+        return VectorSupport.holds(s, index, BatchNorm.SLOTS);
     }
 
     /** The row's last {@code tail} (below 16) values into the tail slots 32 and 48 on: as the plain loop, by masked adds. */
@@ -159,7 +155,7 @@ final class VectorBatchNorm {
 
     /** Whether a whole vector of floats from {@code index} lies in the segment (for the masked tails). */
     private static boolean fits(MemorySegment s, long index) {
-        return (index + FLOATS.length()) * Float.BYTES <= s.byteSize();
+        return VectorSupport.holds(s, index, FLOATS.length());
     }
 
     /**

@@ -60,7 +60,7 @@ final class VectorPairs {
             boolean whole = i + STEP <= n;
             // The last partial vector too, read whole and stored with masks where the segment and
             // the arrays hold a whole vector there (a small plane's rows are only that).
-            if (!whole && !(fits(src, from + i) && evenAt + k + HALF <= even.length && oddAt + k + HALF <= odd.length)) {
+            if (!whole && !(VectorSupport.holds(src, from + i, STEP) && evenAt + k + HALF <= even.length && oddAt + k + HALF <= odd.length)) {
                 break;
             }
             LongVector pairs = FloatVector.fromMemorySegment(FLOATS, src, (from + i) * Float.BYTES, ByteOrder.nativeOrder())
@@ -95,7 +95,7 @@ final class VectorPairs {
         int k = 0;
         for (; i < n; i += STEP, k += HALF) {
             boolean whole = i + STEP <= n;
-            if (!whole && !(fits(dst, to + i) && evenAt + k + HALF <= even.length && oddAt + k + HALF <= odd.length)) {
+            if (!whole && !(VectorSupport.holds(dst, to + i, STEP) && evenAt + k + HALF <= even.length && oddAt + k + HALF <= odd.length)) {
                 break;
             }
             LongVector low = (LongVector) FloatVector.fromArray(HALF_FLOATS, even, evenAt + k).reinterpretAsInts()
@@ -117,10 +117,5 @@ final class VectorPairs {
         if (i < n) {
             dst.setAtIndex(FLOAT, to + i, even[evenAt + k]);
         }
-    }
-
-    /** Whether a whole vector of floats from {@code index} lies in the segment. */
-    private static boolean fits(MemorySegment s, long index) {
-        return (index + STEP) * Float.BYTES <= s.byteSize();
     }
 }

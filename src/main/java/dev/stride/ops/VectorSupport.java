@@ -1,5 +1,7 @@
 package dev.stride.ops;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * Whether Stride's Winograd transforms, activations and 2x2 max pooling run on the Vector API
  * ({@code jdk.incubator.vector}: {@link VectorLoops}, {@link VectorActivations}, {@link VectorPooling})
@@ -28,6 +30,16 @@ public final class VectorSupport {
      * grown this much longer than the data (the longest vector of any machine, 2048 bits).
      */
     public static final int SLACK_FLOATS = 64;
+
+    /**
+     * Whether {@code floats} floats from float index {@code index} lie in the segment: where a
+     * Vector API loop reads or stores a whole vector for a row's last, partial one (using only
+     * part of it), it first checks the vector stays inside, and else leaves those values to a
+     * plain loop.
+     */
+    static boolean holds(MemorySegment s, long index, int floats) {
+        return (index + floats) * Float.BYTES <= s.byteSize();
+    }
 
     private static final boolean PRESENT = ModuleLayer.boot().findModule(MODULE).isPresent();
     private static final boolean ENABLED = PRESENT && Boolean.parseBoolean(System.getProperty(PROPERTY, "true"));
