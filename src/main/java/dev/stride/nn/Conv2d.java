@@ -2,7 +2,6 @@ package dev.stride.nn;
 
 import dev.stride.blas.Gemm;
 import dev.stride.blas.GemmBackend;
-import dev.stride.ops.BatchNorm;
 import dev.stride.ops.OutputSize;
 import dev.stride.tensor.Parallel;
 import dev.stride.tensor.Shape;
@@ -41,12 +40,8 @@ public final class Conv2d extends Layer {
     private BuildContext built;    // the workspace the parts take their scratch from
     private PartGradients weightGradParts; // (parts, K*C*kH*kW): each part's dW; null for one part, inference, or a lowering that sums its own
     private PartGradients biasGradParts;   // (parts, K): each part's dB; null for one part, inference, or without bias
-    private BatchNorm2d fusedNorm;  // the batch norm this inference build applies to its output, or null
-    private float clampMin;         // the fused activation's bounds: (0, 6) ReLU6, (0, inf) ReLU, infinite none
-    private float clampMax;
-    private double[] fusedMean;     // (K) the batch norm's running mean, read at the start of each forward
-    private float[] fusedScale;     // (K) gamma / sqrt(running_var + eps)
-    private float[] fusedBeta;      // (K)
+    private FusedNormalization fused; // the batch norm and clamp this inference build applies to its output, or null
+    private boolean loweringNormalizes; // whether the lowering applies `fused` itself, as it stores each plane
 
     /**
      * A convolution on the default GEMM backend.
@@ -112,9 +107,7 @@ public final class Conv2d extends Layer {
      * decides, {@link ConvFusion}); null undoes it.
      */
     void fuse(BatchNorm2d bn, float min, float max) {
-        fusedNorm = bn;
-        clampMin = min;
-        clampMax = max;
+        fused = bn == null ? null : new FusedNormalization(bn, spec.outChannels(), min, max);
     }
 
     /**
@@ -123,7 +116,7 @@ public final class Conv2d extends Layer {
      * @return the batch norm, or null when the build fused none
      */
     BatchNorm2d fusedNorm() {
-        return fusedNorm;
+        return fused == null ? null : fused.norm();
     }
 
     @Override
@@ -161,11 +154,7 @@ public final class Conv2d extends Layer {
         boolean partSums = parts > 1 && ctx.training();
         weightGradParts = partSums && !lowering.finishesWeightGrad() ? new PartGradients(ctx.arena(), parts, weight.grad()) : null;
         biasGradParts = partSums && bias != null ? new PartGradients(ctx.arena(), parts, bias.grad()) : null;
-        if (fusedNorm != null && fusedMean == null) {
-            fusedMean = new double[k];
-            fusedScale = new float[k];
-            fusedBeta = new float[k];
-        }
+        loweringNormalizes = fused != null && lowering.normalizes(fused);
     }
 
     /** Every pass is split by samples, even a small one: the parts' scratch is reserved anyway. */
@@ -182,8 +171,8 @@ public final class Conv2d extends Layer {
     @Override
     protected void beforeForward(int n) {
         lowering.prepare(parallel(), weight.value());
-        if (fusedNorm != null) {
-            fusedNorm.evaluationConstants(fusedMean, fusedScale, fusedBeta);
+        if (fused != null) {
+            fused.refresh();
         }
     }
 
@@ -191,22 +180,8 @@ public final class Conv2d extends Layer {
     protected void forwardPart(Tensor x, Tensor y, int from, int to, int part) {
         lowering.forward(x, from, to, part, built.workspace().segment(), built.workspace().partOffset(part),
                 weight.value(), bias == null ? null : bias.value(), y);
-        if (fusedNorm != null) {
-            normalizeFused(y, from, to, 0, spec.outChannels());
-        }
-    }
-
-    /** bn(y), clamped, in place over channels [c0, c1) of samples [from, to), one sample at a time. */
-    private void normalizeFused(Tensor y, int from, int to, int c0, int c1) {
-        int k = spec.outChannels();
-        long sample = y.shape().sampleSize();
-        int plane = (int) (sample / k);
-        for (int i = from; i < to; i++) {
-            long at = y.offset() + i * sample;
-            for (int c = c0; c < c1; c++) {
-                BatchNorm.normalize(1, k, plane, c, fusedMean[c], fusedScale[c], fusedBeta[c], clampMin, clampMax,
-                        y.segment(), at, y.segment(), at);
-            }
+        if (fused != null && !loweringNormalizes) {
+            fused.apply(y, from, to, 0, spec.outChannels());
         }
     }
 
@@ -223,10 +198,10 @@ public final class Conv2d extends Layer {
     protected void forwardChannelPart(Tensor x, Tensor y, int from, int to, int part) {
         lowering.forwardChannels(x, from, to, part, built.workspace().segment(), built.workspace().partOffset(part),
                 weight.value(), bias == null ? null : bias.value(), y);
-        if (fusedNorm != null) { // this part's blocks of output channels, for every sample
+        if (fused != null && !loweringNormalizes) { // this part's blocks of output channels, for every sample
             int k = spec.outChannels();
             int blocks = lowering.channelBlocks();
-            normalizeFused(y, 0, y.dim(0), (int) ((long) from * k / blocks), (int) ((long) to * k / blocks));
+            fused.apply(y, 0, y.dim(0), (int) ((long) from * k / blocks), (int) ((long) to * k / blocks));
         }
     }
 

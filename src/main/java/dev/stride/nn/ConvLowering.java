@@ -21,6 +21,15 @@ interface ConvLowering {
     default void prepare(Parallel parallel, Tensor weight) {
     }
 
+    /**
+     * Whether this lowering applies {@code norm} (a fused batch norm and clamp) to each output
+     * plane itself, while the plane is still in its scratch; if it says no, the convolution makes
+     * a pass over the output afterwards. A lowering that says yes keeps {@code norm}.
+     */
+    default boolean normalizes(FusedNormalization norm) {
+        return false;
+    }
+
     /** y = conv(x) + b for samples [from, to) into the NCHW output, with the part's scratch at {@code base}. */
     void forward(Tensor x, int from, int to, int part, MemorySegment ws, long base, Tensor weight, Tensor bias, Tensor output);
 

@@ -27,6 +27,7 @@ final class DepthwiseConv implements ConvLowering {
     private final long inputPlane;           // H*W
     private final long outputPlane;          // outH*outW
     private final Depthwise.Planes[] parts;  // (parts): each part's heap arrays
+    private FusedNormalization norm;         // applied to each output plane before it is stored, or null
 
     /** {@code vector}: the loops on the Vector API (the policy passes whether the JVM has it). */
     DepthwiseConv(Conv2dSpec spec, Shape in, Shape out, int parts, boolean training, boolean vector) {
@@ -46,6 +47,13 @@ final class DepthwiseConv implements ConvLowering {
     @Override
     public long partFloats() {
         return 0;
+    }
+
+    /** Yes: each plane is normalised on the heap before its one copy out. */
+    @Override
+    public boolean normalizes(FusedNormalization norm) {
+        this.norm = norm;
+        return true;
     }
 
     @Override
@@ -76,7 +84,13 @@ final class DepthwiseConv implements ConvLowering {
                     int f = c * multiplier + t;
                     planes.loadFilter(w.segment(), w.offset(), f, p);
                     float bias = b == null ? 0f : b.segment().getAtIndex(FLOAT, b.offset() + f);
-                    planes.forward(bias, p, output.segment(), output.offset() + ((long) s * k + f) * outputPlane);
+                    long at = output.offset() + ((long) s * k + f) * outputPlane;
+                    if (norm == null) {
+                        planes.forward(bias, p, output.segment(), at);
+                    } else {
+                        planes.forwardNormalized(bias, norm.mean(f), norm.scale(f), norm.beta(f), norm.min(), norm.max(),
+                                p, output.segment(), at);
+                    }
                 }
             }
         }

@@ -126,6 +126,21 @@ public final class BatchNorm {
     }
 
     /**
+     * {@link #normalize} with the clamp over a[from, from + count) on the heap, in place: for a
+     * kernel that applies a fused batch norm to a plane it holds on the heap before storing it.
+     * The same bits as the segment pass.
+     */
+    public static void normalize(float[] a, int from, int count, double mean, float scale, float beta, float min, float max) {
+        float hi = (float) mean;
+        float lo = (float) (mean - hi);
+        int j = VectorSupport.enabled() ? VectorBatchNorm.normalize(a, from, count, hi, lo, scale, beta, min, max) : 0;
+        for (; j < count; j++) {
+            float centred = (a[from + j] - hi) - lo;
+            a[from + j] = Math.min(Math.max(centred * scale + beta, min), max);
+        }
+    }
+
+    /**
      * Writes sum(dy) to {@code sumDy[c]} and sum(dy * (x - mean)) to {@code sumDyCentred[c]} over
      * channel {@code c}, in double. When {@code dx} is not null it also overwrites dx = scale * dy in
      * the same pass: the whole input gradient when the statistics were fixed (evaluation mode).

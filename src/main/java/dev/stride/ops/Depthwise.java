@@ -209,8 +209,29 @@ public final class Depthwise {
 
     /** y = b + the loaded filter over the loaded input, stored as the outH*outW plane at {@code offset}. */
     public void forward(float bias, Planes p, MemorySegment y, long offset) {
+        convolve(bias, p);
+        store(p, y, offset);
+    }
+
+    /**
+     * {@link #forward}, then batch norm with these evaluation constants and the clamp to [min, max]
+     * of the activation after it, on the heap before the plane is stored: a convolution fused with
+     * the two in an inference build, the same bits as {@link BatchNorm#normalize} over the stored plane.
+     */
+    public void forwardNormalized(float bias, double mean, float scale, float beta, float min, float max,
+                                  Planes p, MemorySegment y, long offset) {
+        convolve(bias, p);
+        BatchNorm.normalize(p.y, 0, planeLength(), mean, scale, beta, min, max);
+        store(p, y, offset);
+    }
+
+    private void convolve(float bias, Planes p) {
         Arrays.fill(p.y, 0, planeLength(), bias);
         accumulateTaps(p.x, inputTaps, p.taps, p.y, 0, planeLength());
+    }
+
+    /** The output plane's rows, without the spare columns, to the outH*outW plane at {@code offset}. */
+    private void store(Planes p, MemorySegment y, long offset) {
         for (int oh = 0; oh < outH; oh++) {
             MemorySegment.copy(p.y, oh * wq, y, FLOAT, (offset + (long) oh * outW) * Float.BYTES, outW);
         }

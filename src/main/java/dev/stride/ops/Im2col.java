@@ -90,9 +90,12 @@ public final class Im2col {
         checkFits("column matrix", col, colOffset, rows() * ld);
         int perSample = columnsPerSample();
         boolean shift = planeWindows.isShift();
-        Scratch scratch = SCRATCH.get().ensure(0, plane + 1);
+        boolean phased = planeWindows.isPhased();
+        Scratch scratch = SCRATCH.get().ensure(phased ? perSample : 0, plane + 1);
         float[] in = scratch.plane;    // (H, W): one channel of the input, then the zero that padding reads
         float[][] masked = shift ? scratch.masked(planeWindows.kernelW(), plane) : null; // see WindowPlane.maskEdges
+        float[] phases = phased ? scratch.phases(planeWindows.phasedFloats()) : null;  // see WindowPlane.splitIntoPhases
+        float[] row = scratch.cols;    // phased: one window row on its way to the column matrix
         in[plane] = 0f;
         for (int s = 0; s < samples; s++) {
             for (int c = 0; c < channels; c++) {
@@ -103,13 +106,17 @@ public final class Im2col {
                 MemorySegment.copy(x, FLOAT, planeAt * Float.BYTES, in, 0, plane);
                 if (shift) {
                     planeWindows.maskEdges(in, masked);
+                } else if (phased) {
+                    planeWindows.splitIntoPhases(in, phases);
                 }
                 for (int r = 0; r < windows; r++) {
-                    long row = colOffset + (long) (c * windows + r) * ld + (long) s * perSample;
+                    long at = colOffset + (long) (c * windows + r) * ld + (long) s * perSample;
                     if (shift) {
-                        planeWindows.gatherShiftedRow(in, masked, r, col, row);
+                        planeWindows.gatherShiftedRow(in, masked, r, col, at);
+                    } else if (phased) {
+                        planeWindows.gatherPhasedRow(phases, r, row, col, at);
                     } else {
-                        planeWindows.gatherRow(in, r, col, row);
+                        planeWindows.gatherRow(in, r, col, at);
                     }
                 }
             }
@@ -173,6 +180,15 @@ public final class Im2col {
         float[] cols = new float[0];
         float[] plane = new float[0];
         float[][] masked = new float[0][0];
+        float[] phases = new float[0];
+
+        /** At least {@code floats} for WindowPlane.splitIntoPhases. */
+        float[] phases(int floats) {
+            if (phases.length < floats) {
+                phases = new float[floats];
+            }
+            return phases;
+        }
 
         Scratch ensure(int colFloats, int planeFloats) {
             if (cols.length < colFloats) {

@@ -119,6 +119,24 @@ final class VectorBatchNorm {
         return bound;
     }
 
+    /**
+     * {@link #normalize} in place over a[from, from + count) on the heap; the last partial vector
+     * masked where the array holds a whole vector there. Returns where it stopped.
+     */
+    static int normalize(float[] a, int from, int count, float hi, float lo, float scale, float beta, float min, float max) {
+        int bound = FLOATS.loopBound(count);
+        for (int j = 0; j < bound; j += FLOATS.length()) {
+            FloatVector.fromArray(FLOATS, a, from + j).sub(hi).sub(lo).mul(scale).add(beta).max(min).min(max)
+                    .intoArray(a, from + j);
+        }
+        if (bound < count && from + bound + FLOATS.length() <= a.length) {
+            FloatVector.fromArray(FLOATS, a, from + bound).sub(hi).sub(lo).mul(scale).add(beta).max(min).min(max)
+                    .intoArray(a, from + bound, FLOATS.indexInRange(bound, count));
+            return count;
+        }
+        return bound;
+    }
+
     /** dx = scale * ((dy - a) - ((x - hi) - lo) * b) over [0, count) as {@link #normalize}; returns where it stopped. */
     static int inputGrad(MemorySegment x, long xAt, MemorySegment dy, long dyAt, MemorySegment y, long yAt, float ceiling,
                          MemorySegment dx, long dxAt, int count, float hi, float lo, float scale, float a, float b) {

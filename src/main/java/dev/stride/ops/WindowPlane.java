@@ -15,6 +15,14 @@ import static dev.stride.tensor.Tensor.FLOAT;
  * copies a plane made into the segment (docs/design-measurements.md).
  */
 final class WindowPlane {
+    /**
+     * Strided geometries whose map ({@link #gatherRow}) would hold more entries than this (1 MB of
+     * ints, L2 on the machines measured) gather from phases instead ({@link #isPhased}); with a
+     * smaller map, as of any 3x3 layer but at 224x224, the map's loads cost less than the per-row
+     * copies of the phased path (docs/design-measurements.md).
+     */
+    static final int PHASED_MIN_MAP_ENTRIES = 1 << 18;
+
     private final int height;
     private final int width;
     private final int kernelH;
@@ -23,6 +31,9 @@ final class WindowPlane {
     private final int padding;
     private final int outH;
     private final int outW;
+    private final boolean phased; // strided with a large map: gather from phases (isPhased)
+    private final int phaseRows;  // if phased: rows of one phase of the padded plane, ceil((H + 2P) / S)
+    private final int phaseCols;  // if phased: its columns, ceil((W + 2P) / S)
     private final int[] reads; // unless isShift: (kH*kW, outH*outW) input positions, height*width for padding
     private final float[] zeros; // if isShift: as many zeros as a window row has above or below its run
 
@@ -35,7 +46,10 @@ final class WindowPlane {
         this.padding = padding;
         this.outH = outH;
         this.outW = outW;
-        this.reads = isShift() ? null : reads();
+        this.phased = stride > 1 && (long) kernelH * kernelW * outH * outW > PHASED_MIN_MAP_ENTRIES;
+        this.phaseRows = Math.ceilDiv(height + 2 * padding, stride);
+        this.phaseCols = Math.ceilDiv(width + 2 * padding, stride);
+        this.reads = isShift() ? null : reads(); // col2im adds back through it in the phased case too
         this.zeros = isShift() ? new float[longestFill()] : null;
     }
 
@@ -91,6 +105,65 @@ final class WindowPlane {
         for (int t = 0; t < per; t++) {
             col.setAtIndex(FLOAT, at + t, in[map[from + t]]);
         }
+    }
+
+    /**
+     * True for a strided geometry whose map has more than {@link #PHASED_MIN_MAP_ENTRIES} entries
+     * (ResNet's 7x7 stem: 2.4 MB read per plane): there the zero-padded plane is split into its
+     * S x S phases by row and column remainder ({@link #splitIntoPhases}), in which every output
+     * row of every window row is one contiguous run ({@link #gatherPhasedRow}).
+     */
+    boolean isPhased() {
+        return phased;
+    }
+
+    /** Floats of the phases array: S*S*phaseRows*phaseCols. */
+    int phasedFloats() {
+        return stride * stride * phaseRows * phaseCols;
+    }
+
+    /**
+     * Overwrites {@code phases} with the plane {@code in} (H*W), zero-padded and split into phases:
+     * padded pixel (r, c) at {@code ((r % S) * S + c % S) * phaseRows * phaseCols + (r / S) * phaseCols + c / S}.
+     */
+    void splitIntoPhases(float[] in, float[] phases) {
+        Arrays.fill(phases, 0, phasedFloats(), 0f);
+        int phase = phaseRows * phaseCols;
+        for (int ih = 0; ih < height; ih++) {
+            int r = ih + padding;
+            int rowBase = (r % stride) * stride * phase + (r / stride) * phaseCols;
+            int from = ih * width;
+            for (int p = 0; p < stride; p++) {
+                int first = Math.floorMod(p - padding, stride); // the first input column in column phase p
+                int at = rowBase + p * phase + (first + padding) / stride;
+                int count = (width - first + stride - 1) / stride;
+                if (stride == 2) { // the common stride as a constant: C2 compiles a faster loop
+                    for (int k = 0; k < count; k++) {
+                        phases[at + k] = in[from + first + 2 * k];
+                    }
+                } else {
+                    for (int k = 0; k < count; k++) {
+                        phases[at + k] = in[from + first + k * stride];
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * In the {@link #isPhased} case: writes window row {@code r} (= ki * kW + kj) to {@code col} at
+     * float {@code at}, outH*outW floats, from the phases of {@link #splitIntoPhases}: each output
+     * row is a run of one phase, moved into {@code row} (outH*outW floats), which goes to the
+     * segment in one copy.
+     */
+    void gatherPhasedRow(float[] phases, int r, float[] row, MemorySegment col, long at) {
+        int ki = r / kernelW;
+        int kj = r % kernelW;
+        int base = ((ki % stride) * stride + kj % stride) * phaseRows * phaseCols + (ki / stride) * phaseCols + kj / stride;
+        for (int oh = 0; oh < outH; oh++) {
+            System.arraycopy(phases, base + oh * phaseCols, row, oh * outW, outW);
+        }
+        MemorySegment.copy(row, 0, col, FLOAT, at * Float.BYTES, outH * outW);
     }
 
     /** Adds every window row of {@code rows} (kH*kW, outH*outW) into {@code grad} where it was read; see {@link #addRow}. */

@@ -67,6 +67,48 @@ class DepthwiseTest {
         }
     }
 
+    /**
+     * A fused batch norm and ReLU6 applied on the heap before the plane is stored gives the bits of
+     * the separate pass over the stored plane, on either loop, with a mean that float rounds.
+     */
+    @ParameterizedTest(name = "{0}x{1}, {2}x{3} stride {4} pad {5}")
+    @CsvSource({"14, 14, 3, 3, 1, 1", "7, 7, 3, 3, 1, 1", "28, 28, 3, 3, 2, 1", "9, 7, 3, 3, 2, 0", "13, 11, 5, 5, 1, 2"})
+    void normalizingBeforeTheStoreMatchesTheSeparatePass(int h, int w, int kH, int kW, int stride, int pad) {
+        int outH = (h + 2 * pad - kH) / stride + 1;
+        int outW = (w + 2 * pad - kW) / stride + 1;
+        int plane = outH * outW;
+        double mean = 0.1 + 1e-9;
+        float scale = 7.5f;
+        float beta = 0.5f;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment x = random(arena, h * w, 4);
+            MemorySegment weights = random(arena, kH * kW, 5);
+            for (boolean vector : new boolean[] {false, true}) {
+                Depthwise d = new Depthwise(h, w, kH, kW, stride, pad, outH, outW, vector);
+                Depthwise.Planes p = d.planes(false, 1);
+                MemorySegment separate = arena.allocate((long) plane * Float.BYTES);
+                MemorySegment fused = arena.allocate((long) plane * Float.BYTES);
+                d.loadInput(x, 0, p);
+                d.loadFilter(weights, 0, 0, p);
+                d.forward(0.25f, p, separate, 0);
+                BatchNorm.normalize(1, 1, plane, 0, mean, scale, beta, 0f, 6f, separate, 0, separate, 0);
+                d.forwardNormalized(0.25f, mean, scale, beta, 0f, 6f, p, fused, 0);
+                float[] expected = separate.toArray(FLOAT);
+                assertArrayEquals(expected, fused.toArray(FLOAT), "vector " + vector);
+                assertTrue(contains(expected, 0f) && contains(expected, 6f), "the clamp is exercised at both ends");
+            }
+        }
+    }
+
+    private static boolean contains(float[] a, float v) {
+        for (float f : a) {
+            if (f == v) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @Test
     void windowsThatDoNotFitAreRefused() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Depthwise(5, 5, 3, 3, 1, 0, 4, 3, false));

@@ -28,7 +28,22 @@ class Im2colTest {
                 Arguments.of(2, 3, 7, 6, 3, 2, 1, 1),
                 Arguments.of(2, 1, 7, 7, 3, 3, 3, 0),
                 Arguments.of(2, 2, 7, 6, 5, 5, 1, 2),   // 'same' 5x5: two edge columns each side
-                Arguments.of(1, 2, 5, 6, 3, 5, 1, 2));  // as wide as the input, but taller
+                Arguments.of(1, 2, 5, 6, 3, 5, 1, 2),   // as wide as the input, but taller
+                // Maps too large to gather through: the phased path (see bigMapsGatherFromPhases)
+                Arguments.of(1, 2, 230, 229, 7, 7, 2, 3), // ResNet's stem, one column short
+                Arguments.of(1, 1, 227, 227, 11, 11, 4, 0), // AlexNet's first layer
+                Arguments.of(2, 1, 200, 190, 9, 8, 3, 4)); // rectangular, stride 3, padding past half the kernel
+    }
+
+    /** The geometries above that gather from phases do, and the small strided ones do not. */
+    @Test
+    void bigMapsGatherFromPhases() {
+        assertTrue(new WindowPlane(230, 229, 7, 7, 2, 3, 115, 115).isPhased());
+        assertTrue(new WindowPlane(227, 227, 11, 11, 4, 0, 55, 55).isPhased());
+        assertTrue(new WindowPlane(200, 190, 9, 8, 3, 4, 67, 64).isPhased());
+        assertFalse(new WindowPlane(9, 9, 3, 3, 2, 1, 5, 5).isPhased());
+        assertFalse(new WindowPlane(224, 224, 3, 3, 2, 1, 112, 112).isPhased()); // MobileNet's stem: the map pays there
+        assertFalse(new WindowPlane(224, 224, 3, 3, 1, 1, 224, 224).isPhased()); // stride 1 shifts instead
     }
 
     private static Im2col geometry(int c, int h, int w, int kH, int kW, int stride, int pad) {
