@@ -26,6 +26,8 @@ class LinearTest {
         return Backends.all().stream().flatMap(g -> Stream.of(
                 Arguments.of(g, 3, 7, 5, true),
                 Arguments.of(g, 1, 13, 1, true),
+                Arguments.of(g, 1, 37, 19, true),   // one row: the W x^T form
+                Arguments.of(g, 1, 8, 6, false),
                 Arguments.of(g, 4, 9, 11, false)));
     }
 
