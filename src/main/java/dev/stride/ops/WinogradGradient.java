@@ -53,7 +53,9 @@ public final class WinogradGradient {
             float total = 0f;
             for (int n = 0; n < samples; n++) {
                 MemorySegment.copy(dy, FLOAT, (dyOffset + ((long) n * k + f) * plane) * Float.BYTES, in, 0, plane);
-                total += FloatSums.sum(in, plane);
+                if (db != null) { // the zoo's convolutions have no bias: no sum to make
+                    total += FloatSums.sum(in, plane);
+                }
                 float[] src = in;
                 if (!whole) {
                     for (int r = 0; r < outH; r++) {
