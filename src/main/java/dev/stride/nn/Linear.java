@@ -27,6 +27,17 @@ public final class Linear extends Layer {
      * waking the workers costs more than they save (docs/design-measurements.md).
      */
     static final long MIN_PARALLEL_MACS = 1L << 23;
+    /**
+     * Most batch rows a part multiplies as y^T = W x^T (then transposed into y): up to here
+     * OpenBLAS ran that form 1.3-2.4x as fast as x W^T, whose B operand (W) it packs on every
+     * call (docs/design-measurements.md); with more rows the two are within 10%.
+     */
+    static final int TRANSPOSED_MAX_ROWS = 32;
+    /**
+     * Fewest weights (in x out) for the W x^T form at more than one row: below, its transpose costs
+     * more than it saves (LeNet's 84 -> 10 at 32 rows: 1.4 against 1.7 us).
+     */
+    static final int TRANSPOSED_MIN_WEIGHTS = 1 << 14;
 
     private final int in;
     private final int out;
@@ -35,6 +46,9 @@ public final class Linear extends Layer {
 
     private Parameter weight;      // value and grad (out, in)
     private Parameter bias;        // value and grad (out), or null
+    private BuildContext built;    // the workspace a part's W x^T goes to
+    private float[][] partProducts; // (parts, out * TRANSPOSED_MAX_ROWS): a part's W x^T on the heap
+    private float[][] partRows;     // (parts, out): one output row on its way to y
 
     /**
      * A fully connected layer with a bias, on the default GEMM backend.
@@ -124,6 +138,11 @@ public final class Linear extends Layer {
     protected void allocate(Shape x, BuildContext ctx) {
         weight = parameter(ctx, "weight", Shape.of(out, in), InitRule.WEIGHT, true, in, out);
         bias = hasBias ? parameter(ctx, "bias", Shape.of(out), InitRule.BIAS, false, in, out) : null;
+        built = ctx;
+        int rows = Math.min(TRANSPOSED_MAX_ROWS, x.dim(0)); // a pass too small to split runs all rows as part 0
+        ctx.workspace().reservePerPart((long) out * rows);
+        partProducts = new float[parallel().parts()][out * rows];
+        partRows = new float[parallel().parts()][out];
     }
 
     /** Forward and the input gradient by batch rows; the weight gradient by output features. */
@@ -155,6 +174,10 @@ public final class Linear extends Layer {
         }
         Tensor w = weight.value();
         MemorySegment y = output.segment();
+        if (to - from > 1 && to - from <= TRANSPOSED_MAX_ROWS && (long) in * out >= TRANSPOSED_MIN_WEIGHTS) {
+            forwardTransposed(x, output, from, to, part);
+            return;
+        }
         if (bias != null) {
             Tensor b = bias.value();
             for (int r = from; r < to; r++) {
@@ -172,6 +195,37 @@ public final class Linear extends Layer {
         }
         gemm.sgemm(false, true, to - from, out, in, 1f, x.segment(), x.offset() + (long) from * in, w.segment(), w.offset(),
                 beta, y, output.offset() + (long) from * out);
+    }
+
+    /**
+     * y = x W^T + b for batch rows [from, to), a few: W x^T (out x rows) into the part's scratch,
+     * then each output row gathered from its column on the heap, plus b. The bias enters last here
+     * and first in the other forms: the same value up to float rounding.
+     */
+    private void forwardTransposed(Tensor x, Tensor output, int from, int to, int part) {
+        int rows = to - from;
+        Tensor w = weight.value();
+        MemorySegment ws = built.workspace().segment();
+        long at = built.workspace().partOffset(part);
+        gemm.sgemm(false, true, out, rows, in, 1f, w.segment(), w.offset(), in, x.segment(), x.offset() + (long) from * in, in,
+                0f, ws, at, rows);
+        float[] product = partProducts[part];
+        float[] row = partRows[part];
+        MemorySegment.copy(ws, FLOAT, at * Float.BYTES, product, 0, out * rows);
+        for (int i = 0; i < rows; i++) {
+            if (bias != null) {
+                Tensor b = bias.value();
+                MemorySegment.copy(b.segment(), FLOAT, b.offset() * Float.BYTES, row, 0, out);
+                for (int o = 0; o < out; o++) {
+                    row[o] += product[o * rows + i];
+                }
+            } else {
+                for (int o = 0; o < out; o++) {
+                    row[o] = product[o * rows + i];
+                }
+            }
+            MemorySegment.copy(row, 0, output.segment(), FLOAT, (output.offset() + (long) (from + i) * out) * Float.BYTES, out);
+        }
     }
 
     /** dW[j] += dy[:, j]^T x and dB[j] += the sum of dy[:, j] for output features j in [from, to). */

@@ -70,6 +70,35 @@ class LinearTest {
         }
     }
 
+    /**
+     * A few rows of a layer with 2^14 weights or more take the W x^T form and its transpose (2 to
+     * 32 rows), and more rows x W^T: every one gives the definition's output, on both backends.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.stride.testing.Backends#all")
+    void aFewRowsOfALargeLayerGiveTheDefinitionsOutput(Gemm gemm) {
+        try (Arena arena = Arena.ofConfined()) {
+            for (int n : new int[] {2, 5, 32, 33}) {
+                for (boolean bias : new boolean[] {true, false}) {
+                    Linear fc = built(gemm, n, 150, 110, bias, arena);
+                    Tensor x = GradientCheck.random(arena, n, n, 150);
+                    Tensor w = fc.weight().value();
+                    float[] expected = new float[n * 110];
+                    for (int r = 0; r < n; r++) {
+                        for (int j = 0; j < 110; j++) {
+                            double sum = bias ? fc.bias().value().get(j) : 0;
+                            for (int i = 0; i < 150; i++) {
+                                sum += (double) x.get(r, i) * w.get(j, i);
+                            }
+                            expected[r * 110 + j] = (float) sum;
+                        }
+                    }
+                    assertClose(expected, fc.forward(x), 1e-5, 1e-5);
+                }
+            }
+        }
+    }
+
     @ParameterizedTest(name = "{0} n={1} {2}->{3} bias={4}")
     @MethodSource("cases")
     void matchesTheDefinitionAndFiniteDifferences(Gemm gemm, int n, int in, int out, boolean bias) {
