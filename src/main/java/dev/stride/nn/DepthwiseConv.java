@@ -27,6 +27,7 @@ final class DepthwiseConv implements ConvLowering {
     private final long inputPlane;           // H*W
     private final long outputPlane;          // outH*outW
     private final Depthwise.Planes[] parts;  // (parts): each part's heap arrays
+    private final int stack;                 // samples whose planes of a channel backward runs at once
     private FusedNormalization norm;         // applied to each output plane before it is stored, or null
 
     /** {@code vector}: the loops on the Vector API (the policy passes whether the JVM has it). */
@@ -37,9 +38,10 @@ final class DepthwiseConv implements ConvLowering {
         this.multiplier = spec.groupOutChannels();
         this.inputPlane = (long) in.dim(2) * in.dim(3);
         this.outputPlane = (long) out.dim(2) * out.dim(3);
+        this.stack = training ? planes.stackFor(Math.ceilDiv(in.dim(0), parts)) : 1;
         this.parts = new Depthwise.Planes[parts];
         for (int p = 0; p < parts; p++) {
-            this.parts[p] = planes.planes(training, multiplier);
+            this.parts[p] = planes.planes(training, multiplier, stack);
         }
     }
 
@@ -104,22 +106,29 @@ final class DepthwiseConv implements ConvLowering {
         int taps = planes.taps();
         for (int c = 0; c < channels; c++) {
             planes.clearSums(p);
-            for (int s = from; s < to; s++) {
-                planes.loadInput(x.segment(), x.offset() + ((long) s * channels + c) * inputPlane, p);
+            for (int s0 = from; s0 < to; s0 += stack) {
+                int count = Math.min(stack, to - s0);
+                for (int i = 0; i < count; i++) {
+                    planes.loadInput(x.segment(), x.offset() + ((long) (s0 + i) * channels + c) * inputPlane, p, i);
+                }
                 if (dx != null) {
                     planes.clearInputGrad(p);
                 }
                 for (int t = 0; t < multiplier; t++) {
                     int f = c * multiplier + t;
-                    planes.loadGradient(dy.segment(), dy.offset() + ((long) s * k + f) * outputPlane, p);
-                    planes.accumulateParameterGrads(t, p);
+                    for (int i = 0; i < count; i++) {
+                        planes.loadGradient(dy.segment(), dy.offset() + ((long) (s0 + i) * k + f) * outputPlane, p, i);
+                    }
+                    planes.accumulateParameterGrads(t, p, count);
                     if (dx != null) {
                         planes.loadFilter(w.segment(), w.offset(), f, p);
-                        planes.accumulateInputGrad(p);
+                        planes.accumulateInputGrad(p, count);
                     }
                 }
                 if (dx != null) {
-                    planes.storeInputGrad(p, dx.segment(), dx.offset() + ((long) s * channels + c) * inputPlane);
+                    for (int i = 0; i < count; i++) {
+                        planes.storeInputGrad(p, i, dx.segment(), dx.offset() + ((long) (s0 + i) * channels + c) * inputPlane);
+                    }
                 }
             }
             for (int t = 0; t < multiplier; t++) {

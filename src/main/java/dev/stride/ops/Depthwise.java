@@ -36,6 +36,8 @@ import static dev.stride.tensor.Tensor.FLOAT;
 public final class Depthwise {
     /** Running sums per tap for the parameter gradients: 32, as {@link FloatSums}. */
     static final int FOLD = 32;
+    /** Most floats of a stack of planes in one array (16 KB, so the stack stays in L1). */
+    static final int STACK_FLOATS = 4096;
 
     private final int h, w, kH, kW, stride, pad, outH, outW;
     private final boolean vector;    // the loops on the Vector API (VectorDepthwise)
@@ -44,6 +46,7 @@ public final class Depthwise {
     private final int[] inputTaps;   // o(i, j): where tap (i, j) of output q = 0 reads the phased input
     private final int[] gatherTaps;  // stride 1: where tap (i, j) of dx z = 0 reads the padded gradient
     private final int front;         // zeros before the gradient plane, so the gather never reads below 0
+    private final int block;         // floats between two samples' planes in a stack: the longer of a phased input and a gradient plane
 
     /**
      * {@code outH} and {@code outW} come from {@link OutputSize} (flooring already decided there);
@@ -73,6 +76,7 @@ public final class Depthwise {
         this.hq = Math.ceilDiv(height + 2 * padding, stride);
         this.wq = Math.ceilDiv(width + 2 * padding, stride);
         this.front = (kernelH - 1) * wq + kernelW - 1;
+        this.block = Math.max(stride * stride * hq * wq + kernelW, front + Math.max(height + 2 * padding, outH) * wq + kernelW);
         this.inputTaps = new int[kernelH * kernelW];
         this.gatherTaps = new int[kernelH * kernelW];
         for (int i = 0; i < kernelH; i++) {
@@ -98,15 +102,30 @@ public final class Depthwise {
         return front;
     }
 
-    /** One part's arrays; {@code training} adds those backward needs, {@code filters} the filters per channel. */
-    public Planes planes(boolean training, int filters) {
-        return new Planes(this, training, filters);
+    /**
+     * One part's arrays; {@code training} adds those backward needs, {@code filters} the filters
+     * per channel, and backward runs {@code stack} samples' planes of a channel at once.
+     */
+    public Planes planes(boolean training, int filters, int stack) {
+        return new Planes(this, training, filters, stack);
+    }
+
+    /**
+     * How many of {@code samples} samples' planes backward should stack: each of its steps (the
+     * parameter gradients' folds, the input gradient) then runs once over a stack of planes laid
+     * {@link #block} floats apart instead of once per plane, whose fixed costs dominated the small
+     * planes of MobileNet's last stages (docs/design-measurements.md). Up to {@link #STACK_FLOATS}.
+     */
+    public int stackFor(int samples) {
+        return Math.max(1, Math.min(samples, STACK_FLOATS / block));
     }
 
     /**
      * One part's heap arrays, reused for every plane: the phased input, the output plane, a row, and
      * for training the padded gradient, the phased input gradient and the weight and bias gradient
-     * running sums (per filter of a channel, per tap, per output position).
+     * running sums (per filter of a channel, per tap, per output position). For backward the input,
+     * gradient and input-gradient arrays hold a stack of planes, slot k's at k * block; everything
+     * between two planes' data stays 0 (see {@link #accumulateParameterGrads}).
      */
     public static final class Planes {
         final float[] x;      // (S*S*Hq*Wq + kW + slack): the phased padded input; the padding and spare slots stay 0
@@ -117,16 +136,17 @@ public final class Depthwise {
         final float[] dx;     // as x: the phased padded input gradient
         final float[][] sums; // (filters*(kH*kW + 1), FOLD): folded dW sums per filter and tap, then the dB sums
 
-        private Planes(Depthwise g, boolean training, int filters) {
+        private Planes(Depthwise g, boolean training, int filters, int stack) {
             // The Vector API's loops read and write whole vectors past a plane's last element
             // (masked where it matters): the slack keeps them inside the arrays.
             int slack = g.vector ? VectorSupport.SLACK_FLOATS : 0;
-            int phased = g.stride * g.stride * g.hq * g.wq + g.kW + slack;
+            int stacked = training ? (stack - 1) * g.block : 0;
+            int phased = stacked + g.stride * g.stride * g.hq * g.wq + g.kW + slack;
             x = new float[phased];
             y = new float[g.planeLength() + slack];
             row = new float[Math.max(g.w, g.outW)];
             taps = new float[g.taps()];
-            dy = training ? new float[g.front + Math.max(g.h + 2 * g.pad, g.outH) * g.wq + g.kW + slack] : null;
+            dy = training ? new float[stacked + g.front + Math.max(g.h + 2 * g.pad, g.outH) * g.wq + g.kW + slack] : null;
             dx = training ? new float[phased] : null;
             sums = training ? new float[filters * (g.taps() + 1)][FOLD] : null;
         }
@@ -134,9 +154,14 @@ public final class Depthwise {
 
     /** Copies one input plane (H*W floats at {@code offset}) into the phased layout. */
     public void loadInput(MemorySegment x, long offset, Planes p) {
+        loadInput(x, offset, p, 0);
+    }
+
+    /** {@link #loadInput} into plane {@code index} of the stack. */
+    public void loadInput(MemorySegment x, long offset, Planes p, int index) {
         for (int ih = 0; ih < h; ih++) {
             long from = (offset + (long) ih * w) * Float.BYTES;
-            int rowBase = phasedRow(ih);
+            int rowBase = index * block + phasedRow(ih);
             if (stride == 1) {
                 MemorySegment.copy(x, FLOAT, from, p.x, rowBase + pad, w);
                 continue;
@@ -239,8 +264,13 @@ public final class Depthwise {
 
     /** Copies one gradient plane (outH*outW floats at {@code offset}) into the padded gradient array. */
     public void loadGradient(MemorySegment dy, long offset, Planes p) {
+        loadGradient(dy, offset, p, 0);
+    }
+
+    /** {@link #loadGradient} into plane {@code index} of the stack. */
+    public void loadGradient(MemorySegment dy, long offset, Planes p, int index) {
         for (int oh = 0; oh < outH; oh++) {
-            MemorySegment.copy(dy, FLOAT, (offset + (long) oh * outW) * Float.BYTES, p.dy, front + oh * wq, outW);
+            MemorySegment.copy(dy, FLOAT, (offset + (long) oh * outW) * Float.BYTES, p.dy, index * block + front + oh * wq, outW);
         }
     }
 
@@ -256,7 +286,16 @@ public final class Depthwise {
      * each tap read, and its dB running sums += dy (loaded gradient, loaded input).
      */
     public void accumulateParameterGrads(int slot, Planes p) {
-        int len = planeLength();
+        accumulateParameterGrads(slot, p, 1);
+    }
+
+    /**
+     * {@link #accumulateParameterGrads} over the first {@code count} planes of the stack in one run
+     * of positions: between two planes the gradient array holds zeros, so the positions there add
+     * nothing (whatever the input array holds there, the tail of one plane or the head of the next).
+     */
+    public void accumulateParameterGrads(int slot, Planes p, int count) {
+        int len = (count - 1) * block + planeLength();
         int taps = taps();
         for (int t = 0; t < taps; t++) {
             float[] s = p.sums[slot * (taps + 1) + t];
@@ -299,12 +338,21 @@ public final class Depthwise {
 
     /** The phased input gradient += the loaded filter's share: dy spread back over the taps. */
     public void accumulateInputGrad(Planes p) {
-        int len = planeLength();
+        accumulateInputGrad(p, 1);
+    }
+
+    /**
+     * {@link #accumulateInputGrad} over the first {@code count} planes of the stack in one run: a
+     * plane's input positions read only its own gradient plane and the zeros around it, so they get
+     * the sums they get alone; positions between planes get sums that are never stored.
+     */
+    public void accumulateInputGrad(Planes p, int count) {
+        int len = (count - 1) * block + planeLength();
         if (stride == 1) {
             // Gather: every padded position z sums the taps that read it; only the rows holding
             // the input are needed (z from P*Wq for H*Wq positions).
             // (w[i, j] pairs with gatherTaps[i, j]: the flip lives in the offsets).
-            accumulateTaps(p.dy, gatherTaps, p.taps, p.dx, pad * wq, h * wq);
+            accumulateTaps(p.dy, gatherTaps, p.taps, p.dx, pad * wq, (count - 1) * block + h * wq);
             return;
         }
         for (int t = 0; t < taps(); t++) {
@@ -318,9 +366,14 @@ public final class Depthwise {
 
     /** Copies the input positions of the phased input gradient to the H*W plane at {@code offset}. */
     public void storeInputGrad(Planes p, MemorySegment dx, long offset) {
+        storeInputGrad(p, 0, dx, offset);
+    }
+
+    /** {@link #storeInputGrad} from plane {@code index} of the stack. */
+    public void storeInputGrad(Planes p, int index, MemorySegment dx, long offset) {
         for (int ih = 0; ih < h; ih++) {
             long to = (offset + (long) ih * w) * Float.BYTES;
-            int rowBase = phasedRow(ih);
+            int rowBase = index * block + phasedRow(ih);
             if (stride == 1) {
                 MemorySegment.copy(p.dx, rowBase + pad, dx, FLOAT, to, w);
                 continue;

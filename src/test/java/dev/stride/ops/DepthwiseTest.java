@@ -10,6 +10,7 @@ import java.util.SplittableRandom;
 
 import static dev.stride.tensor.Tensor.FLOAT;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -39,7 +40,7 @@ class DepthwiseTest {
             float[][] results = new float[2][];
             for (int v = 0; v < 2; v++) {
                 Depthwise d = new Depthwise(h, w, kH, kW, stride, pad, outH, outW, v == 1);
-                Depthwise.Planes p = d.planes(true, filters);
+                Depthwise.Planes p = d.planes(true, filters, 1);
                 MemorySegment y = arena.allocate((long) planes * filters * outH * outW * Float.BYTES);
                 MemorySegment dx = arena.allocate((long) planes * h * w * Float.BYTES);
                 MemorySegment dw = arena.allocate((long) filters * kH * kW * Float.BYTES);
@@ -68,6 +69,77 @@ class DepthwiseTest {
     }
 
     /**
+     * Backward over stacks of planes (3, then the last 2 of 5 samples) against one plane at a time:
+     * the input gradient to the bit, the weight and bias gradients (folded in another order) within
+     * rounding; and the stacked loops on the Vector API against the plain ones, to the bit.
+     */
+    @ParameterizedTest(name = "{0}x{1}, {2}x{3} stride {4} pad {5}")
+    @CsvSource({"3, 3, 3, 3, 1, 1", "6, 6, 3, 3, 1, 1", "6, 6, 3, 3, 2, 1", "7, 5, 3, 3, 2, 0", "9, 8, 5, 5, 1, 2",
+            "10, 11, 2, 3, 3, 2"})
+    void stackedPlanesGiveTheOnePlaneGradients(int h, int w, int kH, int kW, int stride, int pad) {
+        int outH = (h + 2 * pad - kH) / stride + 1;
+        int outW = (w + 2 * pad - kW) / stride + 1;
+        int filters = 2;
+        int samples = 5;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment x = random(arena, samples * h * w, 6);
+            MemorySegment weights = random(arena, filters * kH * kW, 7);
+            MemorySegment dy = random(arena, samples * filters * outH * outW, 8);
+            float[][] oneAtATime = backward(h, w, kH, kW, stride, pad, 1, true, x, weights, dy, arena);
+            float[][] stacked = backward(h, w, kH, kW, stride, pad, 3, true, x, weights, dy, arena);
+            float[][] stackedPlain = backward(h, w, kH, kW, stride, pad, 3, false, x, weights, dy, arena);
+            assertArrayEquals(oneAtATime[0], stacked[0], "input gradient");
+            assertClose(oneAtATime[1], stacked[1], 1e-5f, "weight and bias gradients");
+            assertArrayEquals(stackedPlain[0], stacked[0]);
+            assertArrayEquals(stackedPlain[1], stacked[1]);
+        }
+    }
+
+    /** Depthwise backward of one channel's samples in stacks of {@code stack}: {dx, dW and dB}. */
+    private static float[][] backward(int h, int w, int kH, int kW, int stride, int pad, int stack, boolean vector,
+                                      MemorySegment x, MemorySegment weights, MemorySegment dy, Arena arena) {
+        int outH = (h + 2 * pad - kH) / stride + 1;
+        int outW = (w + 2 * pad - kW) / stride + 1;
+        int filters = (int) (weights.byteSize() / Float.BYTES / (kH * kW));
+        int samples = (int) (x.byteSize() / Float.BYTES / (h * w));
+        Depthwise d = new Depthwise(h, w, kH, kW, stride, pad, outH, outW, vector);
+        Depthwise.Planes p = d.planes(true, filters, stack);
+        MemorySegment dx = arena.allocate((long) samples * h * w * Float.BYTES);
+        MemorySegment dw = arena.allocate((long) filters * kH * kW * Float.BYTES);
+        MemorySegment db = arena.allocate((long) filters * Float.BYTES);
+        d.clearSums(p);
+        for (int s0 = 0; s0 < samples; s0 += stack) {
+            int count = Math.min(stack, samples - s0);
+            for (int i = 0; i < count; i++) {
+                d.loadInput(x, (long) (s0 + i) * h * w, p, i);
+            }
+            d.clearInputGrad(p);
+            for (int f = 0; f < filters; f++) {
+                for (int i = 0; i < count; i++) {
+                    d.loadGradient(dy, ((long) (s0 + i) * filters + f) * outH * outW, p, i);
+                }
+                d.accumulateParameterGrads(f, p, count);
+                d.loadFilter(weights, 0, f, p);
+                d.accumulateInputGrad(p, count);
+            }
+            for (int i = 0; i < count; i++) {
+                d.storeInputGrad(p, i, dx, (long) (s0 + i) * h * w);
+            }
+        }
+        for (int f = 0; f < filters; f++) {
+            d.finishParameterGrads(f, p, dw, (long) f * kH * kW, true, db, f);
+        }
+        return new float[][] {dx.toArray(FLOAT), concat(dw, db)};
+    }
+
+    private static void assertClose(float[] expected, float[] actual, float tolerance, String what) {
+        assertEquals(expected.length, actual.length, what);
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], actual[i], tolerance * Math.max(1, Math.abs(expected[i])), what + " at " + i);
+        }
+    }
+
+    /**
      * A fused batch norm and ReLU6 applied on the heap before the plane is stored gives the bits of
      * the separate pass over the stored plane, on either loop, with a mean that float rounds.
      */
@@ -85,7 +157,7 @@ class DepthwiseTest {
             MemorySegment weights = random(arena, kH * kW, 5);
             for (boolean vector : new boolean[] {false, true}) {
                 Depthwise d = new Depthwise(h, w, kH, kW, stride, pad, outH, outW, vector);
-                Depthwise.Planes p = d.planes(false, 1);
+                Depthwise.Planes p = d.planes(false, 1, 1);
                 MemorySegment separate = arena.allocate((long) plane * Float.BYTES);
                 MemorySegment fused = arena.allocate((long) plane * Float.BYTES);
                 d.loadInput(x, 0, p);
