@@ -17,7 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The depthwise loops on the Vector API against the plain loops, to the bit: forward, input
  * gradient (the gather form at stride 1, the scatter at larger strides) and the folded weight and
- * bias gradients over several planes, at sizes that leave scalar tails. The layer tests
+ * bias gradients over several planes, at sizes that leave scalar tails; backward over stacks of
+ * planes against one plane at a time. The layer tests
  * (Conv2dTest, GroupedConvTest, the reference cases) check the results themselves, on the Vector
  * API in this JVM and on the plain loops in the build's JVM without it.
  */
@@ -26,7 +27,7 @@ class DepthwiseTest {
     @ParameterizedTest(name = "{0}x{1}, {2}x{3} stride {4} pad {5}")
     @CsvSource({"48, 48, 3, 3, 1, 1", "48, 48, 3, 3, 2, 1", "7, 9, 3, 3, 1, 1", "9, 7, 3, 3, 2, 0", "13, 11, 5, 5, 1, 2",
             "10, 11, 2, 3, 3, 2", "5, 5, 1, 1, 2, 0", "21, 20, 3, 3, 2, 1",
-            "12, 70, 3, 3, 2, 1", "11, 67, 3, 3, 2, 0"})
+            "12, 70, 3, 3, 2, 1", "11, 67, 3, 3, 2, 0", "3, 3, 3, 3, 1, 1", "6, 6, 3, 3, 2, 1"})
     void vectorLoopsMatchThePlainLoopsBitwise(int h, int w, int kH, int kW, int stride, int pad) {
         assertTrue(VectorSupport.enabled(), "the tests run with --add-modules " + VectorSupport.MODULE);
         int outH = (h + 2 * pad - kH) / stride + 1;
@@ -65,31 +66,15 @@ class DepthwiseTest {
                 results[v] = concat(y, dx, dw, db);
             }
             assertArrayEquals(results[0], results[1]);
-        }
-    }
 
-    /**
-     * Backward over stacks of planes (3, then the last 2 of 5 samples) against one plane at a time:
-     * the input gradient to the bit, the weight and bias gradients (folded in another order) within
-     * rounding; and the stacked loops on the Vector API against the plain ones, to the bit.
-     */
-    @ParameterizedTest(name = "{0}x{1}, {2}x{3} stride {4} pad {5}")
-    @CsvSource({"3, 3, 3, 3, 1, 1", "6, 6, 3, 3, 1, 1", "6, 6, 3, 3, 2, 1", "7, 5, 3, 3, 2, 0", "9, 8, 5, 5, 1, 2",
-            "10, 11, 2, 3, 3, 2"})
-    void stackedPlanesGiveTheOnePlaneGradients(int h, int w, int kH, int kW, int stride, int pad) {
-        int outH = (h + 2 * pad - kH) / stride + 1;
-        int outW = (w + 2 * pad - kW) / stride + 1;
-        int filters = 2;
-        int samples = 5;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment x = random(arena, samples * h * w, 6);
-            MemorySegment weights = random(arena, filters * kH * kW, 7);
-            MemorySegment dy = random(arena, samples * filters * outH * outW, 8);
+            // Backward over stacks of planes (2, then the last 1) against one plane at a time: the
+            // input gradient to the bit, the weight and bias gradients (folded in another order)
+            // within rounding; and the stacked loops on the Vector API against the plain ones.
             float[][] oneAtATime = backward(h, w, kH, kW, stride, pad, 1, true, x, weights, dy, arena);
-            float[][] stacked = backward(h, w, kH, kW, stride, pad, 3, true, x, weights, dy, arena);
-            float[][] stackedPlain = backward(h, w, kH, kW, stride, pad, 3, false, x, weights, dy, arena);
+            float[][] stacked = backward(h, w, kH, kW, stride, pad, 2, true, x, weights, dy, arena);
+            float[][] stackedPlain = backward(h, w, kH, kW, stride, pad, 2, false, x, weights, dy, arena);
             assertArrayEquals(oneAtATime[0], stacked[0], "input gradient");
-            assertClose(oneAtATime[1], stacked[1], 1e-5f, "weight and bias gradients");
+            assertClose(oneAtATime[1], stacked[1], 1e-4f, "weight and bias gradients"); // a 48x48 plane folds 2,304 products per tap
             assertArrayEquals(stackedPlain[0], stacked[0]);
             assertArrayEquals(stackedPlain[1], stacked[1]);
         }
