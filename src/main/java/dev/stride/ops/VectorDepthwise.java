@@ -11,7 +11,9 @@ import jdk.incubator.vector.VectorSpecies;
  * right, no fused multiply-add), lane by lane, so the same bits at any vector length. A plane's
  * last partial vector runs as a whole vector with a masked store (or masked sums): the arrays hold
  * {@link VectorSupport#SLACK_FLOATS} floats past their data for those reads ({@link Depthwise.Planes});
- * the small planes of MobileNet's last stages are mostly such tails.
+ * the small planes of MobileNet's last stages are mostly such tails. Each loop writes its stores out
+ * in its own body: passed to a helper method, a vector is boxed (allocated) whenever C2 declines to
+ * inline the helper, which a test caught once backward's stacks made the masked tail common.
  */
 final class VectorDepthwise {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
@@ -52,7 +54,12 @@ final class VectorDepthwise {
                     .add(FloatVector.fromArray(SPECIES, src, o6 + q).mul(w6))
                     .add(FloatVector.fromArray(SPECIES, src, o7 + q).mul(w7))
                     .add(FloatVector.fromArray(SPECIES, src, o8 + q).mul(w8));
-            store(FloatVector.fromArray(SPECIES, dst, at + q).add(s), dst, at, q, len);
+            FloatVector r = FloatVector.fromArray(SPECIES, dst, at + q).add(s);
+            if (q + PREFERRED <= len) { // the store written out in each loop: see the class comment
+                r.intoArray(dst, at + q);
+            } else {
+                r.intoArray(dst, at + q, SPECIES.indexInRange(q, len));
+            }
         }
     }
 
@@ -61,28 +68,24 @@ final class VectorDepthwise {
             FloatVector s = FloatVector.fromArray(SPECIES, src, o0 + q).mul(w0)
                     .add(FloatVector.fromArray(SPECIES, src, o1 + q).mul(w1))
                     .add(FloatVector.fromArray(SPECIES, src, o2 + q).mul(w2));
-            store(FloatVector.fromArray(SPECIES, dst, at + q).add(s), dst, at, q, len);
+            FloatVector r = FloatVector.fromArray(SPECIES, dst, at + q).add(s);
+            if (q + PREFERRED <= len) { // the store written out in each loop: see the class comment
+                r.intoArray(dst, at + q);
+            } else {
+                r.intoArray(dst, at + q, SPECIES.indexInRange(q, len));
+            }
         }
     }
 
     /** dst[at + q] += v * src[from + q]. */
     static void accumulateScaled(float[] src, int from, float v, float[] dst, int at, int len) {
         for (int q = 0; q < len; q += SPECIES.length()) {
-            store(FloatVector.fromArray(SPECIES, dst, at + q).add(FloatVector.fromArray(SPECIES, src, from + q).mul(v)),
-                    dst, at, q, len);
-        }
-    }
-
-    /**
-     * Stores the vector for positions q on at {@code at + q}: whole, or masked to the positions
-     * below len for the plane's last partial vector. (Inlined into each loop, so the vector is not
-     * boxed.)
-     */
-    private static void store(FloatVector v, float[] dst, int at, int q, int len) {
-        if (q + SPECIES.length() <= len) {
-            v.intoArray(dst, at + q);
-        } else {
-            v.intoArray(dst, at + q, SPECIES.indexInRange(q, len));
+            FloatVector r = FloatVector.fromArray(SPECIES, dst, at + q).add(FloatVector.fromArray(SPECIES, src, from + q).mul(v));
+            if (q + PREFERRED <= len) {
+                r.intoArray(dst, at + q);
+            } else {
+                r.intoArray(dst, at + q, SPECIES.indexInRange(q, len));
+            }
         }
     }
 
