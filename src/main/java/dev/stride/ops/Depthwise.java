@@ -10,8 +10,9 @@ import static dev.stride.tensor.Tensor.FLOAT;
  * side, as loops over heap arrays: on the Vector API ({@link VectorDepthwise}) when the layer's
  * policy asks for it, else plain loops, with the same bits.
  *
- * <p>Layout. The zero-padded input plane (Hp = H + 2P rows, Wp = W + 2P columns) is stored split
- * into its S x S phases by row and column remainder (S the stride): padded pixel (r, c) sits at
+ * <p>Layout ({@link PhasedPlane}). The zero-padded input plane (Hp = H + 2P rows, Wp = W + 2P
+ * columns) is stored split into its S x S phases by row and column remainder (S the stride):
+ * padded pixel (r, c) sits at
  * {@code ((r%S)*S + c%S)*Hq*Wq + (r/S)*Wq + c/S}, with Hq = ceil(Hp/S), Wq = ceil(Wp/S). Output
  * pixel (oh, ow) reads padded pixel (oh*S + i, ow*S + j) for tap (i, j), which then sits at
  * {@code o(i, j) + oh*Wq + ow} with o(i, j) = ((i%S)*S + j%S)*Hq*Wq + (i/S)*Wq + j/S. So with the
@@ -42,7 +43,8 @@ public final class Depthwise {
     private final int h, w, kH, kW, stride, pad, outH, outW;
     private final boolean vector;    // the loops on the Vector API (VectorDepthwise)
     private final boolean pairsOnVectors; // stride 2's column-parity splits too (VectorPairs, AVX-512 only)
-    private final int hq, wq;        // rows and columns of one phase of the padded input
+    private final PhasedPlane layout; // the phased padded input (and its gradient)
+    private final int hq, wq;        // rows and columns of one phase of it
     private final int[] inputTaps;   // o(i, j): where tap (i, j) of output q = 0 reads the phased input
     private final int[] gatherTaps;  // stride 1: where tap (i, j) of dx z = 0 reads the padded gradient
     private final int front;         // zeros before the gradient plane, so the gather never reads below 0
@@ -73,15 +75,16 @@ public final class Depthwise {
         this.pad = padding;
         this.outH = outH;
         this.outW = outW;
-        this.hq = Math.ceilDiv(height + 2 * padding, stride);
-        this.wq = Math.ceilDiv(width + 2 * padding, stride);
+        this.layout = new PhasedPlane(height, width, stride, padding);
+        this.hq = layout.rows();
+        this.wq = layout.cols();
         this.front = (kernelH - 1) * wq + kernelW - 1;
-        this.block = Math.max(stride * stride * hq * wq + kernelW, front + Math.max(height + 2 * padding, outH) * wq + kernelW);
+        this.block = Math.max(layout.floats() + kernelW, front + Math.max(height + 2 * padding, outH) * wq + kernelW);
         this.inputTaps = new int[kernelH * kernelW];
         this.gatherTaps = new int[kernelH * kernelW];
         for (int i = 0; i < kernelH; i++) {
             for (int j = 0; j < kernelW; j++) {
-                inputTaps[i * kernelW + j] = ((i % stride) * stride + j % stride) * hq * wq + (i / stride) * wq + j / stride;
+                inputTaps[i * kernelW + j] = layout.tapOffset(i, j);
                 gatherTaps[i * kernelW + j] = front - i * wq - j;
             }
         }
@@ -141,7 +144,7 @@ public final class Depthwise {
             // (masked where it matters): the slack keeps them inside the arrays.
             int slack = g.vector ? VectorSupport.SLACK_FLOATS : 0;
             int stacked = training ? (stack - 1) * g.block : 0;
-            int phased = stacked + g.stride * g.stride * g.hq * g.wq + g.kW + slack;
+            int phased = stacked + g.layout.floats() + g.kW + slack;
             x = new float[phased];
             y = new float[g.planeLength() + slack];
             row = new float[Math.max(g.w, g.outW)];
@@ -161,70 +164,18 @@ public final class Depthwise {
     public void loadInput(MemorySegment x, long offset, Planes p, int index) {
         for (int ih = 0; ih < h; ih++) {
             long from = (offset + (long) ih * w) * Float.BYTES;
-            int rowBase = index * block + phasedRow(ih);
+            int rowBase = index * block + layout.rowBase(ih);
             if (stride == 1) {
                 MemorySegment.copy(x, FLOAT, from, p.x, rowBase + pad, w);
                 continue;
             }
             if (pairsOnVectors) {
-                VectorPairs.split(x, offset + (long) ih * w, w, p.x, evenColumn(rowBase), p.x, oddColumn(rowBase));
+                VectorPairs.split(x, offset + (long) ih * w, w, p.x, layout.evenColumn(rowBase), p.x, layout.oddColumn(rowBase));
             } else {
                 MemorySegment.copy(x, FLOAT, from, p.row, 0, w);
-                splitRowPlain(p.row, p.x, rowBase);
+                layout.splitRow(p.row, 0, p.x, rowBase);
             }
         }
-    }
-
-    /** Where input row {@code ih}'s column -P (the padding's first) sits in the phased layout. */
-    private int phasedRow(int ih) {
-        int r = ih + pad;
-        return (r % stride) * stride * hq * wq + (r / stride) * wq;
-    }
-
-    /** One row's columns into their phases (the row's first padded column at {@code rowBase}). */
-    private void splitRowPlain(float[] row, float[] phased, int rowBase) {
-        for (int phase = 0; phase < stride; phase++) {
-            int first = Math.floorMod(phase - pad, stride);
-            int at = rowBase + phase * hq * wq + (first + pad) / stride;
-            int count = (w - first + stride - 1) / stride;
-            if (stride == 2) { // MobileNet's stride as a constant: C2 compiles a faster loop (docs/design-measurements.md)
-                for (int k = 0; k < count; k++) {
-                    phased[at + k] = row[first + 2 * k];
-                }
-            } else {
-                for (int k = 0; k < count; k++) {
-                    phased[at + k] = row[first + k * stride];
-                }
-            }
-        }
-    }
-
-    /** The inverse of {@link #splitRowPlain}: one row's columns gathered from their phases. */
-    private void mergeRowPlain(float[] phased, int rowBase, float[] row) {
-        for (int phase = 0; phase < stride; phase++) {
-            int first = Math.floorMod(phase - pad, stride);
-            int at = rowBase + phase * hq * wq + (first + pad) / stride;
-            int count = (w - first + stride - 1) / stride;
-            if (stride == 2) {
-                for (int k = 0; k < count; k++) {
-                    row[first + 2 * k] = phased[at + k];
-                }
-            } else {
-                for (int k = 0; k < count; k++) {
-                    row[first + k * stride] = phased[at + k];
-                }
-            }
-        }
-    }
-
-    /** Stride 2: where input column 0 (and every even one after it) sits in the row at {@code rowBase}'s phases. */
-    private int evenColumn(int rowBase) {
-        return rowBase + (pad & 1) * hq * wq + pad / 2;
-    }
-
-    /** Stride 2: where input column 1 (and every odd one after it) sits. */
-    private int oddColumn(int rowBase) {
-        return rowBase + ((pad + 1) & 1) * hq * wq + (pad + 1) / 2;
     }
 
     /** Copies filter {@code filter}'s kH*kW taps from the (K, 1, kH, kW) weights at {@code offset}. */
@@ -373,15 +324,15 @@ public final class Depthwise {
     public void storeInputGrad(Planes p, int index, MemorySegment dx, long offset) {
         for (int ih = 0; ih < h; ih++) {
             long to = (offset + (long) ih * w) * Float.BYTES;
-            int rowBase = index * block + phasedRow(ih);
+            int rowBase = index * block + layout.rowBase(ih);
             if (stride == 1) {
                 MemorySegment.copy(p.dx, rowBase + pad, dx, FLOAT, to, w);
                 continue;
             }
             if (pairsOnVectors) {
-                VectorPairs.merge(p.dx, evenColumn(rowBase), p.dx, oddColumn(rowBase), dx, offset + (long) ih * w, w);
+                VectorPairs.merge(p.dx, layout.evenColumn(rowBase), p.dx, layout.oddColumn(rowBase), dx, offset + (long) ih * w, w);
             } else {
-                mergeRowPlain(p.dx, rowBase, p.row);
+                layout.mergeRow(p.dx, rowBase, p.row);
                 MemorySegment.copy(p.row, 0, dx, FLOAT, to, w);
             }
         }

@@ -31,9 +31,7 @@ final class WindowPlane {
     private final int padding;
     private final int outH;
     private final int outW;
-    private final boolean phased; // strided with a large map: gather from phases (isPhased)
-    private final int phaseRows;  // if phased: rows of one phase of the padded plane, ceil((H + 2P) / S)
-    private final int phaseCols;  // if phased: its columns, ceil((W + 2P) / S)
+    private final PhasedPlane layout; // if isPhased: the padded plane split into its phases, else null
     private final int[] reads; // unless isShift: (kH*kW, outH*outW) input positions, height*width for padding
     private final float[] zeros; // if isShift: as many zeros as a window row has above or below its run
 
@@ -46,9 +44,8 @@ final class WindowPlane {
         this.padding = padding;
         this.outH = outH;
         this.outW = outW;
-        this.phased = stride > 1 && (long) kernelH * kernelW * outH * outW > PHASED_MIN_MAP_ENTRIES;
-        this.phaseRows = Math.ceilDiv(height + 2 * padding, stride);
-        this.phaseCols = Math.ceilDiv(width + 2 * padding, stride);
+        boolean phased = stride > 1 && (long) kernelH * kernelW * outH * outW > PHASED_MIN_MAP_ENTRIES;
+        this.layout = phased ? new PhasedPlane(height, width, stride, padding) : null;
         this.reads = isShift() ? null : reads(); // col2im adds back through it in the phased case too
         this.zeros = isShift() ? new float[longestFill()] : null;
     }
@@ -114,39 +111,19 @@ final class WindowPlane {
      * row of every window row is one contiguous run ({@link #gatherPhasedRow}).
      */
     boolean isPhased() {
-        return phased;
+        return layout != null;
     }
 
-    /** Floats of the phases array: S*S*phaseRows*phaseCols. */
+    /** Floats of the phases array ({@link PhasedPlane#floats}). */
     int phasedFloats() {
-        return stride * stride * phaseRows * phaseCols;
+        return layout.floats();
     }
 
-    /**
-     * Overwrites {@code phases} with the plane {@code in} (H*W), zero-padded and split into phases:
-     * padded pixel (r, c) at {@code ((r % S) * S + c % S) * phaseRows * phaseCols + (r / S) * phaseCols + c / S}.
-     */
+    /** Overwrites {@code phases} with the plane {@code in} (H*W), zero-padded and split as {@link PhasedPlane} lays it out. */
     void splitIntoPhases(float[] in, float[] phases) {
-        Arrays.fill(phases, 0, phasedFloats(), 0f);
-        int phase = phaseRows * phaseCols;
+        Arrays.fill(phases, 0, layout.floats(), 0f);
         for (int ih = 0; ih < height; ih++) {
-            int r = ih + padding;
-            int rowBase = (r % stride) * stride * phase + (r / stride) * phaseCols;
-            int from = ih * width;
-            for (int p = 0; p < stride; p++) {
-                int first = Math.floorMod(p - padding, stride); // the first input column in column phase p
-                int at = rowBase + p * phase + (first + padding) / stride;
-                int count = (width - first + stride - 1) / stride;
-                if (stride == 2) { // the common stride as a constant: C2 compiles a faster loop
-                    for (int k = 0; k < count; k++) {
-                        phases[at + k] = in[from + first + 2 * k];
-                    }
-                } else {
-                    for (int k = 0; k < count; k++) {
-                        phases[at + k] = in[from + first + k * stride];
-                    }
-                }
-            }
+            layout.splitRow(in, ih * width, phases, layout.rowBase(ih));
         }
     }
 
@@ -159,7 +136,8 @@ final class WindowPlane {
     void gatherPhasedRow(float[] phases, int r, float[] row, MemorySegment col, long at) {
         int ki = r / kernelW;
         int kj = r % kernelW;
-        int base = ((ki % stride) * stride + kj % stride) * phaseRows * phaseCols + (ki / stride) * phaseCols + kj / stride;
+        int base = layout.tapOffset(ki, kj);
+        int phaseCols = layout.cols();
         for (int oh = 0; oh < outH; oh++) {
             System.arraycopy(phases, base + oh * phaseCols, row, oh * outW, outW);
         }
