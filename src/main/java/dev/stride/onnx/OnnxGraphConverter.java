@@ -16,8 +16,10 @@ import dev.stride.tensor.Shape;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -97,8 +99,20 @@ final class OnnxGraphConverter {
         shapes.put(in.name(), Shape.of(1, sample[0], sample[1], sample[2]));
         graphOutput = outputs.getFirst().name();
         graphInput = in.name();
+        Map<String, String> assigned = new HashMap<>();                 // value -> what assigns it
+        g.initializers().forEach(t -> assigned.put(t.name(), "an initializer"));
+        assigned.put(in.name(), "the graph's input");
+        Set<OnnxNode> reassigning = Collections.newSetFromMap(new IdentityHashMap<>());
         for (OnnxNode n : g.nodes()) {
             n.inputs().forEach(v -> uses.merge(v, 1, Integer::sum));
+            for (String v : n.outputs()) {
+                String before = v.isEmpty() ? null : assigned.putIfAbsent(v, "the output of " + n.label());
+                if (before != null) {
+                    // Two producers of one value would give a step an input no earlier step made.
+                    problems.add(n, "its output '" + v + "' is already " + before + ": an ONNX graph assigns each value once");
+                    reassigning.add(n);
+                }
+            }
             if (!SUPPORTED.contains(n.opType()) || !(n.domain().isEmpty() || n.domain().equals("ai.onnx"))) {
                 problems.add(n, "operator " + (n.domain().isEmpty() ? "" : n.domain() + ".") + n.opType()
                         + " is not supported (see docs/onnx-import.md for the operators Stride imports)");
@@ -106,7 +120,7 @@ final class OnnxGraphConverter {
         }
         uses.merge(graphOutput, 1, Integer::sum);
         for (OnnxNode n : g.nodes()) {
-            if (SUPPORTED.contains(n.opType()) && (n.domain().isEmpty() || n.domain().equals("ai.onnx"))) {
+            if (SUPPORTED.contains(n.opType()) && (n.domain().isEmpty() || n.domain().equals("ai.onnx")) && !reassigning.contains(n)) {
                 convertNode(n, opset);
             } else {
                 unknown.addAll(n.outputs());

@@ -71,6 +71,24 @@ class OnnxImportErrorsTest {
     }
 
     @Test
+    void aValueAssignedTwiceIsRefusedWithTheNodesThatAssignIt() {
+        // ONNX graphs assign each value once; a node that writes its input's name back made a
+        // step read a value no earlier step had made (a NullPointerException the fuzzer found).
+        OnnxModel twice = model(List.of(node("Relu", "r", List.of("x"), "a"), node("Tanh", "t", List.of("a"), "a"),
+                node("Relu", "out", List.of("a"), "y")), List.of());
+        String m = assertThrows(OnnxImportException.class, () -> convert(twice)).getMessage();
+        assertTrue(m.contains("Tanh node 't': its output 'a' is already the output of Relu node 'r'"), m);
+        OnnxModel overInput = model(List.of(node("Relu", "r", List.of("x"), "x"), node("Relu", "out", List.of("x"), "y")),
+                List.of());
+        m = assertThrows(OnnxImportException.class, () -> convert(overInput)).getMessage();
+        assertTrue(m.contains("Relu node 'r': its output 'x' is already the graph's input"), m);
+        OnnxModel overWeight = model(List.of(node("Relu", "r", List.of("x"), "w"), node("Conv", "c", List.of("w", "w"), "y")),
+                List.of(weight("w", 1, 1, 1, 1)));
+        m = assertThrows(OnnxImportException.class, () -> convert(overWeight)).getMessage();
+        assertTrue(m.contains("Relu node 'r': its output 'w' is already an initializer"), m);
+    }
+
+    @Test
     void aMulThatIsNoChannelGateIsRefused() {
         OnnxModel square = model(List.of(node("Relu", "r", List.of("x"), "r"), node("Mul", "sq", List.of("x", "r"), "y")),
                 List.of());
