@@ -55,6 +55,7 @@ public final class Winograd {
     private final int tileRow;     // slots a tile row takes in V and M: tilesW, or tilesW + 1 with the unused one
     private final int[] tileSlots; // where compact: for each tile of a run of quarter planes, its slot
     private final boolean vector;  // the transforms' loops on the Vector API (VectorLoops)
+    private final boolean pairsOnVectors; // the parity split too (VectorPairs, AVX-512 only)
 
     /**
      * The geometry, with the transforms on the Vector API where {@link VectorSupport#enabled} and a
@@ -70,6 +71,7 @@ public final class Winograd {
             VectorSupport.requirePresent("winograd");
         }
         this.vector = vector;
+        this.pairsOnVectors = vector && VectorPairs.inHardware();
         if (channels < 1 || pad < 0 || pad > 2 || height + 2 * pad < 3 || width + 2 * pad < 3) {
             throw new IllegalArgumentException("winograd: a 3x3 filter at stride 1 with padding " + pad
                     + " does not fit a " + channels + "x" + height + "x" + width + " input (padding must be 0..2)");
@@ -96,6 +98,11 @@ public final class Winograd {
     /** True when the transforms of this geometry run on the Vector API ({@link VectorLoops}). */
     boolean vector() {
         return vector;
+    }
+
+    /** True when stride-2 picks of this geometry's planes also run on the Vector API ({@link VectorPairs}). */
+    boolean pairsOnVectors() {
+        return pairsOnVectors;
     }
 
     /** Tiles along a side of {@code size} input positions: (out + 1) / 2 for out = size + 2 pad - 2. */
@@ -197,6 +204,12 @@ public final class Winograd {
             int planes = Math.min(chunk, channels - c0) * samples;
             int chunkChannels = planes / samples;
             for (int n = 0; n < samples; n++) {
+                if (pairsOnVectors) { // split straight from the tensor, no copy first
+                    for (int ci = 0; ci < chunkChannels; ci++) {
+                        splitIntoQuarters(x, xOffset + ((long) n * channels + c0 + ci) * plane, q, (ci * samples + n) * quarter, row);
+                    }
+                    continue;
+                }
                 // The chunk's channels of one sample are contiguous: one copy (per plane, a copy of
                 // 64 floats at 8x8 cost more than its split).
                 MemorySegment.copy(x, FLOAT, (xOffset + ((long) n * channels + c0) * plane) * Float.BYTES, in, 0,
@@ -316,6 +329,22 @@ public final class Winograd {
             if ((width & 1) != 0) {
                 a[at + offA + pairs] = in[src + 2 * pairs];
             }
+        }
+    }
+
+    /**
+     * {@link #splitIntoQuarters(float[], int, float[][], int, int)} reading the plane from the tensor
+     * at {@code from} (in floats), each row split on the Vector API ({@link VectorPairs#split}).
+     */
+    private void splitIntoQuarters(MemorySegment x, long from, float[][] q, int base, int row) {
+        int parityA = pad & 1;
+        int offA = pad >> 1;
+        int offB = (pad + 1) >> 1;
+        for (int r = 0; r < height; r++) {
+            int pr = r + pad;
+            int at = base + (pr >> 1) * row;
+            VectorPairs.split(x, from + (long) r * width, width, q[(pr & 1) * 2 + parityA], at + offA,
+                    q[(pr & 1) * 2 + 1 - parityA], at + offB);
         }
     }
 

@@ -49,9 +49,20 @@ public final class WinogradGradient {
         for (float[] d : s.d) {
             Arrays.fill(d, 0, ld, 0f); // the unused slots, where g has them
         }
+        // Without a bias to sum, a plane of whole blocks splits straight from dY on the Vector API.
+        boolean direct = whole && db == null && g.pairsOnVectors();
         for (int f = 0; f < k; f++) {
             float total = 0f;
             for (int n = 0; n < samples; n++) {
+                if (direct) {
+                    long planeAt = dyOffset + ((long) n * k + f) * plane;
+                    for (int th = 0, j = n * tiles; th < tilesH; th++, j += tileRow) {
+                        long rowAt = planeAt + (long) 2 * th * outW;
+                        VectorPairs.split(dy, rowAt, outW, d00, j, d01, j);
+                        VectorPairs.split(dy, rowAt + outW, outW, d10, j, d11, j);
+                    }
+                    continue;
+                }
                 MemorySegment.copy(dy, FLOAT, (dyOffset + ((long) n * k + f) * plane) * Float.BYTES, in, 0, plane);
                 if (db != null) { // the zoo's convolutions have no bias: no sum to make
                     total += FloatSums.sum(in, plane);

@@ -136,7 +136,9 @@ class WinogradTest {
             assertArrayEquals(output(arena, plain, m, n, k), output(arena, vector, m, n, k));
 
             Tensor dy = GradientCheck.random(arena, 4, n, k, plain.outH(), plain.outW());
-            assertArrayEquals(outputGradient(arena, plain, dy, n, k, tiles), outputGradient(arena, vector, dy, n, k, tiles));
+            assertArrayEquals(outputGradient(arena, plain, dy, n, k, tiles, true), outputGradient(arena, vector, dy, n, k, tiles, true));
+            // Without a bias, planes of whole blocks split straight from dY (VectorPairs, on AVX-512).
+            assertArrayEquals(outputGradient(arena, plain, dy, n, k, tiles, false), outputGradient(arena, vector, dy, n, k, tiles, false));
         }
     }
 
@@ -155,14 +157,14 @@ class WinogradTest {
         return y.toArray();
     }
 
-    /** dM, then dB (which started at 2), in one array. */
-    private static float[] outputGradient(Arena arena, Winograd g, Tensor dy, int n, int k, int tiles) {
+    /** dM, then dB (which started at 2; stays 2 without {@code bias}), in one array. */
+    private static float[] outputGradient(Arena arena, Winograd g, Tensor dy, int n, int k, int tiles, boolean bias) {
         Tensor dm = Tensor.zeros(arena, 16 * k, tiles);
         dm.fill(Float.NaN);
         Tensor db = Tensor.zeros(arena, k);
         db.fill(2f);
         WinogradGradient.transformOutputGradient(g, dy.segment(), dy.offset(), n, k, dm.segment(), dm.offset(),
-                db.segment(), db.offset());
+                bias ? db.segment() : null, db.offset());
         float[] dmAndDb = Arrays.copyOf(dm.toArray(), 16 * k * tiles + k);
         System.arraycopy(db.toArray(), 0, dmAndDb, 16 * k * tiles, k);
         return dmAndDb;
