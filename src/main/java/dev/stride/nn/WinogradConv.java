@@ -24,10 +24,16 @@ import static dev.stride.tensor.Tensor.FLOAT;
  * im2col: with C = 3 the 16 GEMMs are three deep and the transforms cost more than they save.
  */
 final class WinogradConv implements ConvLowering {
-    /** Fewest tile slots a group has (when the part has the samples): GEMMs this wide run OpenBLAS near its peak (docs/design-measurements.md). */
-    static final int MIN_TILES = 256;
-    /** Floats of V and M per part that a group may fill beyond MIN_TILES (4 MB): small groups stay in cache. */
-    static final long GROUP_FLOATS = 1L << 20;
+    /**
+     * Fewest tile slots a group has (when the part has the samples), so that its 16 GEMMs are not
+     * too thin; beyond this, GROUP_FLOATS decides (docs/design-measurements.md).
+     */
+    static final int MIN_TILES = 64;
+    /**
+     * Floats of V and M per part that a group may fill beyond MIN_TILES (1 MB): a group's V and M
+     * stay in a core's L2 between the transforms and the GEMMs.
+     */
+    static final long GROUP_FLOATS = 1L << 18;
     /**
      * Most floats of the input's transform V for the whole batch (64 MB) that a layer keeps from
      * the forward pass for the weight gradient, instead of transforming the input again. VGG-small
