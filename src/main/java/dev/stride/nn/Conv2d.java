@@ -195,6 +195,11 @@ public final class Conv2d extends Layer {
     }
 
     @Override
+    protected void beforeChannelParts(Tensor x) {
+        lowering.shareInput(parallel(), x, built.workspace().segment(), built.workspace().partOffset(0));
+    }
+
+    @Override
     protected void forwardChannelPart(Tensor x, Tensor y, int from, int to, int part) {
         lowering.forwardChannels(x, from, to, part, built.workspace().segment(), built.workspace().partOffset(part),
                 weight.value(), bias == null ? null : bias.value(), y);

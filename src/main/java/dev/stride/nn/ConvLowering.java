@@ -41,6 +41,14 @@ interface ConvLowering {
     int channelBlocks();
 
     /**
+     * Before a forward split by channels: what every part would repeat over the whole input, done
+     * once and split over {@code parallel} into part 0's scratch at {@code ws}/{@code base0}, which
+     * the parts may then read (Winograd transforms a one-sample input). Nothing by default.
+     */
+    default void shareInput(Parallel parallel, Tensor x, MemorySegment ws, long base0) {
+    }
+
+    /**
      * y = conv(x) + b for output-channel blocks [from, to) of every sample of x into the NCHW
      * output, with the part's scratch at {@code base}: each part reads the whole input and writes
      * only its own channels' rows, so parts run at the same time (batches smaller than the parts).

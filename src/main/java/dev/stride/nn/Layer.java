@@ -447,6 +447,16 @@ public abstract class Layer extends LayerTree {
     }
 
     /**
+     * Work that every channel part would otherwise repeat, done once before a forward split by
+     * channels ({@link #forwardChannels()}) runs its parts; it may split itself over the layer's
+     * threads. Nothing by default.
+     *
+     * @param x the input
+     */
+    protected void beforeChannelParts(Tensor x) {
+    }
+
+    /**
      * Overwrites channel blocks [from, to) ({@link #forwardChannels()}) of every sample of {@code y}
      * with part {@code part}'s scratch; the result must not depend on how the blocks are cut.
      *

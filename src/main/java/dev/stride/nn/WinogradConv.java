@@ -51,10 +51,14 @@ final class WinogradConv implements ConvLowering {
     private final Tensor u;            // [16][K][C]: the transformed filters of the last forward
     private final Tensor du;           // (parts, 16 K, C): each part's gradient of u; null for inference
     private final Tensor keptV;        // each group's V of the last forward, at its first sample's place, or null
-    private Tensor pending;            // the weights (prepare) or their gradient (finishWeightGrad) the rows work on
+    private MemorySegment sharedV;     // where shareInput put the V that the channel parts read, or null
+    private long sharedBase;
+    private Tensor pending;             // the weights (prepare) or their gradient (finishWeightGrad) the rows work on
+    private Tensor pendingInput;       // the one-sample input shareInput's rows transform
     // Made once so that a parallel call allocates nothing.
     private final Parallel.Body prepareRows = this::prepareRows;
     private final Parallel.Body finishRows = this::finishRows;
+    private final Parallel.Body shareRows = this::shareRows;
 
     /** Keeps the forward's V for the weight gradient when the batch's V takes at most {@code keepVFloats}. */
     WinogradConv(Conv2dSpec spec, Shape in, Gemm gemm, Arena arena, int parts, int samplesPerPart, long keepVFloats,
@@ -133,17 +137,55 @@ final class WinogradConv implements ConvLowering {
     }
 
     /**
+     * A one-sample input's V, once, its input channels split over {@code parallel}, into part 0's
+     * room for V at {@code ws}/{@code base0}, which {@link #forwardChannels} then reads in every
+     * part (their own scratch holds only M then); without it each part would transform the whole
+     * input itself. Larger batches (fewer samples than parts, but more than one) keep that.
+     */
+    @Override
+    public void shareInput(Parallel parallel, Tensor x, MemorySegment ws, long base0) {
+        sharedV = null;
+        if (x.dim(0) != 1 || parallel.parts() == 1) {
+            return;
+        }
+        pendingInput = x;
+        sharedV = ws;
+        sharedBase = base0;
+        boolean done = false;
+        try {
+            parallel.forEach(inChannels, shareRows);
+            done = true;
+        } finally {
+            pendingInput = null;
+            if (!done) {
+                sharedV = null;
+            }
+        }
+    }
+
+    private void shareRows(int from, int to, int ignoredPart) {
+        forward.transformInput(pendingInput.segment(), pendingInput.offset(), 1, from, to, sharedV, sharedBase);
+    }
+
+    /**
      * Filters [k0, k1) of y = conv(x) + b for every sample of x, one sample at a time: each part
-     * transforms the sample's whole input into its own scratch (repeated by every part, cheap next
-     * to the GEMMs), multiplies its rows k0..k1 of each U[e] and transforms those rows' output.
+     * multiplies its rows k0..k1 of each U[e] by the sample's V and transforms those rows' output.
+     * V is the one {@link #shareInput} made, or else each part transforms the sample's whole input
+     * into its own scratch.
      */
     @Override
     public void forwardChannels(Tensor x, int k0, int k1, int part, MemorySegment ws, long base, Tensor weight,
                                 Tensor bias, Tensor output) {
         long outPlane = (long) forward.outH() * forward.outW();
         for (int s = 0; s < x.dim(0); s++) {
-            run(forward, false, inChannels, k0, k1 - k0, x.segment(), x.offset() + s * forward.inputSampleSize(), 1,
-                    ws, base, ws, base, bias, output.segment(), output.offset() + ((long) s * outChannels + k0) * outPlane);
+            MemorySegment dst = output.segment();
+            long dstOffset = output.offset() + ((long) s * outChannels + k0) * outPlane;
+            if (sharedV != null) {
+                multiply(forward, false, inChannels, k0, k1 - k0, 1, sharedV, sharedBase, ws, base, bias, dst, dstOffset);
+            } else {
+                run(forward, false, inChannels, k0, k1 - k0, x.segment(), x.offset() + s * forward.inputSampleSize(), 1,
+                        ws, base, ws, base, bias, dst, dstOffset);
+            }
         }
     }
 
@@ -253,9 +295,18 @@ final class WinogradConv implements ConvLowering {
     private void run(Winograd g, boolean rotated, int inCh, int f0, int outCh, MemorySegment src, long srcOffset,
                      int samples, MemorySegment v, long vBase, MemorySegment ws, long base, Tensor bias,
                      MemorySegment dst, long dstOffset) {
+        g.transformInput(src, srcOffset, samples, v, vBase);
+        multiply(g, rotated, inCh, f0, outCh, samples, v, vBase, ws, base, bias, dst, dstOffset);
+    }
+
+    /**
+     * {@link #run}'s GEMMs and output transform over a V already made: M after the room for V at
+     * {@code ws}/{@code base} (whether or not V is there).
+     */
+    private void multiply(Winograd g, boolean rotated, int inCh, int f0, int outCh, int samples, MemorySegment v,
+                          long vBase, MemorySegment ws, long base, Tensor bias, MemorySegment dst, long dstOffset) {
         int tiles = samples * g.tilesPerSample();
         long mBase = base + (long) Winograd.ELEMENTS * inCh * tiles;
-        g.transformInput(src, srcOffset, samples, v, vBase);
         long uPlane = (long) outChannels * inChannels;
         for (int e = 0; e < Winograd.ELEMENTS; e++) {
             long vAt = vBase + (long) e * inCh * tiles;

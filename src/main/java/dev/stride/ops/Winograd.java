@@ -179,6 +179,17 @@ public final class Winograd {
      * {@link #tilesPerSample} says.
      */
     public void transformInput(MemorySegment x, long xOffset, int samples, MemorySegment v, long vOffset) {
+        transformInput(x, xOffset, samples, 0, channels, v, vOffset);
+    }
+
+    /**
+     * {@link #transformInput(MemorySegment, long, int, MemorySegment, long)} for input channels
+     * [c0, c1) only: their rows of V, so that several threads can fill one V between them.
+     */
+    public void transformInput(MemorySegment x, long xOffset, int samples, int c0, int c1, MemorySegment v, long vOffset) {
+        if (c0 < 0 || c1 > channels || c0 > c1) {
+            throw new IllegalArgumentException("winograd: channels [" + c0 + ", " + c1 + ") of " + channels);
+        }
         int plane = height * width;
         int row = tilesW + 1;                   // L: a quarter's row length, and slots per tile row
         int quarter = slotsPerSample();         // a quarter plane: as many floats as a sample has slots
@@ -200,19 +211,19 @@ public final class Winograd {
             s.quartersFor = this;
             s.quartersZeroed = span + row;
         }
-        for (int c0 = 0; c0 < channels; c0 += chunk) {
-            int planes = Math.min(chunk, channels - c0) * samples;
-            int chunkChannels = planes / samples;
+        for (int first = c0; first < c1; first += chunk) {
+            int chunkChannels = Math.min(chunk, c1 - first);
+            int planes = chunkChannels * samples;
             for (int n = 0; n < samples; n++) {
                 if (pairsOnVectors) { // split straight from the tensor, no copy first
                     for (int ci = 0; ci < chunkChannels; ci++) {
-                        splitIntoQuarters(x, xOffset + ((long) n * channels + c0 + ci) * plane, q, (ci * samples + n) * quarter, row);
+                        splitIntoQuarters(x, xOffset + ((long) n * channels + first + ci) * plane, q, (ci * samples + n) * quarter, row);
                     }
                     continue;
                 }
                 // The chunk's channels of one sample are contiguous: one copy (per plane, a copy of
                 // 64 floats at 8x8 cost more than its split).
-                MemorySegment.copy(x, FLOAT, (xOffset + ((long) n * channels + c0) * plane) * Float.BYTES, in, 0,
+                MemorySegment.copy(x, FLOAT, (xOffset + ((long) n * channels + first) * plane) * Float.BYTES, in, 0,
                         chunkChannels * plane);
                 for (int ci = 0; ci < chunkChannels; ci++) {
                     splitIntoQuarters(in, ci * plane, q, (ci * samples + n) * quarter, row);
@@ -225,7 +236,7 @@ public final class Winograd {
             if (vector) { // (.) B over the columns, straight into V
                 long elementStride = (long) channels * ldV;
                 for (int i = 0; i < 4; i++) {
-                    long at = vOffset + ((long) 4 * i * channels + c0) * ldV;
+                    long at = vOffset + ((long) 4 * i * channels + first) * ldV;
                     if (compact) {
                         VectorLoops.btTilesInto(a[i], a[4 + i], planes, quarter, tilesH, tilesW, row, v, at, elementStride);
                     } else {
@@ -241,7 +252,7 @@ public final class Winograd {
                 applyBt(a[i], a[4 + i], 1, len, s.shifted, h[4 * i], h[4 * i + 1], h[4 * i + 2], h[4 * i + 3]);
             }
             for (int e = 0; e < ELEMENTS; e++) {
-                long at = vOffset + ((long) e * channels + c0) * ldV;
+                long at = vOffset + ((long) e * channels + first) * ldV;
                 if (compact) {
                     gatherTiles(h[e], planes, v, at);
                 } else {
