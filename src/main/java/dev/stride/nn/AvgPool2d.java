@@ -24,9 +24,9 @@ public final class AvgPool2d extends Pool2d {
     }
 
     @Override
-    void forward(Tensor x, Tensor y) {
-        int planes = x.dim(0) * x.dim(1);
-        AvgPooling.forward(geometry, planes, x.segment(), x.offset(), y.segment(), y.offset());
+    void forwardPlanes(Tensor x, Tensor y, long first, int planes) {
+        AvgPooling.forward(geometry, planes, x.segment(), x.offset() + first * x.dim(2) * x.dim(3), y.segment(),
+                y.offset() + first * y.dim(2) * y.dim(3));
     }
 
     @Override

@@ -32,13 +32,14 @@ public final class MaxPool2d extends Pool2d {
     }
 
     @Override
-    void forward(Tensor x, Tensor y) {
-        int planes = x.dim(0) * x.dim(1);
+    void forwardPlanes(Tensor x, Tensor y, long first, int planes) {
+        long xOff = x.offset() + first * x.dim(2) * x.dim(3);
+        long outAt = first * y.dim(2) * y.dim(3);
         if (argmax == null) {
-            MaxPooling.forward(geometry, planes, x.segment(), x.offset(), y.segment(), y.offset());
+            MaxPooling.forward(geometry, planes, x.segment(), xOff, y.segment(), y.offset() + outAt);
         } else {
-            MaxPooling.forward(geometry, planes, x.segment(), x.offset(), y.segment(), y.offset(),
-                    argmax, outputIndex(y));
+            MaxPooling.forward(geometry, planes, x.segment(), xOff, y.segment(), y.offset() + outAt,
+                    argmax, outputIndex(y) + outAt);
         }
     }
 

@@ -4,6 +4,7 @@ import dev.stride.ops.OutputSize;
 import dev.stride.ops.PoolGeometry;
 import dev.stride.tensor.Shape;
 import dev.stride.tensor.ShapeException;
+import dev.stride.tensor.Tensor;
 
 
 /**
@@ -15,6 +16,7 @@ abstract class Pool2d extends PartViewLayer {
     protected final PoolSpec spec;
     /** The window arithmetic for the built input; set by each build. */
     protected PoolGeometry geometry;
+    private int channels;        // of the built input
 
     Pool2d(PoolSpec spec) {
         this.spec = spec;
@@ -48,7 +50,32 @@ abstract class Pool2d extends PartViewLayer {
         Shape o = outputShape(input);
         geometry = new PoolGeometry(input.dim(2), input.dim(3), spec.kernelH(), spec.kernelW(), spec.stride(),
                 spec.padding(), o.dim(2), o.dim(3));
+        channels = input.dim(1);
     }
+
+    @Override
+    final void forward(Tensor x, Tensor y) {
+        forwardPlanes(x, y, 0, x.dim(0) * x.dim(1));
+    }
+
+    /** Below one sample per part (batch 1 on 2 threads), the planes are cut by channel: one block per channel. */
+    @Override
+    protected final int forwardChannels() {
+        return channels;
+    }
+
+    @Override
+    protected final void forwardChannelPart(Tensor x, Tensor y, int from, int to, int part) {
+        for (int s = 0; s < x.dim(0); s++) {
+            forwardPlanes(x, y, (long) s * channels + from, to - from);
+        }
+    }
+
+    /**
+     * Overwrites output planes [first, first + planes) of y (counted over samples and channels,
+     * NCHW) from the same planes of x.
+     */
+    abstract void forwardPlanes(Tensor x, Tensor y, long first, int planes);
 
     @Override
     public String describe() {

@@ -186,6 +186,47 @@ class ChannelSplitTest {
         }
     }
 
+    static Stream<Arguments> pools() {
+        List<PoolSpec> specs = List.of(PoolSpec.of(3, 2).withPadding(1).withFloor(true), PoolSpec.of(2, 2).withFloor(true),
+                PoolSpec.of(3, 2).withCeil(true));
+        return specs.stream().flatMap(spec -> Stream.of(2, 3, 4).map(parts -> Arguments.of(spec, parts)));
+    }
+
+    /**
+     * Pooling cuts its planes by channel below one sample a part: max (with the argmax that a
+     * training build's backward reads) and average pooling, at batch 1 and 3, give one part's bits,
+     * forward and backward.
+     */
+    @ParameterizedTest(name = "{0}, {1} parts")
+    @MethodSource("pools")
+    void poolingGivesTheBitsOfOnePart(PoolSpec spec, int parts) {
+        try (Arena arena = Arena.ofShared()) {
+            for (int n : new int[] {1, 3}) {
+                Shape in = Shape.of(n, 7, 13, 12);
+                List<Supplier<Layer>> layers = spec.ceil() ? List.of(() -> new MaxPool2d(spec))
+                        : List.of(() -> new MaxPool2d(spec), () -> new AvgPool2d(spec));
+                for (Supplier<Layer> layer : layers) {
+                    Layer one = layer.get();
+                    one.build(in, arena, BuildOptions.training().withThreads(1));
+                    Layer many = layer.get();
+                    many.build(in, arena, BuildOptions.training().withThreads(parts).withSplitSmallLayers(true));
+                    assertTrue(many.forwardChannels() > 0, many.describe());
+                    Tensor x = GradientCheck.random(arena, 9, in.dims());
+                    String what = many.describe() + " at batch " + n;
+                    float[] y = one.forward(x).toArray();
+                    assertArrayEquals(y, many.forward(x).toArray(), what);
+                    Tensor dy = GradientCheck.random(arena, 10, one.outputShape(in).dims());
+                    assertArrayEquals(one.backward(dy, true).toArray(), many.backward(dy, true).toArray(), what + ", backward");
+                    Layer inference = layer.get();
+                    inference.build(in, arena, BuildOptions.inference().withThreads(parts).withSplitSmallLayers(true));
+                    assertArrayEquals(y, inference.forward(x).toArray(), what + ", inference build");
+                    long perPass = Allocations.perCallOnceCompiled(50, 64, i -> inference.forward(x));
+                    assertTrue(perPass < 64, what + ": a forward by channels still allocated " + perPass + " bytes on the heap");
+                }
+            }
+        }
+    }
+
     /**
      * Whole models at batch 1 on 2 threads against 1: every layer in turn (convolutions of each
      * lowering they use, with the batch norms and activations fused into them, residual sums,
