@@ -35,6 +35,12 @@ final class WinogradConv implements ConvLowering {
      */
     static final long GROUP_FLOATS = 1L << 18;
     /**
+     * Fewest multiply-adds (16 K C tiles) for which a one-sample forward on several threads also
+     * splits its 16 element GEMMs over the threads ({@link #shareInput}); smaller layers lost more
+     * to the extra hand-over than the whole GEMMs gained (docs/design-measurements.md).
+     */
+    static final long SHARED_PRODUCTS_MIN_MACS = 1L << 25;
+    /**
      * Most floats of the input's transform V for the whole batch (64 MB) that a layer keeps from
      * the forward pass for the weight gradient, instead of transforming the input again. VGG-small
      * at batch 64 keeps it for its 16x16 and 8x8 layers (2.1M to 8.4M floats each), not for the
@@ -51,14 +57,16 @@ final class WinogradConv implements ConvLowering {
     private final Tensor u;            // [16][K][C]: the transformed filters of the last forward
     private final Tensor du;           // (parts, 16 K, C): each part's gradient of u; null for inference
     private final Tensor keptV;        // each group's V of the last forward, at its first sample's place, or null
-    private MemorySegment sharedV;     // where shareInput put the V that the channel parts read, or null
+    private MemorySegment shared;      // where shareInput put the V and M that the channel parts read, or null
     private long sharedBase;
+    private boolean sharedProducts;    // shareInput made M too, not only V
     private Tensor pending;             // the weights (prepare) or their gradient (finishWeightGrad) the rows work on
     private Tensor pendingInput;       // the one-sample input shareInput's rows transform
     // Made once so that a parallel call allocates nothing.
     private final Parallel.Body prepareRows = this::prepareRows;
     private final Parallel.Body finishRows = this::finishRows;
     private final Parallel.Body shareRows = this::shareRows;
+    private final Parallel.Body shareProducts = this::shareProducts;
 
     /** Keeps the forward's V for the weight gradient when the batch's V takes at most {@code keepVFloats}. */
     WinogradConv(Conv2dSpec spec, Shape in, Gemm gemm, Arena arena, int parts, int samplesPerPart, long keepVFloats,
@@ -137,41 +145,61 @@ final class WinogradConv implements ConvLowering {
     }
 
     /**
-     * A one-sample input's V, once, its input channels split over {@code parallel}, into part 0's
-     * room for V at {@code ws}/{@code base0}, which {@link #forwardChannels} then reads in every
-     * part (their own scratch holds only M then); without it each part would transform the whole
-     * input itself. Larger batches (fewer samples than parts, but more than one) keep that.
+     * A one-sample input's V, once, in part 0's scratch at {@code ws}/{@code base0} (where one
+     * part's run puts it), its input channels split over {@code parallel}; for layers of at least
+     * {@link #SHARED_PRODUCTS_MIN_MACS} also M = U V after it, its 16 element GEMMs split over
+     * {@code parallel}, each whole (all K rows). The channel parts ({@link #forwardChannels}) then
+     * multiply their share of U's rows by V, or only transform their filters' output from M.
+     * Without it each part transformed the whole input itself. Larger batches (fewer samples than
+     * parts, but more than one) keep that.
      */
     @Override
     public void shareInput(Parallel parallel, Tensor x, MemorySegment ws, long base0) {
-        sharedV = null;
+        shared = null;
         if (x.dim(0) != 1 || parallel.parts() == 1) {
             return;
         }
         pendingInput = x;
-        sharedV = ws;
+        shared = ws;
         sharedBase = base0;
         boolean done = false;
         try {
             parallel.forEach(inChannels, shareRows);
+            sharedProducts = (long) Winograd.ELEMENTS * outChannels * inChannels * forward.tilesPerSample()
+                    >= SHARED_PRODUCTS_MIN_MACS;
+            if (sharedProducts) {
+                parallel.forEach(Winograd.ELEMENTS, shareProducts);
+            }
             done = true;
         } finally {
             pendingInput = null;
             if (!done) {
-                sharedV = null;
+                shared = null;
             }
         }
     }
 
     private void shareRows(int from, int to, int ignoredPart) {
-        forward.transformInput(pendingInput.segment(), pendingInput.offset(), 1, from, to, sharedV, sharedBase);
+        forward.transformInput(pendingInput.segment(), pendingInput.offset(), 1, from, to, shared, sharedBase);
+    }
+
+    private void shareProducts(int from, int to, int ignoredPart) {
+        int tiles = forward.tilesPerSample();
+        long vBase = sharedBase;
+        long mBase = sharedBase + (long) Winograd.ELEMENTS * inChannels * tiles;
+        long uPlane = (long) outChannels * inChannels;
+        for (int e = from; e < to; e++) {
+            gemm.sgemm(false, false, outChannels, tiles, inChannels, 1f, u.segment(), u.offset() + e * uPlane, inChannels,
+                    shared, vBase + (long) e * inChannels * tiles, tiles, 0f, shared, mBase + (long) e * outChannels * tiles,
+                    tiles);
+        }
     }
 
     /**
      * Filters [k0, k1) of y = conv(x) + b for every sample of x, one sample at a time: each part
      * multiplies its rows k0..k1 of each U[e] by the sample's V and transforms those rows' output.
-     * V is the one {@link #shareInput} made, or else each part transforms the sample's whole input
-     * into its own scratch.
+     * V (and M) are the ones {@link #shareInput} made, or else each part transforms the sample's
+     * whole input into its own scratch.
      */
     @Override
     public void forwardChannels(Tensor x, int k0, int k1, int part, MemorySegment ws, long base, Tensor weight,
@@ -180,8 +208,12 @@ final class WinogradConv implements ConvLowering {
         for (int s = 0; s < x.dim(0); s++) {
             MemorySegment dst = output.segment();
             long dstOffset = output.offset() + ((long) s * outChannels + k0) * outPlane;
-            if (sharedV != null) {
-                multiply(forward, false, inChannels, k0, k1 - k0, 1, sharedV, sharedBase, ws, base, bias, dst, dstOffset);
+            if (shared != null && !sharedProducts) {
+                multiply(forward, false, inChannels, k0, k1 - k0, 1, shared, sharedBase, ws, base, bias, dst, dstOffset);
+            } else if (shared != null) {
+                long mBase = sharedBase + (long) Winograd.ELEMENTS * inChannels * forward.tilesPerSample();
+                WinogradOutput.transform(forward, shared, mBase, 1, outChannels, k0, k1, bias == null ? null : bias.segment(),
+                        bias == null ? 0 : bias.offset(), dst, output.offset() + (long) s * outChannels * outPlane);
             } else {
                 run(forward, false, inChannels, k0, k1 - k0, x.segment(), x.offset() + s * forward.inputSampleSize(), 1,
                         ws, base, ws, base, bias, dst, dstOffset);

@@ -22,6 +22,19 @@ public final class WinogradOutput {
      */
     public static void transform(Winograd g, MemorySegment m, long mOffset, int samples, int k, MemorySegment bias,
                                  long biasOffset, MemorySegment y, long yOffset) {
+        transform(g, m, mOffset, samples, k, 0, k, bias, biasOffset, y, yOffset);
+    }
+
+    /**
+     * {@link #transform(Winograd, MemorySegment, long, int, int, MemorySegment, long, MemorySegment, long)}
+     * for filters [f0, f1) of the K in M and in the output only, so that several threads can share
+     * one M; {@code mOffset}, {@code biasOffset} and {@code yOffset} still point at filter 0.
+     */
+    public static void transform(Winograd g, MemorySegment m, long mOffset, int samples, int k, int f0, int f1,
+                                 MemorySegment bias, long biasOffset, MemorySegment y, long yOffset) {
+        if (f0 < 0 || f1 > k || f0 > f1) {
+            throw new IllegalArgumentException("winograd output: filters [" + f0 + ", " + f1 + ") of " + k);
+        }
         int tilesH = g.tilesH();
         int tilesW = g.tilesW();
         int outH = g.outH();
@@ -39,7 +52,7 @@ public final class WinogradOutput {
         float[] y11 = s.blocks[3];
         float[] yp = s.plane;     // (2 tilesH, 2 tilesW): one output plane, rounded up to whole tiles
         long elementStride = (long) k * ld;
-        for (int f = 0; f < k; f++) {
+        for (int f = f0; f < f1; f++) {
             float b = bias == null ? 0f : bias.getAtIndex(FLOAT, biasOffset + f);
             // A^T m in two stages, each a loop C2 vectorises: one loop over all 16 arrays stayed
             // scalar (docs/design-measurements.md). First the rows of every column c:

@@ -64,6 +64,9 @@ class ChannelSplitTest {
                         ConvPolicy.Lowering.WINOGRAD),
                 new LoweringCase("winograd 22x22 (vector rows)", ConvCase.of("", 1, 4, 22, 22, 9, 3, 3, 1, 1), WINOGRAD,
                         ConvPolicy.Lowering.WINOGRAD),
+                // 16 K C tiles above WinogradConv.SHARED_PRODUCTS_MIN_MACS: at batch 1 the parts also share M.
+                new LoweringCase("winograd 64 channels 56x56 (shared products)", ConvCase.of("", 1, 64, 56, 56, 64, 3, 3, 1, 1),
+                        WINOGRAD, ConvPolicy.Lowering.WINOGRAD),
                 new LoweringCase("shift 5x5 valid", ConvCase.of("", 1, 6, 10, 10, 16, 5, 5, 1, 0),
                         NO_WINOGRAD.withShift(ConvPolicy.Shift.ALWAYS), ConvPolicy.Lowering.SHIFT),
                 new LoweringCase("grouped 4 groups", ConvCase.of("", 1, 8, 7, 7, 12, 3, 3, 1, 1).grouped(4),
