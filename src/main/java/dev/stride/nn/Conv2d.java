@@ -195,8 +195,8 @@ public final class Conv2d extends Layer {
     }
 
     @Override
-    protected void beforeChannelParts(Tensor x) {
-        lowering.shareInput(parallel(), x, built.workspace().segment(), built.workspace().partOffset(0));
+    protected void beforeChannelParts(Tensor x, Tensor y) {
+        lowering.shareInput(parallel(), x, weight.value(), y, built.workspace().segment(), built.workspace().partOffset(0));
     }
 
     @Override

@@ -43,9 +43,10 @@ interface ConvLowering {
     /**
      * Before a forward split by channels: what every part would repeat over the whole input, done
      * once and split over {@code parallel} into part 0's scratch at {@code ws}/{@code base0}, which
-     * the parts may then read (Winograd transforms a one-sample input). Nothing by default.
+     * the parts may then read, or into {@code output} (Winograd transforms a one-sample input, im2col
+     * also multiplies it). Nothing by default.
      */
-    default void shareInput(Parallel parallel, Tensor x, MemorySegment ws, long base0) {
+    default void shareInput(Parallel parallel, Tensor x, Tensor weight, Tensor output, MemorySegment ws, long base0) {
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.stride.nn;
 import dev.stride.blas.Gemm;
 import dev.stride.ops.FloatSums;
 import dev.stride.ops.Im2col;
+import dev.stride.tensor.Parallel;
 import dev.stride.tensor.Shape;
 import dev.stride.tensor.Tensor;
 
@@ -44,6 +45,8 @@ final class Im2colConv implements ConvLowering {
      * LeNet's conv2 at batch 256, both of which backward faster keeping (docs/design-measurements.md).
      */
     static final long KEEP_COLUMNS_FLOATS = 1L << 24;
+    /** Columns per unit of the split of {@link #shareInput}'s GEMM: a run starts on a whole 64-byte line. */
+    private static final int SHARED_COLUMN_RUN = 16;
 
     private final Gemm gemm;
     private final int outChannels;
@@ -54,6 +57,15 @@ final class Im2colConv implements ConvLowering {
     private final float[][] partRows;    // (parts, max(samples*outH*outW, K)): each part's heap copy of one row of a group product or of dW^T
     private final Tensor keptColumns;    // (N, C*kH*kW, outH*outW) as each group's (C*kH*kW, samples*outH*outW) block, or null
     private final Tensor weightGradT;    // (parts, C*kH*kW, K): each part's dW transposed, summed over its groups; null for inference
+    private boolean shared;              // shareInput computed W * im2col(x) into the output; the parts add only the bias
+    private Tensor pendingInput;         // what shareInput's bodies work on
+    private Tensor pendingWeight;
+    private Tensor pendingOutput;
+    private MemorySegment pendingColumns;
+    private long pendingColumnsOffset;
+    // Made once so that a parallel call allocates nothing.
+    private final Parallel.Body shareRows = this::shareRows;
+    private final Parallel.Body shareColumns = this::shareColumns;
 
     /** For input {@code in} and output {@code out} of {@code spec}, run in {@code parts} parts. */
     Im2colConv(Conv2dSpec spec, Shape in, Shape out, Gemm gemm, Arena arena, int parts, int minColumns,
@@ -112,15 +124,69 @@ final class Im2colConv implements ConvLowering {
     }
 
     /**
+     * W * im2col(x) of a one-sample input, once, into the output: the column matrix in part 0's
+     * scratch at {@code ws}/{@code base0} with its input channels split over {@code parallel} (none
+     * for an identity im2col, which reads x), then the GEMM split by runs of its columns, each run
+     * with every filter. The channel parts ({@link #forwardChannels}) then add only their bias.
+     * Cutting the filters instead gave each thread a GEMM of fewer rows that packed the whole
+     * column matrix again (docs/design-measurements.md).
+     */
+    @Override
+    public void shareInput(Parallel parallel, Tensor x, Tensor weight, Tensor output, MemorySegment ws, long base0) {
+        shared = false;
+        if (x.dim(0) != 1 || parallel.parts() == 1 || keptColumns != null) {
+            return;
+        }
+        pendingInput = x;
+        pendingWeight = weight;
+        pendingOutput = output;
+        pendingColumns = im2col.isIdentity() ? x.segment() : ws;
+        pendingColumnsOffset = im2col.isIdentity() ? x.offset() : base0;
+        try {
+            if (!im2col.isIdentity()) {
+                parallel.forEach(im2col.channels(), shareRows);
+            }
+            parallel.forEach(Math.ceilDiv(im2col.columnsPerSample(), SHARED_COLUMN_RUN), shareColumns);
+            shared = true;
+        } finally {
+            pendingInput = null;
+            pendingWeight = null;
+            pendingOutput = null;
+            pendingColumns = null;
+        }
+    }
+
+    private void shareRows(int from, int to, int ignoredPart) {
+        im2col.im2col(pendingInput.segment(), pendingInput.offset(), 1, from, to, pendingColumns, pendingColumnsOffset);
+    }
+
+    private void shareColumns(int from, int to, int ignoredPart) {
+        int perSample = im2col.columnsPerSample();
+        int c0 = from * SHARED_COLUMN_RUN;
+        int c1 = Math.min(perSample, to * SHARED_COLUMN_RUN);
+        if (c0 >= c1) {
+            return;
+        }
+        int rows = im2col.rows();
+        gemm.sgemm(false, false, outChannels, c1 - c0, rows, 1f, pendingWeight.segment(), pendingWeight.offset(), rows,
+                pendingColumns, pendingColumnsOffset + c0, perSample, 0f, pendingOutput.segment(),
+                pendingOutput.offset() + c0, perSample);
+    }
+
+    /**
      * Filters [k0, k1) of y = W * im2col(x) + b for every sample of x: each part gathers the
      * sample's columns into its own scratch (the gather is repeated by every part, cheap next to
-     * the GEMM) and multiplies only its rows of W.
+     * the GEMM) and multiplies only its rows of W; after {@link #shareInput} only the bias is left.
      */
     @Override
     public void forwardChannels(Tensor x, int k0, int k1, int part, MemorySegment ws, long base, Tensor w, Tensor b,
                                 Tensor output) {
         int rows = im2col.rows();
         int perSample = im2col.columnsPerSample();
+        if (shared) {
+            addBias(b, k0, k1, output.segment(), output.offset() + (long) k0 * perSample, perSample, partRows[part]);
+            return;
+        }
         for (int s = 0; s < x.dim(0); s++) {
             MemorySegment colSeg = columns(x, s, 1, ws, base);
             long outOff = output.offset() + ((long) s * outChannels + k0) * perSample;

@@ -452,8 +452,9 @@ public abstract class Layer extends LayerTree {
      * threads. Nothing by default.
      *
      * @param x the input
+     * @param y the output the parts will write
      */
-    protected void beforeChannelParts(Tensor x) {
+    protected void beforeChannelParts(Tensor x, Tensor y) {
     }
 
     /**

@@ -57,7 +57,7 @@ final class LayerRuns {
         } else if (n < parallel.parts() && (blocks = layer.forwardChannels()) > 0) {
             // Fewer samples than parts: by samples some threads would idle, so cut the channels.
             // The cut depends only on n and the part count, never on timing.
-            layer.beforeChannelParts(x);
+            layer.beforeChannelParts(x, outView);
             parallel.forEach(blocks, channelParts);
         } else {
             parallel.forEach(n, forwardParts);

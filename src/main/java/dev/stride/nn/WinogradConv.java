@@ -154,7 +154,7 @@ final class WinogradConv implements ConvLowering {
      * parts, but more than one) keep that.
      */
     @Override
-    public void shareInput(Parallel parallel, Tensor x, MemorySegment ws, long base0) {
+    public void shareInput(Parallel parallel, Tensor x, Tensor weight, Tensor output, MemorySegment ws, long base0) {
         shared = null;
         if (x.dim(0) != 1 || parallel.parts() == 1) {
             return;

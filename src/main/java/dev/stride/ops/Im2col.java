@@ -79,12 +79,28 @@ public final class Im2col {
         return identity;
     }
 
+    /** Input channels: each fills {@code kernelH * kernelW} rows of the column matrix. */
+    public int channels() {
+        return channels;
+    }
+
     /**
      * Overwrites the {@code rows() x samples*outH*outW} column matrix at {@code colOffset} with the
      * receptive fields of {@code samples} consecutive NCHW samples starting at {@code xOffset};
      * positions in the padding read as zero.
      */
     public void im2col(MemorySegment x, long xOffset, int samples, MemorySegment col, long colOffset) {
+        im2col(x, xOffset, samples, 0, channels, col, colOffset);
+    }
+
+    /**
+     * {@link #im2col(MemorySegment, long, int, MemorySegment, long)} for input channels [c0, c1)
+     * only: their rows of the column matrix, so that several threads can fill one matrix between them.
+     */
+    public void im2col(MemorySegment x, long xOffset, int samples, int c0, int c1, MemorySegment col, long colOffset) {
+        if (c0 < 0 || c1 > channels || c0 > c1) {
+            throw new IllegalArgumentException("im2col: channels [" + c0 + ", " + c1 + ") of " + channels);
+        }
         checkFits("input", x, xOffset, samples * inputSampleSize());
         long ld = (long) samples * columnsPerSample();
         checkFits("column matrix", col, colOffset, rows() * ld);
@@ -98,7 +114,7 @@ public final class Im2col {
         float[] row = scratch.cols;    // phased: one window row on its way to the column matrix
         in[plane] = 0f;
         for (int s = 0; s < samples; s++) {
-            for (int c = 0; c < channels; c++) {
+            for (int c = c0; c < c1; c++) {
                 // The plane comes to the heap in one copy, and each window row goes straight to its
                 // place in the column matrix. Copying each output row between segments measured
                 // slower: rows are short.
