@@ -134,7 +134,7 @@ final class Im2colConv implements ConvLowering {
     @Override
     public void shareInput(Parallel parallel, Tensor x, Tensor weight, Tensor output, MemorySegment ws, long base0) {
         shared = false;
-        if (x.dim(0) != 1 || parallel.parts() == 1 || keptColumns != null) {
+        if (x.dim(0) != 1 || parallel.parts() == 1) {
             return;
         }
         pendingInput = x;

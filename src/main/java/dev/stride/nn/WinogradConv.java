@@ -57,9 +57,9 @@ final class WinogradConv implements ConvLowering {
     private final Tensor u;            // [16][K][C]: the transformed filters of the last forward
     private final Tensor du;           // (parts, 16 K, C): each part's gradient of u; null for inference
     private final Tensor keptV;        // each group's V of the last forward, at its first sample's place, or null
+    private final boolean sharesProducts; // shareInput makes M too, not only V (SHARED_PRODUCTS_MIN_MACS)
     private MemorySegment shared;      // where shareInput put the V and M that the channel parts read, or null
     private long sharedBase;
-    private boolean sharedProducts;    // shareInput made M too, not only V
     private Tensor pending;             // the weights (prepare) or their gradient (finishWeightGrad) the rows work on
     private Tensor pendingInput;       // the one-sample input shareInput's rows transform
     // Made once so that a parallel call allocates nothing.
@@ -84,6 +84,8 @@ final class WinogradConv implements ConvLowering {
         this.du = training ? Tensor.zeros(arena, Shape.of(parts, Winograd.ELEMENTS * outChannels, inChannels)) : null;
         long vFloats = (long) in.dim(0) * vPerSample();
         this.keptV = vFloats <= keepVFloats ? Tensor.zeros(arena, Shape.of((int) vFloats)) : null;
+        this.sharesProducts = (long) Winograd.ELEMENTS * outChannels * inChannels * forward.tilesPerSample()
+                >= SHARED_PRODUCTS_MIN_MACS;
     }
 
     /** Floats of V one sample takes: 16 C tiles. */
@@ -165,9 +167,7 @@ final class WinogradConv implements ConvLowering {
         boolean done = false;
         try {
             parallel.forEach(inChannels, shareRows);
-            sharedProducts = (long) Winograd.ELEMENTS * outChannels * inChannels * forward.tilesPerSample()
-                    >= SHARED_PRODUCTS_MIN_MACS;
-            if (sharedProducts) {
+            if (sharesProducts) {
                 parallel.forEach(Winograd.ELEMENTS, shareProducts);
             }
             done = true;
@@ -184,15 +184,8 @@ final class WinogradConv implements ConvLowering {
     }
 
     private void shareProducts(int from, int to, int ignoredPart) {
-        int tiles = forward.tilesPerSample();
-        long vBase = sharedBase;
-        long mBase = sharedBase + (long) Winograd.ELEMENTS * inChannels * tiles;
-        long uPlane = (long) outChannels * inChannels;
-        for (int e = from; e < to; e++) {
-            gemm.sgemm(false, false, outChannels, tiles, inChannels, 1f, u.segment(), u.offset() + e * uPlane, inChannels,
-                    shared, vBase + (long) e * inChannels * tiles, tiles, 0f, shared, mBase + (long) e * outChannels * tiles,
-                    tiles);
-        }
+        long mBase = sharedBase + (long) Winograd.ELEMENTS * inChannels * forward.tilesPerSample();
+        products(forward, false, inChannels, 0, outChannels, 1, from, to, shared, sharedBase, shared, mBase);
     }
 
     /**
@@ -208,7 +201,7 @@ final class WinogradConv implements ConvLowering {
         for (int s = 0; s < x.dim(0); s++) {
             MemorySegment dst = output.segment();
             long dstOffset = output.offset() + ((long) s * outChannels + k0) * outPlane;
-            if (shared != null && !sharedProducts) {
+            if (shared != null && !sharesProducts) {
                 multiply(forward, false, inChannels, k0, k1 - k0, 1, shared, sharedBase, ws, base, bias, dst, dstOffset);
             } else if (shared != null) {
                 long mBase = sharedBase + (long) Winograd.ELEMENTS * inChannels * forward.tilesPerSample();
@@ -337,23 +330,29 @@ final class WinogradConv implements ConvLowering {
      */
     private void multiply(Winograd g, boolean rotated, int inCh, int f0, int outCh, int samples, MemorySegment v,
                           long vBase, MemorySegment ws, long base, Tensor bias, MemorySegment dst, long dstOffset) {
+        long mBase = base + (long) Winograd.ELEMENTS * inCh * samples * g.tilesPerSample();
+        products(g, rotated, inCh, f0, outCh, samples, 0, Winograd.ELEMENTS, v, vBase, ws, mBase);
+        WinogradOutput.transform(g, ws, mBase, samples, outCh, bias == null ? null : bias.segment(),
+                bias == null ? 0 : bias.offset() + f0, dst, dstOffset);
+    }
+
+    /** M[e] for elements [e0, e1): rows f0 .. f0 + outCh of U[e] (of its rotation, transposed) times V[e]. */
+    private void products(Winograd g, boolean rotated, int inCh, int f0, int outCh, int samples, int e0, int e1,
+                          MemorySegment v, long vBase, MemorySegment m, long mBase) {
         int tiles = samples * g.tilesPerSample();
-        long mBase = base + (long) Winograd.ELEMENTS * inCh * tiles;
         long uPlane = (long) outChannels * inChannels;
-        for (int e = 0; e < Winograd.ELEMENTS; e++) {
+        for (int e = e0; e < e1; e++) {
             long vAt = vBase + (long) e * inCh * tiles;
             long mAt = mBase + (long) e * outCh * tiles;
             if (rotated) {
                 // U[rot(e)] is K x C; the input gradient needs its transpose, C x K: rows f0.. of it are columns of U.
                 gemm.sgemm(true, false, outCh, tiles, inCh, 1f, u.segment(),
-                        u.offset() + WinogradFilters.rotatedElement(e) * uPlane + f0, inChannels, v, vAt, tiles, 0f, ws, mAt, tiles);
+                        u.offset() + WinogradFilters.rotatedElement(e) * uPlane + f0, inChannels, v, vAt, tiles, 0f, m, mAt, tiles);
             } else {
                 // M[e] (outCh x tiles) = rows f0.. of U[e] (K x C) V[e] (C x tiles)
                 gemm.sgemm(false, false, outCh, tiles, inCh, 1f, u.segment(), u.offset() + e * uPlane + (long) f0 * inChannels,
-                        inChannels, v, vAt, tiles, 0f, ws, mAt, tiles);
+                        inChannels, v, vAt, tiles, 0f, m, mAt, tiles);
             }
         }
-        WinogradOutput.transform(g, ws, mBase, samples, outCh, bias == null ? null : bias.segment(),
-                bias == null ? 0 : bias.offset() + f0, dst, dstOffset);
     }
 }
